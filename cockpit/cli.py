@@ -1,0 +1,72 @@
+"""Command line: args -> config -> source -> screen or a headless command.
+
+Each subcommand lives in `cockpit/commands/<name>.py` with `register(subparsers)`; a user error prints one
+line on stderr and exits 2, never a traceback.
+"""
+
+from __future__ import annotations
+
+import argparse
+import importlib
+import sys
+from collections.abc import Sequence
+
+from cockpit import __version__
+from cockpit.errors import UserError
+
+COMMANDS = ("snapshot", "scenarios", "size", "journal", "checklist", "watch", "doctor")
+
+
+class ArgumentParser(argparse.ArgumentParser):
+    """argparse with errors as one line and exit status 2."""
+
+    def error(self, message: str) -> None:  # type: ignore[override]
+        """Print `cockpit: error: ...` on one line and exit 2."""
+        raise UserError(message)
+
+
+def add_source_arguments(parser: argparse.ArgumentParser) -> None:
+    """--demo/--data/--replay/--live and the simulator's options, shared by the screen and the commands."""
+    group = parser.add_mutually_exclusive_group()
+    group.add_argument("--demo", action="store_true", help="run on the built-in market simulator")
+    group.add_argument("--data", metavar="PATH", help="a Parquet or CSV file (or folder) of 1h bars")
+    group.add_argument("--replay", metavar="PATH", help="play back a recording or bar file")
+    group.add_argument("--live", action="store_true", help="live sources: Yahoo and a crypto venue")
+    parser.add_argument("--scenario", default=None, help="simulator scenario (see `cockpit scenarios`)")
+    parser.add_argument("--seed", type=int, default=None, help="simulator seed (same seed, same market)")
+    parser.add_argument("--profile", default=None, help="short, swing or long (default from config: swing)")
+    parser.add_argument("--record", metavar="DIR", default=None, help="record what the sources deliver as Parquet")
+
+
+def build_parser() -> ArgumentParser:
+    """The full parser: the screen's own options plus every registered subcommand."""
+    parser = ArgumentParser(prog="cockpit", description="Terminal cockpit for correlated stock and crypto selloffs.")
+    parser.add_argument("--version", action="version", version=f"cockpit {__version__}")
+    add_source_arguments(parser)
+    parser.add_argument("--speed", type=float, default=None, help="simulator speed: simulated seconds per second")
+    parser.add_argument("--at", default=None, help="start the simulator at this offset into the scenario (e.g. 36h)")
+    subparsers = parser.add_subparsers(dest="command", metavar="COMMAND", parser_class=ArgumentParser)
+    for name in COMMANDS:
+        module = importlib.import_module(f"cockpit.commands.{name}")
+        module.register(subparsers)
+    return parser
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    """Entry point of the `cockpit` command."""
+    try:
+        parser = build_parser()
+        args = parser.parse_args(argv)
+        handler = getattr(args, "handler", None)
+        if handler is None:
+            from cockpit.commands.screen import run_screen
+
+            return run_screen(args)
+        return int(handler(args))
+    except UserError as exc:
+        print(f"cockpit: error: {exc}", file=sys.stderr)
+        return 2
+    except KeyboardInterrupt:
+        return 130
+    except BrokenPipeError:
+        return 0

@@ -1,0 +1,66 @@
+"""What the screen and the headless commands share: durations, the config, and building the source."""
+
+from __future__ import annotations
+
+import argparse
+import re
+from datetime import timedelta
+from pathlib import Path
+
+from cockpit.config import Config, load_config
+from cockpit.errors import UserError
+from cockpit.sources.base import Source
+
+_DURATION = re.compile(r"(\d+(?:\.\d+)?)\s*([dhm])")
+
+
+def parse_duration(text: str) -> timedelta:
+    """'36h', '2d', '90m', '1d12h' -> timedelta; anything else is a UserError."""
+    cleaned = text.strip().lower()
+    parts = _DURATION.findall(cleaned)
+    if not parts or _DURATION.sub("", cleaned).strip():
+        raise UserError(f"'{text}' is not a duration (use e.g. 36h, 2d, 90m, 1d12h)")
+    units = {"d": 86400.0, "h": 3600.0, "m": 60.0}
+    return timedelta(seconds=sum(float(n) * units[u] for n, u in parts))
+
+
+def config_for(args: argparse.Namespace) -> Config:
+    """The user's config, with the profile given on the command line checked early."""
+    config = load_config()
+    if getattr(args, "profile", None):
+        config.profile(args.profile)
+    return config
+
+
+def build_source(args: argparse.Namespace, config: Config, *, for_screen: bool = False) -> Source:
+    """The source the arguments ask for: --demo (default for headless commands), --data, --replay, --live."""
+    if getattr(args, "data", None):
+        from cockpit.sources.replay import FileSource
+
+        return FileSource(Path(args.data))
+    if getattr(args, "replay", None):
+        from cockpit.models import SourceKind
+        from cockpit.sources.replay import FileSource
+
+        speed = getattr(args, "speed", None)
+        start = parse_duration(args.at) if getattr(args, "at", None) else None
+        return FileSource(Path(args.replay), kind=SourceKind.REPLAY, speed=(speed or 720.0) if for_screen else 0.0,
+                          start_offset=start)
+    if getattr(args, "live", False):
+        from cockpit.sources.live import build_live_source
+
+        return build_live_source(config)
+    from cockpit.sources.simulator import DEFAULT_SEED, DEFAULT_SPEED, SimulatorSource
+    from cockpit.sources.simulator.scenarios import DEFAULT_SCENARIO
+
+    offset = parse_duration(args.at) if getattr(args, "at", None) else timedelta(0)
+    speed = getattr(args, "speed", None)
+    if speed is not None and speed <= 0:
+        raise UserError(f"--speed must be positive, got {speed}")
+    return SimulatorSource(
+        args.scenario or DEFAULT_SCENARIO,
+        DEFAULT_SEED if args.seed is None else args.seed,
+        speed=speed or DEFAULT_SPEED,
+        start_offset=offset,
+        universe=config.universe,
+    )

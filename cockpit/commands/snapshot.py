@@ -1,0 +1,115 @@
+"""`cockpit snapshot`: one evaluation as a readable table or one JSON object; `--every` prints a timeline."""
+
+from __future__ import annotations
+
+import argparse
+import json
+import sys
+from datetime import timedelta
+from typing import Any
+
+from cockpit.cli import add_source_arguments
+from cockpit.errors import UserError
+
+
+def register(subparsers: Any) -> None:
+    """Add the `snapshot` subcommand."""
+    parser = subparsers.add_parser("snapshot", help="evaluate once and print the cockpit as a table or JSON")
+    add_source_arguments(parser)
+    parser.add_argument("--json", action="store_true", help="print one JSON object (schema 1)")
+    parser.add_argument("--at", default=None, help="with --demo: offset into the scenario (default: its end)")
+    parser.add_argument("--every", default=None, metavar="STEP",
+                        help="with --demo: one JSON line per STEP across the whole scenario (e.g. 1h)")
+    parser.set_defaults(handler=run)
+
+
+def run(args: argparse.Namespace) -> int:
+    """Evaluate and print; a timeline with --every."""
+    from cockpit.commands.common import build_source, config_for, parse_duration
+    from cockpit.snapshot import build_snapshot, snapshot_json
+    from cockpit.sources.simulator import SimulatorSource
+
+    config = config_for(args)
+    profile = config.profile(args.profile)
+    if args.every and not (args.demo or not (args.data or args.replay or args.live)):
+        raise UserError("--every works with --demo (a scenario has a beginning and an end)")
+    source = build_source(args, config)
+    if isinstance(source, SimulatorSource) and not args.at:
+        source.seek(source.end)
+    if args.every:
+        if not isinstance(source, SimulatorSource):
+            raise UserError("--every works with --demo")
+        step = parse_duration(args.every)
+        if step <= timedelta(0):
+            raise UserError("--every needs a positive step")
+        at = source.scenario.start
+        while at <= source.end:
+            snap = build_snapshot(source.state_at(at), profile, config.universe)
+            sys.stdout.write(json.dumps(snapshot_json(snap), separators=(",", ":")) + "\n")
+            at += step
+        return 0
+    snap = build_snapshot(source.poll(), profile, config.universe)
+    payload = snapshot_json(snap)
+    if args.json:
+        sys.stdout.write(json.dumps(payload, indent=2) + "\n")
+    else:
+        sys.stdout.write(render_table(payload))
+    return 0
+
+
+def _f(value: Any, spec: str = ".2f", unit: str = "") -> str:
+    if value is None:
+        return "n/a"
+    if isinstance(value, bool):
+        return "yes" if value else "no"
+    return f"{format(value, spec)}{unit}"
+
+
+def render_table(p: dict[str, Any]) -> str:
+    """The snapshot as a plain-text table a trader can read in a terminal or a log."""
+    m, lead, cr, co = p["macro"], p["leadership"], p["crypto"], p["correlation"]
+    lines = [
+        f"cockpit snapshot  {p['as_of']}  source {p['source']} {p['label']}  profile {p['profile']}",
+        f"regime  {p['regime']['label']} (size x{p['regime']['multiplier']})   outlook {p['outlook']['label']}",
+        "",
+        "MACRO",
+        f"  US10Y      {_f(m['us10y']['value'], '.3f', '%'):>10}  {_f(m['us10y']['change_bp'], '+.1f', ' bp'):>10}"
+        f"  over {m['lookback_h']}h",
+        f"  DXY        {_f(m['dxy']['value'], '.2f'):>10}  {_f(m['dxy']['change_pct'], '+.2f', ' %'):>10}",
+        f"  policy     {_f(m['policy']['front_rate'], '.3f', '%'):>10}  {_f(m['policy']['change_bp'], '+.1f', ' bp'):>10}"
+        f"  path {' '.join(_f(x['rate'], '.2f') for x in m['policy']['path'])}",
+        f"  risk budget {m['risk_budget'] or 'n/a'}",
+        "LEADERSHIP",
+        f"  rel. strength {_f(lead['relative_strength_pct'], '+.2f', ' %')}  breadth>MA "
+        f"{_f(lead['breadth_above_ma'], '.0%')}  new lows {_f(lead['breadth_new_lows'], '.0%')}  "
+        f"index holding {_f(lead['index_holding'])}  verdict {lead['verdict'] or 'n/a'}  "
+        f"({lead['coverage']['have']}/{lead['coverage']['of']} members)",
+        "CRYPTO",
+    ]
+    for key in ("btc", "eth"):
+        a = cr[key]
+        lines.append(
+            f"  {a['symbol']:<14} {_f(a['price'], ',.2f'):>12}  4h {_f(a['change_4h_pct'], '+.2f', '%'):>8}  "
+            f"funding {_f(None if a['funding_rate'] is None else a['funding_rate'] * 100, '.4f', '%')}  "
+            f"OI {_f(None if a['open_interest_usd'] is None else a['open_interest_usd'] / 1e9, '.2f', 'B$')} "
+            f"({_f(a['oi_change_pct_24h'], '+.1f', '%')})  long liq 1h "
+            f"{_f(None if a['long_liq_usd_1h'] is None else a['long_liq_usd_1h'] / 1e6, '.1f', 'M$')} "
+            f"z {_f(a['liq_zscore_1h'], '.1f')}"
+        )
+    lines += [
+        f"  state {cr['state'] or 'n/a'}  flushes {cr['flush_count']}  OI reset {_f(cr['oi_reset'])}",
+        "CORRELATION (ES vs BTC)",
+        f"  1h {_f(co['1h']['value'], '+.3f')} (window {co['1h']['window']})   "
+        f"4h {_f(co['4h']['value'], '+.3f')} (window {co['4h']['window']})   "
+        f"vol ratio ES {_f(co['vol']['index']['ratio'], '.2f')} BTC {_f(co['vol']['btc']['ratio'], '.2f')}   "
+        f"both down & vol rising {_f(co['both_down_vol_rising'])}",
+        "FLAGS" if p["flags"] else "FLAGS  none",
+    ]
+    lines += [f"  [{f['severity']:<8}] {f['id']:<24} {f['message']}" for f in p["flags"]]
+    stale = [f"{name} {v['state']}{' (' + v['error'] + ')' if v['error'] else ''}" for name, v in p["freshness"].items()]
+    lines.append("freshness  " + ", ".join(stale))
+    dq = p["data_quality"]
+    if dq["duplicates_dropped"] or dq["bad_prices_dropped"] or dq["was_unsorted"]:
+        lines.append(f"data quality  {dq['rows_used']}/{dq['rows_in']} rows used, {dq['duplicates_dropped']} duplicates, "
+                     f"{dq['bad_prices_dropped']} bad prices dropped{', input was unsorted' if dq['was_unsorted'] else ''}")
+    return "\n".join(lines) + "\n"

@@ -1,0 +1,50 @@
+"""The journal's schema, versioned with SQLite's user_version: migration N brings version N-1 to N.
+
+Append a migration to change the schema; never edit one that has shipped.
+"""
+
+from __future__ import annotations
+
+MIGRATIONS: tuple[str, ...] = (
+    # 1: fills, keyed so an import of the same fill twice stores it once
+    """
+    CREATE TABLE fills (
+        id INTEGER PRIMARY KEY,
+        ts TEXT NOT NULL,
+        symbol TEXT NOT NULL,
+        side TEXT NOT NULL CHECK (side IN ('buy', 'sell')),
+        qty REAL NOT NULL CHECK (qty > 0),
+        price REAL NOT NULL CHECK (price > 0),
+        fee REAL NOT NULL DEFAULT 0,
+        source TEXT NOT NULL DEFAULT 'csv',
+        UNIQUE (ts, symbol, side, qty, price, fee)
+    );
+    CREATE INDEX fills_symbol_ts ON fills (symbol, ts);
+    """,
+    # 2: checklist runs, saved step by step so a killed app loses nothing
+    """
+    CREATE TABLE checklist_runs (
+        id INTEGER PRIMARY KEY,
+        started_at TEXT NOT NULL,
+        finished_at TEXT,
+        profile TEXT NOT NULL,
+        source TEXT NOT NULL,
+        decision TEXT CHECK (decision IN ('hedge', 'reduce', 'wait')),
+        note TEXT NOT NULL DEFAULT ''
+    );
+    CREATE TABLE checklist_steps (
+        run_id INTEGER NOT NULL REFERENCES checklist_runs (id) ON DELETE CASCADE,
+        step INTEGER NOT NULL CHECK (step BETWEEN 1 AND 5),
+        name TEXT NOT NULL,
+        question TEXT NOT NULL,
+        readings TEXT NOT NULL,
+        suggested TEXT,
+        answer TEXT,
+        overridden INTEGER NOT NULL DEFAULT 0,
+        note TEXT NOT NULL DEFAULT '',
+        seconds_spent REAL NOT NULL DEFAULT 0,
+        saved_at TEXT NOT NULL,
+        PRIMARY KEY (run_id, step)
+    );
+    """,
+)

@@ -1,0 +1,64 @@
+"""The journal's SQLite connection: WAL, synchronous=FULL, explicit transactions, user_version migrations."""
+
+from __future__ import annotations
+
+import sqlite3
+from collections.abc import Iterator
+from contextlib import contextmanager
+from pathlib import Path
+
+from cockpit.errors import UserError
+from cockpit.journal.schema import MIGRATIONS
+
+JOURNAL_FILE = "journal.sqlite3"
+
+
+def journal_path(data_dir: Path | None = None) -> Path:
+    """The journal file in the data folder (`COCKPIT_DATA` overrides the folder)."""
+    if data_dir is None:
+        from cockpit.config import data_dir as default_data_dir
+
+        data_dir = default_data_dir()
+    return data_dir / JOURNAL_FILE
+
+
+def connect(path: Path | None = None) -> sqlite3.Connection:
+    """Open (creating and migrating as needed) the journal; a damaged or newer file is a UserError."""
+    path = path or journal_path()
+    path.parent.mkdir(parents=True, exist_ok=True)
+    try:
+        con = sqlite3.connect(path, isolation_level=None, timeout=5.0)
+        con.row_factory = sqlite3.Row
+        con.execute("PRAGMA journal_mode=WAL")
+        con.execute("PRAGMA synchronous=FULL")
+        con.execute("PRAGMA foreign_keys=ON")
+        migrate(con, path)
+    except sqlite3.DatabaseError as exc:
+        raise UserError(f"{path}: journal cannot be opened ({exc})") from None
+    return con
+
+
+def migrate(con: sqlite3.Connection, path: Path) -> None:
+    """Bring the schema to the newest version, one transaction per migration."""
+    version = int(con.execute("PRAGMA user_version").fetchone()[0])
+    if version > len(MIGRATIONS):
+        raise UserError(f"{path}: journal schema v{version} is newer than this cockpit (v{len(MIGRATIONS)})")
+    for number, script in enumerate(MIGRATIONS[version:], start=version + 1):
+        with transaction(con):
+            for statement in script.split(";"):
+                if statement.strip():
+                    con.execute(statement)
+            con.execute(f"PRAGMA user_version={number}")
+
+
+@contextmanager
+def transaction(con: sqlite3.Connection) -> Iterator[sqlite3.Connection]:
+    """BEGIN IMMEDIATE ... COMMIT, rolled back on any error (all or nothing)."""
+    con.execute("BEGIN IMMEDIATE")
+    try:
+        yield con
+    except BaseException:
+        if con.in_transaction:
+            con.execute("ROLLBACK")
+        raise
+    con.execute("COMMIT")

@@ -1,0 +1,338 @@
+"""Frozen records shared by every ring: flags, source health, readings and the snapshot.
+
+Nothing here imports polars, numpy or textual, so the screen can import it before its first frame.
+"""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Mapping
+from dataclasses import dataclass, field, fields, is_dataclass
+from datetime import datetime
+from enum import StrEnum
+from types import MappingProxyType
+from typing import TYPE_CHECKING, Any
+
+if TYPE_CHECKING:
+    import polars as pl
+
+SCHEMA_VERSION = 1
+
+Evidence = Mapping[str, float | int | str | bool | None]
+
+
+class Severity(StrEnum):
+    """How loud a flag is."""
+
+    INFO = "info"
+    WARNING = "warning"
+    CRITICAL = "critical"
+
+    @property
+    def rank(self) -> int:
+        """0 for info, 1 for warning, 2 for critical."""
+        return ("info", "warning", "critical").index(self.value)
+
+
+class FlagId(StrEnum):
+    """Every flag id of SPEC §3, §5 and §6 (a contract: alerts and scripts match on these)."""
+
+    RISK_BUDGET_SHRINKING = "RISK_BUDGET_SHRINKING"
+    LIQUIDATION_CASCADE = "LIQUIDATION_CASCADE"
+    OI_BUILD_INTO_DECLINE = "OI_BUILD_INTO_DECLINE"
+    LEADERSHIP_BREAK = "LEADERSHIP_BREAK"
+    CORRELATED_RISK_OFF = "CORRELATED_RISK_OFF"
+    SINGLE_RISK_BOOK = "SINGLE_RISK_BOOK"
+    VOL_SPIKE = "VOL_SPIKE"
+    STALE_DATA = "STALE_DATA"
+    STOP_BEYOND_LIQUIDATION = "STOP_BEYOND_LIQUIDATION"
+    REVENGE_ENTRY = "REVENGE_ENTRY"
+    FIRST_FLUSH = "FIRST_FLUSH"
+    AGAINST_DOMINANT_TREND = "AGAINST_DOMINANT_TREND"
+    MACRO_NOT_STABLE = "MACRO_NOT_STABLE"
+    ALL_IN_ENTRY = "ALL_IN_ENTRY"
+    OVERSIZED = "OVERSIZED"
+
+
+class Regime(StrEnum):
+    """Regime labels of SPEC §3, mildest first."""
+
+    CALM = "calm"
+    TREND_BREAK = "trend_break"
+    VOLATILITY_EVENT = "volatility_event"
+    LIQUIDITY_SHOCK = "liquidity_shock"
+
+
+class ProfileName(StrEnum):
+    """Trading horizons of SPEC §4."""
+
+    SHORT = "short"
+    SWING = "swing"
+    LONG = "long"
+
+
+class SourceKind(StrEnum):
+    """Where the market state came from (the snapshot's `source`)."""
+
+    DEMO = "demo"
+    FILE = "file"
+    REPLAY = "replay"
+    LIVE = "live"
+
+
+def frozen_map(values: Mapping[str, Any] | None = None) -> Mapping[str, Any]:
+    """A read-only copy of a mapping, for payloads that cross threads."""
+    return MappingProxyType(dict(values or {}))
+
+
+@dataclass(frozen=True, slots=True)
+class Flag:
+    """One rule's verdict: id, severity, a one-line message and the numbers behind it."""
+
+    id: FlagId
+    severity: Severity
+    message: str
+    evidence: Evidence = field(default_factory=frozen_map)
+
+    def __post_init__(self) -> None:
+        object.__setattr__(self, "evidence", frozen_map(self.evidence))
+
+
+@dataclass(frozen=True, slots=True)
+class SourceHealth:
+    """How fresh one source is: age of its newest data, whether that is past its limit, the last error.
+
+    `state` is one of ok, stale, closed (equity market shut: not stale), down, disabled, unsupported.
+    """
+
+    name: str
+    age_s: float | None
+    stale: bool
+    error: str | None = None
+    state: str = "ok"
+    limit_s: float | None = None
+    retry_in_s: float | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class DataQuality:
+    """What cleaning did to the input: every dropped row is counted, never silently lost."""
+
+    rows_in: int = 0
+    rows_used: int = 0
+    duplicates_dropped: int = 0
+    bad_prices_dropped: int = 0
+    was_unsorted: bool = False
+    missing_roles: tuple[str, ...] = ()
+
+
+@dataclass(frozen=True, slots=True)
+class MarketState:
+    """Immutable market state a source delivers: long-form 1h bars up to `as_of`, plus health."""
+
+    kind: SourceKind
+    as_of: datetime
+    bars: pl.DataFrame
+    health: tuple[SourceHealth, ...] = ()
+    quality: DataQuality = DataQuality()
+    label: str = ""
+
+
+# --- readings: what analytics computed, one record per pane -------------------------------------------
+
+
+@dataclass(frozen=True, slots=True)
+class PolicyPoint:
+    """One fed funds futures contract: implied rate = 100 - price, and its change over the lookback."""
+
+    symbol: str
+    rate: float
+    change_bp: float | None
+
+
+@dataclass(frozen=True, slots=True)
+class MacroReading:
+    """Rates, dollar, policy path and the risk-budget verdict."""
+
+    us10y: float | None = None
+    us10y_change_bp: float | None = None
+    us10y_age_s: float | None = None
+    dxy: float | None = None
+    dxy_change_pct: float | None = None
+    dxy_age_s: float | None = None
+    policy_path: tuple[PolicyPoint, ...] = ()
+    policy_change_bp: float | None = None
+    risk_budget: str | None = None
+    lookback_h: int = 24
+    us10y_history: tuple[float, ...] = ()
+    dxy_history: tuple[float, ...] = ()
+
+
+@dataclass(frozen=True, slots=True)
+class LeadershipReading:
+    """Leaders basket against the index: relative strength, breadth, the verdict."""
+
+    relative_strength_pct: float | None = None
+    rs_new_low: bool | None = None
+    breadth_above_ma: float | None = None
+    breadth_new_lows: float | None = None
+    index_above_ma: bool | None = None
+    index_holding: bool | None = None
+    verdict: str | None = None
+    members: tuple[str, ...] = ()
+    missing: tuple[str, ...] = ()
+    timeframe: str = "4h"
+    age_s: float | None = None
+    rs_history: tuple[float, ...] = ()
+
+
+@dataclass(frozen=True, slots=True)
+class CryptoAsset:
+    """One perp's structure: price, funding, open interest, liquidations and trend."""
+
+    symbol: str
+    price: float | None = None
+    change_4h_pct: float | None = None
+    change_24h_pct: float | None = None
+    funding_rate: float | None = None
+    funding_annualised_pct: float | None = None
+    funding_spend_usd_per_interval: float | None = None
+    open_interest_usd: float | None = None
+    oi_change_pct_24h: float | None = None
+    long_liq_usd_1h: float | None = None
+    short_liq_usd_1h: float | None = None
+    liq_zscore_1h: float | None = None
+    liq_baseline_h: int = 0
+    trend: str | None = None
+    age_s: float | None = None
+    price_history: tuple[float, ...] = ()
+    liq_history: tuple[float, ...] = ()
+
+
+@dataclass(frozen=True, slots=True)
+class CryptoReading:
+    """BTC and ETH perps, and the structure verdict."""
+
+    btc: CryptoAsset = CryptoAsset("BTC/USDT:USDT")
+    eth: CryptoAsset = CryptoAsset("ETH/USDT:USDT")
+    state: str | None = None
+    flush_count: int = 0
+    oi_reset: bool | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class CorrelationValue:
+    """A correlation and the window (number of returns) it used; `n` is how many it had."""
+
+    value: float | None
+    window: int
+    n: int = 0
+
+
+@dataclass(frozen=True, slots=True)
+class VolReading:
+    """Realized vol of 1h log returns: the recent window against the one before it."""
+
+    recent: float | None
+    prior: float | None
+
+    @property
+    def ratio(self) -> float | None:
+        """recent / prior, None when either is missing or prior is zero."""
+        if self.recent is None or self.prior is None or self.prior == 0:
+            return None
+        return self.recent / self.prior
+
+    @property
+    def rising(self) -> bool | None:
+        """True when recent vol is above the prior window's."""
+        ratio = self.ratio
+        return None if ratio is None else ratio > 1.0
+
+
+@dataclass(frozen=True, slots=True)
+class CorrelationReading:
+    """SPX futures against BTC on 1h and 4h bars, their realized vols and the both-down marker."""
+
+    c1h: CorrelationValue = CorrelationValue(None, 0)
+    c4h: CorrelationValue = CorrelationValue(None, 0)
+    vol_index: VolReading = VolReading(None, None)
+    vol_btc: VolReading = VolReading(None, None)
+    trend_index: str | None = None
+    trend_btc: str | None = None
+    both_down_vol_rising: bool | None = None
+    history_1h: tuple[float, ...] = ()
+    history_4h: tuple[float, ...] = ()
+
+
+@dataclass(frozen=True, slots=True)
+class Readings:
+    """Everything analytics computed for one evaluation; the rules read only this."""
+
+    as_of: datetime
+    macro: MacroReading
+    leadership: LeadershipReading
+    crypto: CryptoReading
+    correlation: CorrelationReading
+    health: tuple[SourceHealth, ...] = ()
+    early_warnings: Mapping[str, bool | None] = field(default_factory=frozen_map)
+
+
+@dataclass(frozen=True, slots=True)
+class RegimeCall:
+    """The regime label, its sizing multiplier and why it was chosen."""
+
+    label: Regime
+    multiplier: float
+    evidence: tuple[str, ...] = ()
+
+
+@dataclass(frozen=True, slots=True)
+class OutlookCall:
+    """A/B/C outlook with the signals for and against each."""
+
+    label: str | None
+    scores: Mapping[str, int] = field(default_factory=frozen_map)
+    signals_for: Mapping[str, tuple[str, ...]] = field(default_factory=frozen_map)
+    signals_against: Mapping[str, tuple[str, ...]] = field(default_factory=frozen_map)
+
+
+@dataclass(frozen=True, slots=True)
+class Snapshot:
+    """One evaluation of the whole cockpit: readings, flags, regime and outlook."""
+
+    as_of: datetime
+    source: SourceKind
+    profile: ProfileName
+    readings: Readings
+    flags: tuple[Flag, ...]
+    regime: RegimeCall
+    outlook: OutlookCall
+    quality: DataQuality = DataQuality()
+    label: str = ""
+
+
+def clean_number(value: float | None, digits: int = 10) -> float | None:
+    """A finite float rounded for JSON, or None (NaN and inf never reach the user)."""
+    if value is None or not math.isfinite(value):
+        return None
+    return round(float(value), digits)
+
+
+def to_plain(value: Any) -> Any:
+    """Turn records, enums, datetimes and mappings into JSON-ready plain values."""
+    if isinstance(value, StrEnum):
+        return value.value
+    if isinstance(value, bool) or value is None or isinstance(value, (int, str)):
+        return value
+    if isinstance(value, float):
+        return clean_number(value)
+    if isinstance(value, datetime):
+        return value.isoformat().replace("+00:00", "Z")
+    if is_dataclass(value) and not isinstance(value, type):
+        return {f.name: to_plain(getattr(value, f.name)) for f in fields(value)}
+    if isinstance(value, Mapping):
+        return {str(k): to_plain(v) for k, v in value.items()}
+    if isinstance(value, (list, tuple)):
+        return [to_plain(v) for v in value]
+    return value

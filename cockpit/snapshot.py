@@ -1,0 +1,147 @@
+"""One evaluation (pure): market state -> readings -> flags, regime, outlook; and its JSON form (SPEC §6)."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from cockpit.config import Profile
+from cockpit.models import (
+    SCHEMA_VERSION,
+    CryptoAsset,
+    Flag,
+    MarketState,
+    Snapshot,
+    SourceHealth,
+    clean_number,
+    to_plain,
+)
+from cockpit.rules import classify_outlook, classify_regime, market_flags
+from cockpit.universe import Universe
+
+
+def build_snapshot(state: MarketState, profile: Profile, universe: Universe, extra_flags: tuple[Flag, ...] = ()) -> Snapshot:
+    """Evaluate every analytic and rule at `state.as_of` for `profile`."""
+    from cockpit.analytics.readings import compute_readings
+
+    readings = compute_readings(state, profile, universe)
+    flags = market_flags(readings, profile)
+    regime = classify_regime(readings, flags, profile)
+    all_flags = tuple(sorted((*flags, *extra_flags), key=lambda f: -f.severity.rank))
+    return Snapshot(
+        as_of=state.as_of,
+        source=state.kind,
+        profile=profile.name,
+        readings=readings,
+        flags=all_flags,
+        regime=regime,
+        outlook=classify_outlook(readings),
+        quality=state.quality,
+        label=state.label,
+    )
+
+
+def _num(value: float | None, digits: int = 6) -> float | None:
+    return clean_number(value, digits)
+
+
+def _asset_json(asset: CryptoAsset) -> dict[str, Any]:
+    return {
+        "symbol": asset.symbol,
+        "price": _num(asset.price, 4),
+        "change_4h_pct": _num(asset.change_4h_pct, 4),
+        "change_24h_pct": _num(asset.change_24h_pct, 4),
+        "funding_rate": _num(asset.funding_rate, 8),
+        "funding_annualised_pct": _num(asset.funding_annualised_pct, 4),
+        "funding_spend_usd": _num(asset.funding_spend_usd_per_interval, 2),
+        "open_interest_usd": _num(asset.open_interest_usd, 2),
+        "oi_change_pct_24h": _num(asset.oi_change_pct_24h, 4),
+        "long_liq_usd_1h": _num(asset.long_liq_usd_1h, 2),
+        "short_liq_usd_1h": _num(asset.short_liq_usd_1h, 2),
+        "liq_zscore_1h": _num(asset.liq_zscore_1h, 4),
+        "liq_baseline_h": asset.liq_baseline_h,
+        "trend": asset.trend,
+        "age_s": _num(asset.age_s, 1),
+    }
+
+
+def _health_json(health: SourceHealth) -> dict[str, Any]:
+    return {"age_s": _num(health.age_s, 1), "stale": health.stale, "error": health.error, "state": health.state}
+
+
+def snapshot_json(snap: Snapshot) -> dict[str, Any]:
+    """The snapshot as the stable JSON object of the engine issue (schema 1)."""
+    r = snap.readings
+    m, lead, c = r.macro, r.leadership, r.correlation
+    return {
+        "schema": SCHEMA_VERSION,
+        "as_of": to_plain(snap.as_of),
+        "source": snap.source.value,
+        "label": snap.label,
+        "profile": snap.profile.value,
+        "macro": {
+            "us10y": {"value": _num(m.us10y, 4), "change_bp": _num(m.us10y_change_bp, 3), "age_s": _num(m.us10y_age_s, 1)},
+            "dxy": {"value": _num(m.dxy, 4), "change_pct": _num(m.dxy_change_pct, 4), "age_s": _num(m.dxy_age_s, 1)},
+            "policy": {
+                "front_rate": _num(m.policy_path[0].rate, 4) if m.policy_path else None,
+                "change_bp": _num(m.policy_change_bp, 3),
+                "path": [{"symbol": p.symbol, "rate": _num(p.rate, 4), "change_bp": _num(p.change_bp, 3)}
+                         for p in m.policy_path],
+            },
+            "risk_budget": m.risk_budget,
+            "lookback_h": m.lookback_h,
+        },
+        "leadership": {
+            "relative_strength_pct": _num(lead.relative_strength_pct, 4),
+            "rs_new_low": lead.rs_new_low,
+            "breadth_above_ma": _num(lead.breadth_above_ma, 4),
+            "breadth_new_lows": _num(lead.breadth_new_lows, 4),
+            "index_above_ma": lead.index_above_ma,
+            "index_holding": lead.index_holding,
+            "verdict": lead.verdict,
+            "timeframe": lead.timeframe,
+            "coverage": {"have": len(lead.members), "of": len(lead.members) + len(lead.missing),
+                         "missing": list(lead.missing)},
+            "age_s": _num(lead.age_s, 1),
+        },
+        "crypto": {
+            "btc": _asset_json(r.crypto.btc),
+            "eth": _asset_json(r.crypto.eth),
+            "state": r.crypto.state,
+            "flush_count": r.crypto.flush_count,
+            "oi_reset": r.crypto.oi_reset,
+        },
+        "correlation": {
+            "1h": {"value": _num(c.c1h.value, 12), "window": c.c1h.window, "n": c.c1h.n},
+            "4h": {"value": _num(c.c4h.value, 12), "window": c.c4h.window, "n": c.c4h.n},
+            "vol": {
+                "index": {"recent": _num(c.vol_index.recent, 8), "prior": _num(c.vol_index.prior, 8),
+                          "ratio": _num(c.vol_index.ratio, 4)},
+                "btc": {"recent": _num(c.vol_btc.recent, 8), "prior": _num(c.vol_btc.prior, 8),
+                        "ratio": _num(c.vol_btc.ratio, 4)},
+            },
+            "trend": {"index": c.trend_index, "btc": c.trend_btc},
+            "both_down_vol_rising": c.both_down_vol_rising,
+        },
+        "early_warnings": dict(r.early_warnings),
+        "regime": {"label": snap.regime.label.value, "multiplier": snap.regime.multiplier,
+                   "evidence": list(snap.regime.evidence)},
+        "outlook": {
+            "label": snap.outlook.label,
+            "scores": dict(snap.outlook.scores),
+            "for": {k: list(v) for k, v in snap.outlook.signals_for.items()},
+            "against": {k: list(v) for k, v in snap.outlook.signals_against.items()},
+        },
+        "flags": [
+            {"id": f.id.value, "severity": f.severity.value, "message": f.message, "evidence": to_plain(f.evidence)}
+            for f in snap.flags
+        ],
+        "freshness": {h.name: _health_json(h) for h in r.health},
+        "data_quality": {
+            "rows_in": snap.quality.rows_in,
+            "rows_used": snap.quality.rows_used,
+            "duplicates_dropped": snap.quality.duplicates_dropped,
+            "bad_prices_dropped": snap.quality.bad_prices_dropped,
+            "was_unsorted": snap.quality.was_unsorted,
+            "missing_roles": list(snap.quality.missing_roles),
+        },
+    }
