@@ -1,8 +1,10 @@
-"""`cockpit size`: placeholder until its issue lands."""
+"""`cockpit size`: the risk-tier calculator of SPEC §5 on the command line, as text or JSON."""
 
 from __future__ import annotations
 
 import argparse
+import json
+import sys
 from typing import Any
 
 from cockpit.errors import UserError
@@ -10,10 +12,86 @@ from cockpit.errors import UserError
 
 def register(subparsers: Any) -> None:
     """Add the `size` subcommand."""
-    parser = subparsers.add_parser("size", help="(not available yet)")
+    parser = subparsers.add_parser(
+        "size", help="size a trade by risk tier and regime (quantity, R targets, liquidation price)",
+        description="qty = equity x tier risk % x regime multiplier / |entry - stop| (SPEC section 5)",
+    )
+    parser.add_argument("--equity", required=True, metavar="E", help="account equity in quote currency")
+    parser.add_argument("--entry", required=True, metavar="P", help="planned entry price")
+    parser.add_argument("--stop", required=True, metavar="S", help="stop price (below entry for a long)")
+    parser.add_argument("--side", default="long", metavar="long|short", help="direction (default: long)")
+    parser.add_argument("--tier", default=None, metavar="1|2|3",
+                        help="risk tier (default: the profile's; swing 2 = 0.50 %% of equity)")
+    parser.add_argument("--regime", default="calm", metavar="LABEL",
+                        help="calm, trend_break, volatility_event or liquidity_shock (default: calm)")
+    parser.add_argument("--leverage", default=None, metavar="L",
+                        help="perp leverage: adds the liquidation price")
+    parser.add_argument("--mmr", default=None, metavar="M", help="maintenance margin rate (default 0.005)")
+    parser.add_argument("--profile", default=None,
+                        help="short, swing or long: its tiers (default from config)")
+    parser.add_argument("--json", action="store_true", help="print one JSON object")
     parser.set_defaults(handler=run)
 
 
 def run(args: argparse.Namespace) -> int:
-    """Say that this command is not built yet."""
-    raise UserError("'cockpit size' is not available in this version")
+    """Validate the inputs, size the trade and print it."""
+    from cockpit.commands.common import config_for
+    from cockpit.sizing import (
+        DEFAULT_MMR,
+        SizingError,
+        parse_number,
+        parse_positive,
+        parse_regime,
+        parse_side,
+        parse_tier,
+        size_position,
+        sizing_json,
+    )
+
+    profile = config_for(args).profile(args.profile)
+    try:
+        regime = parse_regime(args.regime)
+        result = size_position(
+            parse_positive(args.equity, "equity"),
+            parse_positive(args.entry, "entry"),
+            parse_positive(args.stop, "stop"),
+            side=parse_side(args.side),
+            tier=parse_tier(profile.default_tier if args.tier is None else args.tier, profile.tiers),
+            tiers=profile.tiers,
+            regime=regime,
+            multiplier=profile.multiplier(regime),
+            leverage=None if args.leverage is None else parse_positive(args.leverage, "leverage"),
+            mmr=DEFAULT_MMR if args.mmr is None else parse_number(args.mmr, "mmr"),
+        )
+    except SizingError as exc:
+        raise UserError(str(exc)) from None
+    payload = sizing_json(result)
+    if args.json:
+        sys.stdout.write(json.dumps(payload, indent=2) + "\n")
+    else:
+        sys.stdout.write(render_sizing(payload))
+    return 0
+
+
+def _n(value: float | None, unit: str = "") -> str:
+    from cockpit.sizing import format_number
+
+    return "n/a" if value is None else f"{format_number(value)}{unit}"
+
+
+def render_sizing(p: dict[str, Any]) -> str:
+    """The sizing result as a few plain lines."""
+    targets = "  ".join(f"{name} {_n(price)}" for name, price in p["targets"].items())
+    lines = [
+        f"{p['side']} size  qty {_n(p['qty'])}  notional {_n(p['notional'])}",
+        f"risk    {_n(p['risk_amount'])} = {p['risk_pct']:.4g} % of {_n(p['equity'])} "
+        f"(tier {p['tier']} {p['tier_pct']:g} % x {p['regime']} {p['multiplier']:g})",
+        f"stop    {_n(p['stop'])}  entry {_n(p['entry'])}  ({_n(p['risk_per_unit'])} per unit)",
+        f"targets {targets}",
+        f"leverage used {p['leverage_used']:.2f}x",
+    ]
+    if p["leverage"] is not None:
+        lines.append(f"perp    {p['leverage']:g}x  liquidation {_n(p['liquidation_price'])}  "
+                     f"margin {_n(p['margin'])}  (mmr {p['mmr']:g})")
+    lines += [f"[{f['severity']}] {f['id']}  {f['message']}" for f in p["flags"]]
+    return "\n".join(lines) + "\n"
