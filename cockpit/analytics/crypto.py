@@ -94,7 +94,7 @@ def structure_state(btc: CryptoAsset, flushes: int, oi_reset: bool | None, recen
     """calm / building / liquidation-driven / reset (SPEC §2)."""
     if btc.price is None:
         return None
-    if recent_max_z is not None and recent_max_z >= liq_threshold:
+    if recent_max_z is not None and recent_max_z >= liq_threshold and (btc.change_4h_pct or 0.0) < 0:
         return "liquidation-driven"
     if flushes >= 1 and oi_reset:
         return "reset"

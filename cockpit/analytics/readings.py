@@ -32,10 +32,11 @@ def correlation_reading(index: pl.DataFrame | None, btc: pl.DataFrame | None, pr
     vol_btc = vol_windows(btc, profile.vol_recent_n, profile.vol_prior_n)
     trend_index = moving_average_trend(index, profile.dominant_timeframe, profile.trend_ma_bars)
     trend_btc = moving_average_trend(btc, profile.dominant_timeframe, profile.trend_ma_bars)
-    rising = [r for r in (vol_index.ratio, vol_btc.ratio) if r is not None]
+    ratios = [r for r in (vol_index.ratio, vol_btc.ratio) if r is not None]
     both_down = None
-    if trend_index is not None and trend_btc is not None and rising:
-        both_down = trend_index == "down" and trend_btc == "down" and max(rising) >= profile.vol_rising_ratio
+    if trend_index is not None and trend_btc is not None and ratios:
+        vol_rising = sum(ratios) / len(ratios) >= profile.vol_rising_ratio
+        both_down = trend_index == "down" and trend_btc == "down" and vol_rising
     return CorrelationReading(
         c1h=correlation(index, btc, profile.corr_window_1h, "1h"),
         c4h=correlation(index, btc, profile.corr_window_4h, "4h"),

@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import math
 from collections.abc import Sequence
+from datetime import timedelta
 
 import numpy as np
 import polars as pl
@@ -92,9 +93,20 @@ def realized_vol(returns: Sequence[float] | np.ndarray) -> float | None:
     return float(values.std(ddof=1))
 
 
+def hourly_returns(frame: pl.DataFrame) -> np.ndarray:
+    """Log returns between bars exactly one hour apart: a weekend or session gap is not a 1h return."""
+    if frame.height < 2:
+        return np.empty(0)
+    returns = frame.select(
+        pl.col("close").log().diff().alias("r"),
+        (pl.col("ts").diff() == timedelta(hours=1)).alias("hourly"),
+    ).filter(pl.col("hourly"))
+    return returns["r"].to_numpy()
+
+
 def vol_windows(frame: pl.DataFrame, recent_n: int, prior_n: int) -> VolReading:
     """Realized vol of the last `recent_n` 1h returns against the `prior_n` returns before them."""
-    returns = log_returns(frame).to_numpy() if frame.height > 1 else np.empty(0)
+    returns = hourly_returns(frame)
     if len(returns) < recent_n + prior_n:
         recent = realized_vol(returns[-recent_n:]) if len(returns) >= recent_n else None
         return VolReading(recent, None)

@@ -34,7 +34,7 @@ def _signals(readings: Readings) -> dict[str, list[tuple[str, bool | None]]]:
     m, lead, c = readings.macro, readings.leadership, readings.correlation
     y, d, pol = m.us10y_change_bp, m.dxy_change_pct, m.policy_change_bp
     vols = [v for v in (c.vol_index.ratio, c.vol_btc.ratio) if v is not None]
-    vol = max(vols) if vols else None
+    vol = sum(vols) / len(vols) if vols else None
 
     def check(value: float | bool | None, test: bool) -> bool | None:
         return None if value is None else test
@@ -75,5 +75,5 @@ def classify_outlook(readings: Readings) -> OutlookCall:
         scores[name] = len(yes) - len(no)
         signals_for[name], signals_against[name] = yes, no
     judged = any(signals_for[n] or signals_against[n] for n in OUTLOOKS)
-    label = max(OUTLOOKS, key=lambda n: scores[n]) if judged else None
+    label = max(OUTLOOKS, key=lambda n: (scores[n], len(signals_for[n]))) if judged else None
     return OutlookCall(label, scores, signals_for, signals_against)

@@ -152,7 +152,7 @@ def _perp_path(
         for spread in SPREADS:
             book.add("long", price, max(2.0, float(crowding[t]) * math.exp(spread + 0.1 * float(noise[t, 2]))),
                      target_coins * (decay_rate + float(build[t])) / len(SPREADS))
-            book.add("short", price, max(2.0, 3.0 * math.exp(spread + 0.1 * float(noise[t, 3]))),
+            book.add("short", price, max(1.5, 2.5 * math.exp(spread + 0.1 * float(noise[t, 3]))),
                      target_coins * decay_rate / len(SPREADS))
         premium = 0.85 * premium + 0.15 * move
         crowd = (book.long_total - book.short_total) / max(book.long_total + book.short_total, 1e-12)
