@@ -1,0 +1,264 @@
+"""Fills: CSV parsing and validation, the atomic idempotent import, and FIFO round trips with realized PnL.
+
+A broker's CSV has the columns `ts,symbol,side,qty,price,fee` (fee optional, extra columns ignored). An import
+is one transaction: a bad row refuses the whole file, a kill leaves none or all, a fill already stored is
+skipped (the `fills` table's UNIQUE key).
+"""
+
+from __future__ import annotations
+
+import csv
+import math
+import sqlite3
+from collections import defaultdict, deque
+from collections.abc import Iterable, Iterator, Mapping
+from dataclasses import dataclass
+from datetime import UTC, datetime
+from enum import StrEnum
+from pathlib import Path
+
+from cockpit.errors import UserError
+from cockpit.journal.store import transaction
+
+REQUIRED_COLUMNS = ("ts", "symbol", "side", "qty", "price")
+TS_FORMAT = "%Y-%m-%dT%H:%M:%S.%fZ"  # fixed width: text order is time order
+QTY_EPSILON = 1e-9  # a remainder this small relative to the fill is float noise, not an open lot
+
+
+class FillError(UserError):
+    """A fill that cannot be stored (names the file and line, or the field)."""
+
+
+class FillSide(StrEnum):
+    """What the fill did."""
+
+    BUY = "buy"
+    SELL = "sell"
+
+
+@dataclass(frozen=True, slots=True)
+class Fill:
+    """One execution: when, what, which way, how much, at what price, for what fee."""
+
+    ts: datetime
+    symbol: str
+    side: FillSide
+    qty: float
+    price: float
+    fee: float = 0.0
+    source: str = "csv"
+
+
+@dataclass(frozen=True, slots=True)
+class RoundTrip:
+    """A matched entry and exit (FIFO); `pnl` is after the fees of both legs, split pro rata."""
+
+    symbol: str
+    side: str
+    qty: float
+    entry_ts: datetime
+    exit_ts: datetime
+    entry_price: float
+    exit_price: float
+    fees: float
+    pnl: float
+
+    @property
+    def entry_notional(self) -> float:
+        """qty × entry price."""
+        return self.qty * self.entry_price
+
+
+@dataclass(frozen=True, slots=True)
+class OpenLot:
+    """What is left open after matching: a long (bought) or short (sold) remainder."""
+
+    symbol: str
+    side: str
+    qty: float
+    entry_ts: datetime
+    entry_price: float
+    fee_per_unit: float
+
+
+@dataclass(frozen=True, slots=True)
+class ImportResult:
+    """How an import went: rows read, stored now, skipped because already known."""
+
+    read: int
+    new: int
+
+    @property
+    def known(self) -> int:
+        """Fills that were already in the journal (or repeated in the file)."""
+        return self.read - self.new
+
+
+# --- parsing ------------------------------------------------------------------------------------------
+
+
+def parse_ts(text: str) -> datetime:
+    """ISO 8601 (naive means UTC) or epoch seconds/milliseconds -> aware UTC datetime."""
+    cleaned = text.strip()
+    if not cleaned:
+        raise ValueError("ts is empty")
+    try:
+        if cleaned.replace(".", "", 1).isdigit():
+            number = float(cleaned)
+            return datetime.fromtimestamp(number / 1000 if number >= 1e11 else number, UTC)
+        parsed = datetime.fromisoformat(cleaned.replace("Z", "+00:00").replace("z", "+00:00"))
+    except (ValueError, OverflowError, OSError):
+        raise ValueError(f"ts '{cleaned}' is not an ISO 8601 time or epoch") from None
+    return parsed.replace(tzinfo=UTC) if parsed.tzinfo is None else parsed.astimezone(UTC)
+
+
+def _number(text: str, name: str, *, positive: bool) -> float:
+    try:
+        value = float(text.strip().replace("_", ""))
+    except ValueError:
+        raise ValueError(f"{name} must be a number, got '{text.strip()}'") from None
+    if not math.isfinite(value):
+        raise ValueError(f"{name} must be finite, got '{text.strip()}'")
+    if positive and value <= 0:
+        raise ValueError(f"{name} must be greater than zero, got '{text.strip()}'")
+    return value
+
+
+def parse_fill(values: Mapping[str, str | None], source: str = "csv") -> Fill:
+    """One fill from text fields; ValueError names the field (shared by the CSV import and manual entry)."""
+    symbol = (values.get("symbol") or "").strip()
+    if not symbol:
+        raise ValueError("symbol is empty")
+    side_text = (values.get("side") or "").strip().lower()
+    side = {"buy": FillSide.BUY, "b": FillSide.BUY, "sell": FillSide.SELL, "s": FillSide.SELL}.get(side_text)
+    if side is None:
+        raise ValueError(f"side must be buy or sell, got '{side_text}'")
+    fee_text = values.get("fee") or ""
+    return Fill(
+        ts=parse_ts(values.get("ts") or ""),
+        symbol=symbol,
+        side=side,
+        qty=_number(values.get("qty") or "", "qty", positive=True),
+        price=_number(values.get("price") or "", "price", positive=True),
+        fee=_number(fee_text, "fee", positive=False) if fee_text.strip() else 0.0,
+        source=source,
+    )
+
+
+def read_fills_csv(path: Path) -> list[Fill]:
+    """Every fill of a broker CSV, validated; any bad row is a FillError naming the file and line."""
+    try:
+        with path.open(newline="", encoding="utf-8-sig") as handle:
+            reader = csv.reader(handle)
+            header = next(reader, None)
+            if header is None:
+                raise FillError(f"{path}: empty file (expected the columns {','.join(REQUIRED_COLUMNS)},fee)")
+            columns = [name.strip().lower() for name in header]
+            missing = [c for c in REQUIRED_COLUMNS if c not in columns]
+            if missing:
+                raise FillError(f"{path}: missing column(s) {', '.join(missing)} "
+                                f"(header: {','.join(header)})")
+            fills = []
+            for row in reader:
+                if not any(cell.strip() for cell in row):
+                    continue
+                try:
+                    fills.append(parse_fill(dict(zip(columns, row, strict=False))))
+                except ValueError as exc:
+                    raise FillError(f"{path}:{reader.line_num}: {exc}") from None
+    except FileNotFoundError:
+        raise FillError(f"{path}: no such file") from None
+    except (OSError, UnicodeDecodeError, csv.Error) as exc:
+        raise FillError(f"{path}: cannot read fills ({exc})") from None
+    return fills
+
+
+# --- the journal --------------------------------------------------------------------------------------
+
+_INSERT = ("INSERT INTO fills (ts, symbol, side, qty, price, fee, source) VALUES (?, ?, ?, ?, ?, ?, ?) "
+           "ON CONFLICT (ts, symbol, side, qty, price, fee) DO NOTHING")
+
+
+Row = tuple[str, str, str, float, float, float, str]
+
+
+def _rows(fills: Iterable[Fill], counter: list[int]) -> Iterator[Row]:
+    for fill in fills:
+        counter[0] += 1
+        yield (fill.ts.strftime(TS_FORMAT), fill.symbol, fill.side.value, fill.qty, fill.price, fill.fee,
+               fill.source)
+
+
+def import_fills(con: sqlite3.Connection, fills: Iterable[Fill]) -> ImportResult:
+    """Store the fills in one transaction (all or none); fills already stored are skipped."""
+    counter = [0]
+    with transaction(con):
+        before = con.total_changes
+        con.executemany(_INSERT, _rows(fills, counter))
+        new = con.total_changes - before
+    return ImportResult(read=counter[0], new=new)
+
+
+def load_fills(con: sqlite3.Connection, symbol: str | None = None) -> list[Fill]:
+    """The stored fills in time order (then in the order they were stored)."""
+    query = "SELECT ts, symbol, side, qty, price, fee, source FROM fills"
+    params: tuple[str, ...] = ()
+    if symbol:
+        query, params = query + " WHERE symbol = ?", (symbol,)
+    rows = con.execute(query + " ORDER BY ts, id", params).fetchall()
+    return [Fill(datetime.strptime(r[0], TS_FORMAT).replace(tzinfo=UTC), r[1], FillSide(r[2]), r[3], r[4],
+                 r[5], r[6]) for r in rows]
+
+
+def count_fills(con: sqlite3.Connection) -> int:
+    """How many fills the journal holds."""
+    return int(con.execute("SELECT COUNT(*) FROM fills").fetchone()[0])
+
+
+# --- FIFO matching ------------------------------------------------------------------------------------
+
+
+@dataclass(slots=True)
+class _Lot:
+    side: FillSide
+    qty: float
+    price: float
+    ts: datetime
+    fee_per_unit: float
+
+
+def match_fifo(fills: Iterable[Fill]) -> tuple[list[RoundTrip], list[OpenLot]]:
+    """FIFO per symbol: each closing fill eats the oldest open lots; a remainder opens the other way."""
+    books: dict[str, deque[_Lot]] = defaultdict(deque)
+    trips: list[RoundTrip] = []
+    ordered = sorted(enumerate(fills), key=lambda item: (item[1].ts, item[0]))
+    for _, fill in ordered:
+        book = books[fill.symbol]
+        remaining = fill.qty
+        fee_per_unit = fill.fee / fill.qty
+        tiny = fill.qty * QTY_EPSILON
+        while remaining > tiny and book and book[0].side is not fill.side:
+            lot = book[0]
+            matched = min(lot.qty, remaining)
+            sign = 1.0 if lot.side is FillSide.BUY else -1.0
+            fees = matched * (lot.fee_per_unit + fee_per_unit)
+            trips.append(RoundTrip(
+                symbol=fill.symbol, side="long" if sign > 0 else "short", qty=matched, entry_ts=lot.ts,
+                exit_ts=fill.ts, entry_price=lot.price, exit_price=fill.price, fees=fees,
+                pnl=sign * (fill.price - lot.price) * matched - fees,
+            ))
+            lot.qty -= matched
+            remaining -= matched
+            if lot.qty <= tiny:
+                book.popleft()
+        if remaining > tiny:
+            book.append(_Lot(fill.side, remaining, fill.price, fill.ts, fee_per_unit))
+    open_lots = [OpenLot(symbol, "long" if lot.side is FillSide.BUY else "short", lot.qty, lot.ts, lot.price,
+                         lot.fee_per_unit) for symbol, book in books.items() for lot in book]
+    trips.sort(key=lambda t: (t.exit_ts, t.entry_ts))
+    return trips, open_lots
+
+
+def round_trips(fills: Iterable[Fill]) -> list[RoundTrip]:
+    """Closed round trips, in order of their exit."""
+    return match_fifo(fills)[0]
