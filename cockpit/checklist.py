@@ -247,7 +247,8 @@ def step_readings(number: int, snap: Snapshot | None) -> tuple[Reading, ...]:
             _flag("both_down_vol_rising", "Both down and vol rising", co.both_down_vol_rising),
             as_of,
         )
-    flags = tuple(Reading(f.id.value, f.id.value, f.severity.value, "", f.message) for f in snap.flags)
+    flags = tuple(Reading(f.id.value, f.id.value, f.severity.value, "", f"{f.severity}: {f.message}")
+                  for f in snap.flags)
     regime = snap.regime
     return (
         *(flags or (Reading("flags", "Flags", None, "", "none"),)),
@@ -400,8 +401,8 @@ class StepRecord:
 
 
 def record_step(view: StepView, chosen: str | None, note: str, seconds_spent: float) -> StepRecord:
-    """The record of a step as left: the trader's choice if any, else the suggestion, confirmed."""
-    answer = chosen if chosen is not None else view.suggested
+    """The record of a step as left: the trader's choice, else (steps 1-4) the suggestion, confirmed."""
+    answer = chosen if chosen is not None or view.number == STEP_COUNT else view.suggested
     return StepRecord(
         number=view.number,
         key=view.spec.key.value,
