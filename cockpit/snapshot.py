@@ -19,7 +19,9 @@ from cockpit.rules import classify_outlook, classify_regime, market_flags
 from cockpit.universe import Universe
 
 
-def build_snapshot(state: MarketState, profile: Profile, universe: Universe, extra_flags: tuple[Flag, ...] = ()) -> Snapshot:
+def build_snapshot(
+    state: MarketState, profile: Profile, universe: Universe, extra_flags: tuple[Flag, ...] = ()
+) -> Snapshot:
     """Evaluate every analytic and rule at `state.as_of` for `profile`."""
     from cockpit.analytics.readings import compute_readings
 
@@ -79,8 +81,10 @@ def snapshot_json(snap: Snapshot) -> dict[str, Any]:
         "label": snap.label,
         "profile": snap.profile.value,
         "macro": {
-            "us10y": {"value": _num(m.us10y, 4), "change_bp": _num(m.us10y_change_bp, 3), "age_s": _num(m.us10y_age_s, 1)},
-            "dxy": {"value": _num(m.dxy, 4), "change_pct": _num(m.dxy_change_pct, 4), "age_s": _num(m.dxy_age_s, 1)},
+            "us10y": {"value": _num(m.us10y, 4), "change_bp": _num(m.us10y_change_bp, 3),
+                      "age_s": _num(m.us10y_age_s, 1)},
+            "dxy": {"value": _num(m.dxy, 4), "change_pct": _num(m.dxy_change_pct, 4),
+                    "age_s": _num(m.dxy_age_s, 1)},
             "policy": {
                 "front_rate": _num(m.policy_path[0].rate, 4) if m.policy_path else None,
                 "change_bp": _num(m.policy_change_bp, 3),

@@ -52,9 +52,9 @@ def clean_bars(frame: pl.DataFrame) -> tuple[pl.DataFrame, DataQuality]:
     )
     good = indexed.filter(prices_ok & pl.col("ts").is_not_null() & pl.col("symbol").is_not_null())
     bad_prices = rows_in - good.height
-    was_unsorted = not good.select(
-        (pl.col("ts").diff().fill_null(timedelta(0)) >= timedelta(0)).all()
-    ).item() if good.height else False
+    was_unsorted = bool(good.height) and bool(
+        good.select((pl.col("ts").diff().over("symbol") < timedelta(0)).any()).item()
+    )
     deduped = good.sort(["ts", "symbol", "_row"]).unique(subset=["ts", "symbol"], keep="last", maintain_order=True)
     duplicates = good.height - deduped.height
     cleaned = deduped.drop("_row").with_columns(

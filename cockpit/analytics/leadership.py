@@ -22,8 +22,8 @@ HISTORY_POINTS = 60
 def relative_strength_series(members: dict[str, pl.DataFrame], index: pl.DataFrame, timeframe: str) -> pl.DataFrame:
     """(ts, rs): cumulative log relative strength of the equal-weight basket against the index."""
     joined = resample_closes(index, timeframe).select("ts", pl.col("close").alias("_index"))
-    names = []
-    for symbol, series in members.items():
+    names: list[str] = []
+    for series in members.values():
         name = f"m_{len(names)}"
         names.append(name)
         joined = joined.join(resample_closes(series, timeframe).select("ts", pl.col("close").alias(name)), on="ts")
@@ -77,7 +77,8 @@ def leadership_reading(
     breadth_above = above / counted if counted else None
     breadth_lows = lows / counted if counted else None
     index_above = float(index_closes[-1]) > float(index_closes.tail(bars).mean())  # type: ignore[arg-type]
-    newest = max((last_value(s, "close")[1] for s in present.values()), default=None)
+    stamps = [ts for s in present.values() if (ts := last_value(s, "close")[1]) is not None]
+    newest = max(stamps, default=None)
     return LeadershipReading(
         relative_strength_pct=relative_pct,
         rs_new_low=rs_new_low,

@@ -22,7 +22,9 @@ def change_over(series: pl.DataFrame | None, as_of: datetime, hours: int) -> tup
     return latest, then
 
 
-def risk_budget(us10y_change_bp: float | None, dxy_change_pct: float | None, rise_bp: float, rise_pct: float) -> str | None:
+def risk_budget(
+    us10y_change_bp: float | None, dxy_change_pct: float | None, rise_bp: float, rise_pct: float
+) -> str | None:
     """shrinking when yields and the dollar both rose past the thresholds, expanding when both fell."""
     if us10y_change_bp is None or dxy_change_pct is None:
         return None

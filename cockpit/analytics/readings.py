@@ -18,7 +18,14 @@ from cockpit.analytics.series import (
     vol_windows,
 )
 from cockpit.config import Profile
-from cockpit.models import CorrelationReading, CryptoAsset, LeadershipReading, MacroReading, MarketState, Readings
+from cockpit.models import (
+    CorrelationReading,
+    CryptoAsset,
+    LeadershipReading,
+    MacroReading,
+    MarketState,
+    Readings,
+)
 from cockpit.universe import Universe
 
 HISTORY_POINTS = 120

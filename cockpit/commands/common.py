@@ -57,10 +57,12 @@ def build_source(args: argparse.Namespace, config: Config, *, for_screen: bool =
     speed = getattr(args, "speed", None)
     if speed is not None and speed <= 0:
         raise UserError(f"--speed must be positive, got {speed}")
-    return SimulatorSource(
+    simulator = SimulatorSource(
         args.scenario or DEFAULT_SCENARIO,
         DEFAULT_SEED if args.seed is None else args.seed,
         speed=speed or DEFAULT_SPEED,
         start_offset=offset,
         universe=config.universe,
     )
+    simulator.paused = not for_screen  # a headless evaluation happens at one simulated moment
+    return simulator

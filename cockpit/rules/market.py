@@ -100,7 +100,8 @@ def single_risk_book(r: Readings, p: Profile) -> Flag | None:
     all_warnings = bool(warnings) and all(v is True for v in warnings.values())
     if not ((c4h is not None and c4h >= p.single_book_corr) or all_warnings):
         return None
-    reason = f"4h correlation {_fmt(c4h)}" if c4h is not None and c4h >= p.single_book_corr else "all three early warnings"
+    high = c4h is not None and c4h >= p.single_book_corr
+    reason = f"4h correlation {_fmt(c4h)}" if high else "all three early warnings"
     return Flag(
         FlagId.SINGLE_RISK_BOOK,
         Severity.CRITICAL if c4h is not None and c4h >= 0.85 else Severity.WARNING,

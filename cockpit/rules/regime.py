@@ -36,7 +36,7 @@ def _signals(readings: Readings) -> dict[str, list[tuple[str, bool | None]]]:
     vols = [v for v in (c.vol_index.ratio, c.vol_btc.ratio) if v is not None]
     vol = sum(vols) / len(vols) if vols else None
 
-    def check(value: float | bool | None, test: bool) -> bool | None:
+    def check(value: float | bool | str | None, test: bool) -> bool | None:
         return None if value is None else test
 
     return {

@@ -36,8 +36,9 @@ def _parse_ts(frame: pl.DataFrame, path: Path) -> pl.DataFrame:
         return frame.with_columns(column.dt.convert_time_zone("UTC").cast(TS_TYPE))
     if dtype.is_integer() or dtype.is_float():
         seconds = frame.select(column.max()).item()
-        unit = "ms" if seconds is not None and seconds > 1e11 else "s"
-        return frame.with_columns(pl.from_epoch(column.cast(pl.Int64), time_unit=unit).dt.replace_time_zone("UTC"))
+        epoch = column.cast(pl.Int64)
+        parsed = pl.from_epoch(epoch, time_unit="ms") if seconds is not None and seconds > 1e11 else pl.from_epoch(epoch)
+        return frame.with_columns(parsed.dt.replace_time_zone("UTC").cast(TS_TYPE))
     raise DataError(f"{path}: column 'ts' has type {dtype}, not a date-time")
 
 

@@ -43,6 +43,9 @@ class SimulatorSource:
         from cockpit.sources.simulator.model import generate
 
         self.scenario = get_scenario(scenario)
+        if start_offset > timedelta(hours=self.scenario.hours) or start_offset < timedelta(0):
+            raise UserError(f"--at {start_offset} is outside scenario '{scenario}' "
+                            f"({self.scenario.hours // 24}d long)")
         self.seed = seed
         self.speed = speed
         self.paused = False
@@ -87,7 +90,7 @@ class SimulatorSource:
         import polars as pl
 
         bars = self._bars.filter(pl.col("ts") <= at - timedelta(hours=1))
-        health = SourceHealth(self.name, 0.0, False, None, "paused" if self.paused else "ok")
+        health = SourceHealth(self.name, 0.0, False, None, "ok")
         return MarketState(SourceKind.DEMO, at, bars, (health,), label=self.scenario.name)
 
     def poll(self) -> MarketState:

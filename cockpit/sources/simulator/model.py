@@ -45,7 +45,8 @@ def channel(scenario: Scenario, name: str, hours: np.ndarray) -> np.ndarray:
     xs = np.array([-WARMUP_H - 1.0, keys[0][0] - 24.0, *(k[0] for k in keys)])
     ys = np.array([CALM[name], CALM[name], *(k[1] for k in keys)])
     order = np.argsort(xs, kind="stable")
-    return np.interp(hours, xs[order], ys[order])
+    values: np.ndarray = np.interp(hours, xs[order], ys[order])
+    return values
 
 
 @dataclass

@@ -1,0 +1,116 @@
+"""Every user error is one clear line on stderr and exit status 2, never a traceback."""
+
+from __future__ import annotations
+
+import subprocess
+import sys
+from pathlib import Path
+
+import polars as pl
+import pytest
+
+from cockpit.cli import main
+
+
+def run(args: list[str], capsys: pytest.CaptureFixture[str]) -> tuple[int, str]:
+    code = main(args)
+    err = capsys.readouterr().err
+    return code, err
+
+
+def assert_one_line_error(code: int, err: str, *needles: str) -> None:
+    assert code == 2
+    lines = err.strip().splitlines()
+    assert len(lines) == 1, err
+    assert lines[0].startswith("cockpit: error: ")
+    assert "Traceback" not in err
+    for needle in needles:
+        assert needle in lines[0]
+
+
+def test_unknown_scenario_lists_the_valid_ones(capsys: pytest.CaptureFixture[str]) -> None:
+    assert_one_line_error(*run(["snapshot", "--demo", "--scenario", "crash"], capsys), "crash", "calm",
+                          "cascade-2026-01", "outlook-c")
+
+
+def test_unknown_profile_lists_the_valid_ones(capsys: pytest.CaptureFixture[str]) -> None:
+    assert_one_line_error(*run(["snapshot", "--demo", "--profile", "scalp"], capsys), "scalp", "short, swing, long")
+
+
+@pytest.mark.parametrize("offset", ["soon", "12x", "-3h"])
+def test_bad_offset(offset: str, capsys: pytest.CaptureFixture[str]) -> None:
+    assert_one_line_error(*run(["snapshot", "--demo", f"--at={offset}"], capsys), "duration")
+
+
+def test_offset_past_the_scenario_end(capsys: pytest.CaptureFixture[str]) -> None:
+    assert_one_line_error(*run(["snapshot", "--demo", "--scenario", "calm", "--at", "9d"], capsys), "4d")
+
+
+def test_file_that_is_not_bar_data_names_the_missing_column(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    path = tmp_path / "prices.csv"
+    pl.DataFrame({"ts": ["2026-01-01T00:00:00Z"], "symbol": ["ES=F"], "open": [1.0], "high": [1.0],
+                  "low": [1.0]}).write_csv(path)
+    assert_one_line_error(*run(["snapshot", "--data", str(path)], capsys), "prices.csv", "'close'")
+
+
+@pytest.mark.parametrize(
+    ("name", "content", "needle"),
+    [("notes.txt", b"hello", "expected a .parquet or .csv"), ("bars.parquet", b"not parquet", "not a readable Parquet"),
+     ("bars.csv", b"ts,symbol,open,high,low,close\nyesterday,ES=F,1,1,1,1\n", "not a date-time")],
+)
+def test_unreadable_files(name: str, content: bytes, needle: str, tmp_path: Path,
+                          capsys: pytest.CaptureFixture[str]) -> None:
+    path = tmp_path / name
+    path.write_bytes(content)
+    assert_one_line_error(*run(["snapshot", "--data", str(path)], capsys), needle)
+
+
+def test_missing_path(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    assert_one_line_error(*run(["snapshot", "--data", str(tmp_path / "nope.parquet")], capsys), "no such file")
+
+
+def test_broken_config_names_file_and_line(tmp_path: Path, capsys: pytest.CaptureFixture[str],
+                                           monkeypatch: pytest.MonkeyPatch) -> None:
+    config = tmp_path / "broken.toml"
+    config.write_text('default_profile = "swing"\n[profiles.swing\ncorr_window_1h = 3\n')
+    monkeypatch.setenv("COCKPIT_CONFIG", str(config))
+    assert_one_line_error(*run(["snapshot", "--demo"], capsys), "broken.toml", "line 2")
+
+
+@pytest.mark.parametrize(
+    ("content", "needle"),
+    [('colour = "red"\n', "unknown key 'colour'"),
+     ("[profiles.swing]\ncorr_windw_1h = 48\n", "unknown key 'corr_windw_1h'"),
+     ("[profiles.swing]\ncorr_window_1h = \"many\"\n", "corr_window_1h"),
+     ("[profiles.swing]\ncorr_window_1h = -4\n", "must be positive"),
+     ("[profiles.daytrade]\n", "unknown profile 'daytrade'"),
+     ("[symbols]\nindx = \"NQ=F\"\n", "unknown key 'symbols.indx'"),
+     ('default_profile = "yolo"\n', "unknown profile 'yolo'")],
+)
+def test_bad_config_values(content: str, needle: str, tmp_path: Path, capsys: pytest.CaptureFixture[str],
+                           monkeypatch: pytest.MonkeyPatch) -> None:
+    config = tmp_path / "config.toml"
+    config.write_text(content)
+    monkeypatch.setenv("COCKPIT_CONFIG", str(config))
+    assert_one_line_error(*run(["snapshot", "--demo"], capsys), needle)
+
+
+def test_valid_config_overrides_a_profile(tmp_path: Path, capsys: pytest.CaptureFixture[str],
+                                          monkeypatch: pytest.MonkeyPatch) -> None:
+    config = tmp_path / "config.toml"
+    config.write_text('default_profile = "short"\n[profiles.short]\ncorr_window_1h = 36\n')
+    monkeypatch.setenv("COCKPIT_CONFIG", str(config))
+    assert main(["snapshot", "--demo", "--json", "--at", "1d"]) == 0
+    out = capsys.readouterr().out
+    assert '"profile": "short"' in out and '"window": 36' in out
+
+
+def test_unknown_option_is_one_line(capsys: pytest.CaptureFixture[str]) -> None:
+    assert_one_line_error(*run(["snapshot", "--demo", "--colour"], capsys), "--colour")
+
+
+def test_real_entry_point_exits_2_without_traceback(tmp_path: Path) -> None:
+    result = subprocess.run([sys.executable, "-m", "cockpit", "snapshot", "--demo", "--scenario", "nope"],
+                            capture_output=True, text=True, timeout=60)
+    assert result.returncode == 2
+    assert result.stderr.count("\n") == 1 and "Traceback" not in result.stderr

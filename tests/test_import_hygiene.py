@@ -1,0 +1,54 @@
+"""The pure ring never imports textual; the first frame imports nothing heavy (STYLE.md)."""
+
+from __future__ import annotations
+
+import importlib.util
+import subprocess
+import sys
+
+import pytest
+
+PURE = [
+    "cockpit.models",
+    "cockpit.universe",
+    "cockpit.snapshot",
+    "cockpit.analytics.bars",
+    "cockpit.analytics.series",
+    "cockpit.analytics.macro",
+    "cockpit.analytics.leadership",
+    "cockpit.analytics.crypto",
+    "cockpit.analytics.readings",
+    "cockpit.rules",
+    "cockpit.rules.market",
+    "cockpit.rules.regime",
+    "cockpit.rules.pretrade",
+    "cockpit.sizing",
+    "cockpit.checklist",
+]
+HEAVY = ("polars", "numpy", "pandas", "ccxt", "yfinance", "pyarrow")
+
+
+def loaded_after(statement: str) -> set[str]:
+    code = f"import sys; {statement}; print(' '.join(sorted(sys.modules)))"
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True, timeout=60)
+    return set(out.stdout.split())
+
+
+@pytest.mark.parametrize("module", PURE)
+def test_pure_module_never_imports_textual(module: str) -> None:
+    if importlib.util.find_spec(module) is None:
+        pytest.skip(f"{module} is not part of this build yet")
+    modules = loaded_after(f"import {module}")
+    assert "textual" not in modules
+    assert not {"ccxt", "yfinance", "sqlite3", "requests"} & modules
+
+
+@pytest.mark.parametrize("module", ["cockpit.models", "cockpit.universe", "cockpit.config", "cockpit.cli"])
+def test_light_modules_import_nothing_heavy(module: str) -> None:
+    assert not set(HEAVY) & loaded_after(f"import {module}")
+
+
+def test_the_app_imports_nothing_heavy_before_its_first_frame() -> None:
+    if importlib.util.find_spec("cockpit.app") is None:
+        pytest.skip("the screen is not part of this build yet")
+    assert not set(HEAVY) & loaded_after("import cockpit.app")
