@@ -124,6 +124,23 @@ def stop_beyond_liquidation(stop: float, liquidation: float, side: Side) -> bool
     return stop <= liquidation + slack if side is Side.LONG else stop >= liquidation - slack
 
 
+def liquidation_flag(entry: float, stop: float, side: Side, leverage: float | None,
+                     mmr: float = DEFAULT_MMR) -> Flag | None:
+    """STOP_BEYOND_LIQUIDATION when, at this leverage, the position is liquidated at or before its stop."""
+    if leverage is None:
+        return None
+    liq = liquidation_price(entry, side, leverage, mmr)
+    if not stop_beyond_liquidation(stop, liq, side):
+        return None
+    return Flag(
+        FlagId.STOP_BEYOND_LIQUIDATION,
+        Severity.CRITICAL,
+        f"Stop {format_number(stop)} is beyond the liquidation price {format_number(liq)} "
+        f"at {leverage:g}x: the position is liquidated before the stop fills",
+        {"stop": stop, "liquidation_price": liq, "leverage": leverage, "mmr": mmr, "side": side.value},
+    )
+
+
 @dataclass(frozen=True, slots=True)
 class SizingResult:
     """What the calculator says: how much, what it risks, where the targets and the liquidation are."""
@@ -198,21 +215,14 @@ def size_position(
     notional = qty * entry
     targets = {f"{r}R": entry + side.sign * r * risk_per_unit for r in R_MULTIPLES}
     liq = None if leverage is None else liquidation_price(entry, side, leverage, mmr)
-    flags: list[Flag] = []
-    if liq is not None and leverage is not None and stop_beyond_liquidation(stop, liq, side):
-        flags.append(Flag(
-            FlagId.STOP_BEYOND_LIQUIDATION,
-            Severity.CRITICAL,
-            f"Stop {format_number(stop)} is beyond the liquidation price {format_number(liq)} "
-            f"at {leverage:g}x: the position is liquidated before the stop fills",
-            {"stop": stop, "liquidation_price": liq, "leverage": leverage, "mmr": mmr, "side": side.value},
-        ))
+    liq_flag = liquidation_flag(entry, stop, side, leverage, mmr)
+    flags = (liq_flag,) if liq_flag else ()
     return SizingResult(
         side=side, equity=equity, entry=entry, stop=stop, tier=tier, tier_pct=tier_pct, regime=regime,
         multiplier=mult, qty=qty, notional=notional, risk_amount=qty * risk_per_unit,
         risk_pct=tier_pct * mult, risk_per_unit=risk_per_unit, targets=targets, leverage=leverage, mmr=mmr,
         liquidation_price=liq, margin=None if leverage is None else notional / leverage,
-        leverage_used=notional / equity, flags=tuple(flags),
+        leverage_used=notional / equity, flags=flags,
     )
 
 

@@ -5,9 +5,18 @@ from __future__ import annotations
 import argparse
 import json
 import sys
-from typing import Any
+from dataclasses import dataclass
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
 
 from cockpit.errors import UserError
+
+if TYPE_CHECKING:
+    from cockpit.config import Profile
+    from cockpit.journal.fills import RoundTrip
+    from cockpit.models import MarketState, Snapshot
+    from cockpit.rules.pretrade import TradePlan
+    from cockpit.universe import Universe
 
 
 def register(subparsers: Any) -> None:
@@ -95,3 +104,71 @@ def render_sizing(p: dict[str, Any]) -> str:
                      f"margin {_n(p['margin'])}  (mmr {p['mmr']:g})")
     lines += [f"[{f['severity']}] {f['id']}  {f['message']}" for f in p["flags"]]
     return "\n".join(lines) + "\n"
+
+
+# --- the plan of `cockpit snapshot --plan PLAN.json [--trades FILLS.csv]` -------------------------------
+
+
+@dataclass(frozen=True, slots=True)
+class PlanInputs:
+    """A planned trade and the closed round trips it is checked against."""
+
+    plan: TradePlan
+    round_trips: tuple[RoundTrip, ...]
+
+
+def read_plan(path: Path, profile: Profile) -> TradePlan:
+    """The plan JSON file; a missing file, bad JSON or a bad value is one UserError line."""
+    from cockpit.rules.pretrade import plan_from_json
+    from cockpit.sizing import SizingError
+
+    try:
+        obj = json.loads(path.read_text(encoding="utf-8"))
+    except FileNotFoundError:
+        raise UserError(f"{path}: no such file") from None
+    except (OSError, UnicodeDecodeError) as exc:
+        raise UserError(f"{path}: cannot read the plan ({exc})") from None
+    except json.JSONDecodeError as exc:
+        raise UserError(f"{path}: not valid JSON ({exc.msg} at line {exc.lineno})") from None
+    try:
+        return plan_from_json(obj, profile.tiers)
+    except SizingError as exc:
+        raise UserError(f"{path}: {exc}") from None
+
+
+def plan_inputs(plan_path: str | None, trades_path: str | None, profile: Profile) -> PlanInputs | None:
+    """The plan and its round trips (FILLS.csv, else the journal if there is one); None without a plan."""
+    from cockpit.journal.fills import load_fills, read_fills_csv, round_trips
+    from cockpit.journal.store import connect, journal_path
+
+    if plan_path is None:
+        if trades_path is not None:
+            raise UserError("--trades needs --plan (the trade to check against those fills)")
+        return None
+    plan = read_plan(Path(plan_path), profile)
+    if trades_path is not None:
+        fills = read_fills_csv(Path(trades_path))
+    elif journal_path().exists():
+        con = connect()
+        try:
+            fills = load_fills(con)
+        finally:
+            con.close()
+    else:
+        fills = []
+    return PlanInputs(plan, tuple(round_trips(fills)))
+
+
+def plan_snapshot(state: MarketState, profile: Profile, universe: Universe,
+                  inputs: PlanInputs | None) -> Snapshot:
+    """The snapshot with the plan's pre-trade flags joined to the market's (at the plan's or state's time)."""
+    from cockpit.rules.pretrade import at_time, pretrade_flags
+    from cockpit.snapshot import build_snapshot
+
+    snap = build_snapshot(state, profile, universe)
+    if inputs is None:
+        return snap
+    plan = at_time(inputs.plan, state.as_of)
+    flags = pretrade_flags(plan, inputs.round_trips, snap.readings, snap.regime, profile,
+                           index_symbol=universe.index)
+    return build_snapshot(state, profile, universe, extra_flags=tuple(flags)) if flags else snap

@@ -20,17 +20,23 @@ def register(subparsers: Any) -> None:
     parser.add_argument("--at", default=None, help="with --demo: offset into the scenario (default: its end)")
     parser.add_argument("--every", default=None, metavar="STEP",
                         help="with --demo: one JSON line per STEP across the whole scenario (e.g. 1h)")
+    parser.add_argument("--plan", default=None, metavar="PLAN.json",
+                        help="check a planned trade (ts,symbol,side,entry,stop,qty); its flags join the rest")
+    parser.add_argument("--trades", default=None, metavar="FILLS.csv",
+                        help="with --plan: fills to check it against (default: the journal)")
     parser.set_defaults(handler=run)
 
 
 def run(args: argparse.Namespace) -> int:
     """Evaluate and print; a timeline with --every."""
     from cockpit.commands.common import build_source, config_for, parse_duration
-    from cockpit.snapshot import build_snapshot, snapshot_json
+    from cockpit.commands.size import plan_inputs, plan_snapshot
+    from cockpit.snapshot import snapshot_json
     from cockpit.sources.simulator import SimulatorSource
 
     config = config_for(args)
     profile = config.profile(args.profile)
+    plan = plan_inputs(args.plan, args.trades, profile)
     if args.every and not (args.demo or not (args.data or args.replay or args.live)):
         raise UserError("--every works with --demo (a scenario has a beginning and an end)")
     source = build_source(args, config)
@@ -44,11 +50,11 @@ def run(args: argparse.Namespace) -> int:
             raise UserError("--every needs a positive step")
         at = source.scenario.start
         while at <= source.end:
-            snap = build_snapshot(source.state_at(at), profile, config.universe)
+            snap = plan_snapshot(source.state_at(at), profile, config.universe, plan)
             sys.stdout.write(json.dumps(snapshot_json(snap), separators=(",", ":")) + "\n")
             at += step
         return 0
-    snap = build_snapshot(source.poll(), profile, config.universe)
+    snap = plan_snapshot(source.poll(), profile, config.universe, plan)
     payload = snapshot_json(snap)
     if args.json:
         sys.stdout.write(json.dumps(payload, indent=2) + "\n")
