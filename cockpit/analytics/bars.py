@@ -2,8 +2,9 @@
 
 from __future__ import annotations
 
-from datetime import datetime, timedelta
+from datetime import UTC, datetime, timedelta
 
+import numpy as np
 import polars as pl
 
 from cockpit.models import DataQuality
@@ -99,17 +100,25 @@ def closes(series: pl.DataFrame | None) -> pl.DataFrame:
 
 def value_at(series: pl.DataFrame, column: str, at: datetime) -> float | None:
     """The last non-null `column` value stamped at or before `at` (None when there is none)."""
-    rows = series.filter((pl.col("ts") <= at) & pl.col(column).is_not_null())
-    if rows.is_empty():
+    stamps = series.get_column("ts").to_numpy()  # datetime64[us] in UTC: a binary search without polars overhead
+    count = int(np.searchsorted(stamps, np.datetime64(at.astimezone(UTC).replace(tzinfo=None), "us"), side="right"))
+    if count == 0:
         return None
-    return float(rows[column][-1])
+    values = series.get_column(column)
+    if values.null_count() == 0:
+        return float(values[count - 1])
+    known = values.slice(0, count).drop_nulls()
+    return None if known.is_empty() else float(known[-1])
 
 
 def last_value(series: pl.DataFrame | None, column: str) -> tuple[float | None, datetime | None]:
     """The newest non-null value of `column` and its bar timestamp."""
     if series is None or series.is_empty():
         return None, None
-    rows = series.filter(pl.col(column).is_not_null())
+    values = series.get_column(column)
+    if values.null_count() == 0:
+        return float(values[-1]), series.get_column("ts")[-1]
+    rows = series.select("ts", column).drop_nulls()
     if rows.is_empty():
         return None, None
     return float(rows[column][-1]), rows["ts"][-1]

@@ -10,30 +10,56 @@ from __future__ import annotations
 import math
 from datetime import datetime
 
+import numpy as np
 import polars as pl
 
 from cockpit.analytics.bars import age_seconds, last_value
-from cockpit.analytics.series import resample_closes
+from cockpit.analytics.series import TIMEFRAME_EVERY
 from cockpit.models import LeadershipReading
 
 HISTORY_POINTS = 60
+INDEX_KEY = "\x00index"
+
+
+def _wide_closes(members: dict[str, pl.DataFrame], index: pl.DataFrame, timeframe: str) -> pl.DataFrame:
+    """One column of `timeframe` closes per member plus the index, one row per bar (null where a symbol had none)."""
+    frames = [f.select("ts", "close").with_columns(pl.lit(s).alias("symbol")) for s, f in members.items()]
+    frames.append(index.select("ts", "close").with_columns(pl.lit(INDEX_KEY).alias("symbol")))
+    combined = pl.concat(frames).sort("symbol", "ts")
+    if timeframe != "1h":
+        combined = combined.group_by_dynamic(
+            "ts", every=TIMEFRAME_EVERY[timeframe], closed="left", label="left", group_by="symbol"
+        ).agg(pl.col("close").last())
+    return combined.pivot(on="symbol", index="ts", values="close").sort("ts")
 
 
 def relative_strength_series(members: dict[str, pl.DataFrame], index: pl.DataFrame, timeframe: str) -> pl.DataFrame:
     """(ts, rs): cumulative log relative strength of the equal-weight basket against the index."""
-    joined = resample_closes(index, timeframe).select("ts", pl.col("close").alias("_index"))
-    names: list[str] = []
-    for series in members.values():
-        name = f"m_{len(names)}"
-        names.append(name)
-        joined = joined.join(resample_closes(series, timeframe).select("ts", pl.col("close").alias(name)), on="ts")
-    if not names or joined.height < 2:
-        return pl.DataFrame(schema={"ts": joined.schema["ts"], "rs": pl.Float64()})
-    joined = joined.sort("ts")
-    basket = pl.mean_horizontal([pl.col(n).log().diff() for n in names])
-    return joined.select(
-        "ts", (basket - pl.col("_index").log().diff()).fill_null(0.0).cum_sum().alias("rs")
-    )
+    return _relative_strength(_wide_closes(members, index, timeframe), list(members))
+
+
+def _relative_strength(wide: pl.DataFrame, names: list[str]) -> pl.DataFrame:
+    common = wide.select("ts", INDEX_KEY, *names).drop_nulls()
+    if not names or common.height < 2:
+        return pl.DataFrame(schema={"ts": wide.schema["ts"], "rs": pl.Float64()})
+    logs = np.log(common.select(names).to_numpy())
+    basket = np.diff(logs, axis=0).mean(axis=1)
+    index_returns = np.diff(np.log(common.get_column(INDEX_KEY).to_numpy()))
+    rs = np.concatenate(([0.0], np.cumsum(basket - index_returns)))
+    return pl.DataFrame({"ts": common.get_column("ts"), "rs": rs})
+
+
+def _breadth(wide: pl.DataFrame, names: list[str], bars: int) -> tuple[float | None, float | None]:
+    """Share of members above their `bars`-bar average, and share at a new `bars`-bar low."""
+    above = lows = counted = 0
+    for name in names:
+        closes = wide.get_column(name).drop_nulls().to_numpy()
+        if len(closes) < bars + 1:
+            continue
+        counted += 1
+        above += bool(closes[-1] > closes[-bars:].mean())
+        lows += bool(closes[-1] <= closes[-bars - 1 : -1].min())
+    return (above / counted, lows / counted) if counted else (None, None)
 
 
 def verdict(rs_below_ma: bool, rs_new_low: bool, breadth_above: float, breadth_lows: float) -> str:
@@ -54,8 +80,9 @@ def leadership_reading(
     base = LeadershipReading(members=tuple(present), missing=missing, timeframe=timeframe)
     if index is None or index.is_empty() or not present:
         return base
-    rs = relative_strength_series(present, index, timeframe)
-    index_closes = resample_closes(index, timeframe)["close"]
+    wide = _wide_closes(present, index, timeframe)
+    rs = _relative_strength(wide, list(present))
+    index_closes = wide.get_column(INDEX_KEY).drop_nulls()
     if rs.height < bars + 1 or index_closes.len() < bars:
         return LeadershipReading(members=base.members, missing=missing, timeframe=timeframe)
     rs_values = rs["rs"]
@@ -65,17 +92,7 @@ def leadership_reading(
     rs_ma = float(rs_values.tail(bars).mean())  # type: ignore[arg-type]
     relative_pct = math.expm1(last_rs - float(rs_values[-bars - 1])) * 100.0
 
-    above, lows, counted = 0, 0, 0
-    for series in present.values():
-        closes = resample_closes(series, timeframe)["close"]
-        if closes.len() < bars + 1:
-            continue
-        counted += 1
-        last = float(closes[-1])
-        above += last > float(closes.tail(bars).mean())  # type: ignore[arg-type]
-        lows += last <= float(closes.slice(closes.len() - bars - 1, bars).min())  # type: ignore[arg-type]
-    breadth_above = above / counted if counted else None
-    breadth_lows = lows / counted if counted else None
+    breadth_above, breadth_lows = _breadth(wide, list(present), bars)
     index_above = float(index_closes[-1]) > float(index_closes.tail(bars).mean())  # type: ignore[arg-type]
     stamps = [ts for s in present.values() if (ts := last_value(s, "close")[1]) is not None]
     newest = max(stamps, default=None)

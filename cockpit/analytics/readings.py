@@ -11,10 +11,11 @@ from cockpit.analytics.crypto import asset_reading, crypto_reading
 from cockpit.analytics.leadership import leadership_reading
 from cockpit.analytics.macro import change_over, macro_reading
 from cockpit.analytics.series import (
-    correlation,
-    correlation_history,
+    correlation_from_returns,
+    history_from_returns,
     moving_average_trend,
     pct_change,
+    timeframe_returns,
     vol_windows,
 )
 from cockpit.config import Profile
@@ -44,16 +45,18 @@ def correlation_reading(index: pl.DataFrame | None, btc: pl.DataFrame | None, pr
     if trend_index is not None and trend_btc is not None and ratios:
         vol_rising = sum(ratios) / len(ratios) >= profile.vol_rising_ratio
         both_down = trend_index == "down" and trend_btc == "down" and vol_rising
+    returns_1h = timeframe_returns(index, btc, "1h")
+    returns_4h = timeframe_returns(index, btc, "4h")
     return CorrelationReading(
-        c1h=correlation(index, btc, profile.corr_window_1h, "1h"),
-        c4h=correlation(index, btc, profile.corr_window_4h, "4h"),
+        c1h=correlation_from_returns(returns_1h, profile.corr_window_1h),
+        c4h=correlation_from_returns(returns_4h, profile.corr_window_4h),
         vol_index=vol_index,
         vol_btc=vol_btc,
         trend_index=trend_index,
         trend_btc=trend_btc,
         both_down_vol_rising=both_down,
-        history_1h=correlation_history(index, btc, profile.corr_window_1h, "1h", HISTORY_POINTS),
-        history_4h=correlation_history(index, btc, profile.corr_window_4h, "4h", HISTORY_POINTS // 4),
+        history_1h=history_from_returns(returns_1h, profile.corr_window_1h, HISTORY_POINTS),
+        history_4h=history_from_returns(returns_4h, profile.corr_window_4h, HISTORY_POINTS // 4),
     )
 
 

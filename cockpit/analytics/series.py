@@ -63,26 +63,38 @@ def pearson(a: np.ndarray, b: np.ndarray) -> float | None:
     return max(-1.0, min(1.0, float(np.dot(da, db)) / denom))
 
 
-def correlation(left: pl.DataFrame, right: pl.DataFrame, window: int, timeframe: str = "1h") -> CorrelationValue:
-    """Correlation of aligned returns over the last `window` returns; None with fewer than `window`."""
-    returns = aligned_returns(resample_closes(left, timeframe), resample_closes(right, timeframe))
+def correlation_from_returns(returns: pl.DataFrame, window: int) -> CorrelationValue:
+    """Pearson correlation of the last `window` aligned returns (ra, rb); None with fewer."""
     n = returns.height
     if n < window or window < 2:
         return CorrelationValue(None, window, n)
     tail = returns.tail(window)
-    value = pearson(tail["ra"].to_numpy(), tail["rb"].to_numpy())
-    return CorrelationValue(value, window, window)
+    return CorrelationValue(pearson(tail["ra"].to_numpy(), tail["rb"].to_numpy()), window, window)
+
+
+def history_from_returns(returns: pl.DataFrame, window: int, points: int) -> tuple[float, ...]:
+    """Rolling correlation of aligned returns, the last `points` values (NaN windows left out)."""
+    if returns.height < window:
+        return ()
+    rolled = returns.tail(window + points).select(pl.rolling_corr("ra", "rb", window_size=window).alias("c"))
+    return tuple(float(v) for v in rolled["c"].tail(points).to_list() if v is not None and math.isfinite(v))
+
+
+def timeframe_returns(left: pl.DataFrame, right: pl.DataFrame, timeframe: str) -> pl.DataFrame:
+    """Aligned log returns of two series on `timeframe` bars (SPEC §3: resample, inner join, then returns)."""
+    return aligned_returns(resample_closes(left, timeframe), resample_closes(right, timeframe))
+
+
+def correlation(left: pl.DataFrame, right: pl.DataFrame, window: int, timeframe: str = "1h") -> CorrelationValue:
+    """Correlation of aligned returns over the last `window` returns; None with fewer than `window`."""
+    return correlation_from_returns(timeframe_returns(left, right, timeframe), window)
 
 
 def correlation_history(
     left: pl.DataFrame, right: pl.DataFrame, window: int, timeframe: str = "1h", points: int = 120
 ) -> tuple[float, ...]:
     """Rolling correlation of aligned returns, the last `points` values (NaN windows left out)."""
-    returns = aligned_returns(resample_closes(left, timeframe), resample_closes(right, timeframe))
-    if returns.height < window:
-        return ()
-    rolled = returns.select(pl.rolling_corr("ra", "rb", window_size=window).alias("c")).tail(points)["c"]
-    return tuple(float(v) for v in rolled.to_list() if v is not None and math.isfinite(v))
+    return history_from_returns(timeframe_returns(left, right, timeframe), window, points)
 
 
 def realized_vol(returns: Sequence[float] | np.ndarray) -> float | None:

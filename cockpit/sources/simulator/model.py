@@ -212,16 +212,10 @@ def generate(scenario: Scenario, seed: int, universe: Universe | None = None) ->
         perp_extra[symbol] = (funding, oi, long_liq, short_liq)
 
     masks = _week_masks(stamps, universe)
-    stamp_array = np.datetime64(stamps[0].replace(tzinfo=None), "us") + np.arange(n) * np.timedelta64(3600, "s")
-    frames = [
-        _symbol_frame(symbol, stamp_array, closes, masks[session_kind(symbol, universe)], rng, perp_extra.get(symbol))
-        for symbol, closes in series.items()
-    ]
     front_then = POLICY_FRONT_RATE
     for m, symbol in enumerate(universe.policy_symbols(scenario.start)):
-        rates = front_then + (POLICY_STEP_BP * m) / 100 + policy_level * (1 + 0.15 * m)
-        frames.append(_symbol_frame(symbol, stamp_array, 100.0 - rates, masks["futures"], rng, None))
-    return pl.concat(frames).sort(["ts", "symbol"])
+        series[symbol] = 100.0 - (front_then + (POLICY_STEP_BP * m) / 100 + policy_level * (1 + 0.15 * m))
+    return _bars_frame(series, stamps, masks, universe, rng, perp_extra)
 
 
 def _week_masks(stamps: list[datetime], universe: Universe) -> dict[str, np.ndarray]:
@@ -238,22 +232,30 @@ def _week_masks(stamps: list[datetime], universe: Universe) -> dict[str, np.ndar
     return masks
 
 
-def _symbol_frame(
-    symbol: str, stamps: np.ndarray, closes: np.ndarray, mask: np.ndarray, rng: np.random.Generator,
-    perp: tuple[np.ndarray, ...] | None,
+def _bars_frame(
+    series: dict[str, np.ndarray], stamps: list[datetime], masks: dict[str, np.ndarray], universe: Universe,
+    rng: np.random.Generator, perp_extra: dict[str, tuple[np.ndarray, ...]],
 ) -> pl.DataFrame:
-    """OHLCV rows for the hours `symbol` trades (plus funding, OI and liquidations for perps)."""
-    opens = np.concatenate(([closes[0]], closes[:-1]))
-    wiggle = np.abs(rng.normal(0.0, 0.0015, size=(2, len(closes))))
+    """All symbols' OHLCV rows for the hours each trades (plus funding, OI and liquidations for perps), built once."""
+    n = len(stamps)
+    hours = np.datetime64(stamps[0].replace(tzinfo=None), "us") + np.arange(n) * np.timedelta64(3600, "s")
+    names = list(series)
+    closes = np.vstack([series[name] for name in names])
+    opens = np.concatenate((closes[:, :1], closes[:, :-1]), axis=1)
+    wiggle = np.abs(rng.normal(0.0, 0.0015, size=(2, *closes.shape)))
     highs = np.maximum(opens, closes) * (1 + wiggle[0])
     lows = np.minimum(opens, closes) * (1 - wiggle[1])
-    volume = np.exp(rng.normal(10.0, 0.3, size=len(closes)))
-    columns: dict[str, object] = {
-        "ts": stamps[mask],
+    volume = np.exp(rng.normal(10.0, 0.3, size=closes.shape))
+    mask = np.vstack([masks[session_kind(name, universe)] for name in names])
+    perp_names = ("funding_rate", "open_interest_usd", "long_liq_usd", "short_liq_usd")
+    perp = {c: np.full(closes.shape, np.nan) for c in perp_names}
+    for row, name in enumerate(names):
+        for column, values in zip(perp_names, perp_extra.get(name, ()), strict=False):
+            perp[column][row] = values
+    frame = pl.DataFrame({
+        "ts": np.broadcast_to(hours, closes.shape)[mask],
+        "symbol": np.repeat(np.array(names), mask.sum(axis=1)),
         "open": opens[mask], "high": highs[mask], "low": lows[mask], "close": closes[mask], "volume": volume[mask],
-    }
-    if perp is not None:
-        names = ("funding_rate", "open_interest_usd", "long_liq_usd", "short_liq_usd")
-        columns.update({name: values[mask] for name, values in zip(names, perp, strict=True)})
-    frame = pl.DataFrame(columns).with_columns(pl.lit(symbol).alias("symbol"))
-    return conform(frame.fill_nan(None))
+        **{column: values[mask] for column, values in perp.items()},
+    })
+    return conform(frame.fill_nan(None)).sort(["ts", "symbol"])
