@@ -1,12 +1,102 @@
-"""The full-screen cockpit (placeholder until the screen issue lands)."""
+"""The full-screen cockpit: check the arguments and the config, then run the Textual app on the chosen source.
+
+Everything that can be checked cheaply is checked before the screen opens, so bad input is one line and
+exit status 2. The source itself is built by the app's feed worker after the first frame.
+"""
 
 from __future__ import annotations
 
 import argparse
+import importlib.util
+from collections.abc import Callable
+from pathlib import Path
+from typing import TYPE_CHECKING
 
+from cockpit.config import Config
 from cockpit.errors import UserError
+from cockpit.sources.base import Source
+
+if TYPE_CHECKING:
+    from cockpit.app import CockpitApp
+
+LIVE_MODULE = "cockpit.sources.live"
+LIVE_MISSING = "live sources are not available yet: press d for the demo, or run `cockpit --demo`"
+
+
+def live_available() -> bool:
+    """Whether the live sources are installed."""
+    try:
+        return importlib.util.find_spec(LIVE_MODULE) is not None
+    except ImportError:
+        return False
+
+
+def check_arguments(args: argparse.Namespace, config: Config) -> None:
+    """Reject bad input before the screen opens: keys, scenario, speed, offset, paths."""
+    from cockpit.app import KEY_ACTIONS
+    from cockpit.commands.common import parse_duration
+
+    for action in config.keys:
+        if action not in KEY_ACTIONS:
+            where = config.path or "config.toml"
+            raise UserError(f"{where}: unknown action '{action}' in [keys] (known: {', '.join(KEY_ACTIONS)})")
+    if getattr(args, "scenario", None):
+        from cockpit.sources.simulator import get_scenario
+
+        get_scenario(args.scenario)
+    speed = getattr(args, "speed", None)
+    if speed is not None and speed <= 0:
+        raise UserError(f"--speed must be positive, got {speed}")
+    if getattr(args, "at", None):
+        parse_duration(args.at)
+    for option in ("data", "replay"):
+        value = getattr(args, option, None)
+        if value and not Path(value).exists():
+            raise UserError(f"{value}: no such file or folder")
+
+
+def source_factory(args: argparse.Namespace, config: Config) -> Callable[[], Source]:
+    """A callable that builds the source the arguments ask for (called in a worker thread)."""
+    from cockpit.commands.common import build_source
+
+    def build() -> Source:
+        return build_source(args, config, for_screen=True)
+
+    return build
+
+
+def build_app(args: argparse.Namespace) -> CockpitApp:
+    """The configured app, without running it."""
+    from cockpit.app import CockpitApp
+    from cockpit.commands.common import config_for
+    from cockpit.config import parse_profile_name, user_config_dir
+    from cockpit.widgets.theme import load_themes
+
+    config = config_for(args)
+    check_arguments(args, config)
+    themes = load_themes(user_config_dir() / "themes")
+    names = [t.name for t in themes]
+    if config.theme not in names:
+        where = config.path or "config.toml"
+        raise UserError(f"{where}: unknown theme '{config.theme}' (available: {', '.join(names)})")
+    profile = parse_profile_name(args.profile) if getattr(args, "profile", None) else None
+    chosen = any(getattr(args, name, None) for name in ("demo", "data", "replay"))
+    notice = None
+    demo = argparse.Namespace(**{**vars(args), "live": False, "data": None, "replay": None, "demo": True})
+    if chosen:
+        factory: Callable[[], Source] | None = source_factory(args, config)
+    elif live_available():
+        factory = source_factory(argparse.Namespace(**{**vars(args), "live": True}), config)
+    else:
+        factory, notice = None, LIVE_MISSING
+    return CockpitApp(config, source_factory=factory, profile=profile, notice=notice,
+                      demo_factory=source_factory(demo, config), themes=themes)
 
 
 def run_screen(args: argparse.Namespace) -> int:
-    """Start the Textual app on the chosen source."""
-    raise UserError("the full-screen cockpit is not built yet; try `cockpit snapshot --demo`")
+    """Start the Textual app on the chosen source; exit status 2 with one line if the source is unusable."""
+    app = build_app(args)
+    app.run()
+    if app.error_message:
+        raise UserError(app.error_message)
+    return int(app.return_code or 0)

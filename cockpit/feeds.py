@@ -1,0 +1,301 @@
+"""Feeds: one thread worker per source, its timer re-armed only after each poll finishes, results as messages.
+
+A feed builds its source in a worker (so nothing heavy is imported before the first frame), polls it in a
+thread worker of its own group, evaluates the snapshot there too (analytics never run on the UI thread),
+and posts immutable messages to its host. Worker endings are handled once, in `handle_worker`, which the
+host calls from `on_worker_state_changed`; that is also where the next poll is armed, so polls never overlap.
+"""
+
+from __future__ import annotations
+
+import time
+from collections import deque
+from collections.abc import Callable
+from dataclasses import dataclass
+from functools import partial
+from typing import Any
+
+from textual.dom import DOMNode
+from textual.timer import Timer
+from textual.worker import Worker, WorkerState
+
+from cockpit.config import Profile
+from cockpit.errors import UserError
+from cockpit.messages import (
+    ClockInfo,
+    ClockTicked,
+    PollFailed,
+    SnapshotComputed,
+    SourceInfo,
+    SourceOpened,
+    SourceUnavailable,
+)
+from cockpit.models import MarketState, ProfileName, SourceHealth
+from cockpit.sources.base import ClockedSource, Source
+from cockpit.universe import Universe
+
+MIN_SPEED, MAX_SPEED = 1.0, 86400.0
+EvaluationKey = tuple[Any, ProfileName, tuple[SourceHealth, ...]]
+ClockCommand = Callable[[Any], None]
+
+
+@dataclass(frozen=True, slots=True)
+class PollResult:
+    """What a poll worker returns to the UI thread: the state, its evaluation key, when it was polled."""
+
+    state: MarketState
+    key: EvaluationKey
+    polled_at: float
+
+
+@dataclass(frozen=True, slots=True)
+class Built:
+    """What the build worker hands to the UI thread: the source and what it is."""
+
+    source: Source
+    info: SourceInfo
+
+
+def describe(error: BaseException | None) -> str:
+    """An exception in words, one line: `ValueError: boom`."""
+    if error is None:
+        return "unknown error"
+    text = str(error).strip().splitlines()[0] if str(error).strip() else ""
+    return f"{type(error).__name__}: {text}" if text else type(error).__name__
+
+
+def is_clocked(source: Source) -> bool:
+    """Whether the source has a clock the user can pause and speed up (simulator, replay)."""
+    return isinstance(source, ClockedSource)
+
+
+def clock_info(source: Source, state: MarketState) -> ClockInfo:
+    """The source's clock as of `state`."""
+    clocked = is_clocked(source)
+    return ClockInfo(
+        kind=state.kind,
+        label=state.label,
+        now=state.as_of,
+        clocked=clocked,
+        paused=bool(getattr(source, "paused", False)) if clocked else False,
+        speed=float(getattr(source, "speed", 0.0)) if clocked else None,
+    )
+
+
+def _toggle_pause(source: Any) -> None:
+    source.paused = not source.paused
+
+
+def _scale_speed(factor: float, source: Any) -> None:
+    source.speed = min(MAX_SPEED, max(MIN_SPEED, max(float(source.speed), MIN_SPEED) * factor))
+
+
+class Feed:
+    """Polls one source from a thread worker and posts `SnapshotComputed` (or `PollFailed`) to its host."""
+
+    def __init__(
+        self,
+        name: str,
+        factory: Callable[[], Source],
+        profile: Profile,
+        universe: Universe,
+        *,
+        interval_s: float | None = None,
+        monotonic: Callable[[], float] = time.monotonic,
+        max_backoff_s: float = 60.0,
+    ) -> None:
+        self.name = name
+        self.profile = profile
+        self.universe = universe
+        self.interval_s = interval_s
+        self.max_backoff_s = max_backoff_s
+        self.source: Source | None = None
+        self.info: SourceInfo | None = None
+        self.last_good_at: float | None = None
+        self.failures = 0
+        self.polls = 0
+        self._factory = factory
+        self._monotonic = monotonic
+        self._host: DOMNode | None = None
+        self._timer: Timer | None = None
+        self._in_flight = False
+        self._pending = False
+        self._stopped = False
+        self._last_state: MarketState | None = None
+        self._last_key: EvaluationKey | None = None
+        self._commands: deque[ClockCommand] = deque()
+
+    @property
+    def group(self) -> str:
+        """The worker group of this feed's polls (one per source)."""
+        return f"feed:{self.name}"
+
+    @property
+    def busy(self) -> bool:
+        """True while a build or poll worker is running."""
+        return self._in_flight
+
+    @property
+    def host(self) -> DOMNode:
+        """The node that runs this feed's workers and timers and receives its messages."""
+        if self._host is None:
+            raise RuntimeError(f"feed {self.name} is not attached")
+        return self._host
+
+    def attach(self, host: DOMNode) -> None:
+        """Run workers and timers on `host`; messages go there too."""
+        self._host = host
+
+    def start(self) -> None:
+        """Build the source in a thread worker; the first poll follows as soon as it is built."""
+        self._in_flight = True
+        self.host.run_worker(self._build, name=f"{self.group}:build", group=self.group, thread=True,
+                             exit_on_error=False)
+
+    def _build(self) -> Built:
+        source = self._factory()
+        info = SourceInfo(source.name, source.kind, "", is_clocked(source), float(source.poll_interval_s))
+        self.host.post_message(SourceOpened(self.name, info))
+        return Built(source, info)
+
+    def request_poll(self) -> bool:
+        """Poll now; when a poll is in flight, poll again as soon as it finishes. False if none started now."""
+        if self.source is None or self._stopped:
+            return False
+        if self._in_flight:
+            self._pending = True
+            return False
+        self._cancel_timer()
+        self._in_flight = True
+        work = partial(self._poll, self.source, self.profile, self._last_key)
+        self.host.run_worker(work, name=f"{self.group}:poll", group=self.group, thread=True, exit_on_error=False)
+        return True
+
+    def _poll(self, source: Source, profile: Profile, last_key: EvaluationKey | None) -> PollResult:
+        while self._commands:
+            self._commands.popleft()(source)
+        state = source.poll()
+        polled_at = self._monotonic()
+        clock = clock_info(source, state)
+        key: EvaluationKey = (state.as_of, profile.name, state.health)
+        if key == last_key:
+            self.host.post_message(ClockTicked(self.name, clock))
+        else:
+            from cockpit.snapshot import build_snapshot
+
+            snapshot = build_snapshot(state, profile, self.universe)
+            self.host.post_message(SnapshotComputed(self.name, snapshot, clock, polled_at))
+        return PollResult(state, key, polled_at)
+
+    def set_profile(self, profile: Profile) -> None:
+        """Switch profile and re-evaluate the last market state for it at once, off the UI thread."""
+        self.profile = profile
+        state, source = self._last_state, self.source
+        if state is None or source is None or self._stopped:
+            return
+        work = partial(self._evaluate, source, state, profile)
+        self.host.run_worker(work, name=f"{self.group}:eval", group=f"{self.group}:eval", thread=True,
+                             exit_on_error=False, exclusive=True)
+
+    def _evaluate(self, source: Source, state: MarketState, profile: Profile) -> PollResult:
+        from cockpit.snapshot import build_snapshot
+
+        snapshot = build_snapshot(state, profile, self.universe)
+        polled_at = self._monotonic()
+        self.host.post_message(SnapshotComputed(self.name, snapshot, clock_info(source, state), polled_at))
+        return PollResult(state, (state.as_of, profile.name, state.health), polled_at)
+
+    def adjust_clock(self, *, toggle_pause: bool = False, speed_factor: float | None = None) -> bool:
+        """Queue a clock change for the next poll (which starts now); False when the source has no clock."""
+        if self.source is None or not is_clocked(self.source):
+            return False
+        if toggle_pause:
+            self._commands.append(_toggle_pause)
+        if speed_factor is not None:
+            self._commands.append(partial(_scale_speed, speed_factor))
+        self.request_poll()
+        return True
+
+    def handle_worker(self, worker: Worker[Any]) -> bool:
+        """Handle the end of one of this feed's workers (True if it was ours); re-arms the poll timer."""
+        if worker.group not in (self.group, f"{self.group}:eval"):
+            return False
+        if worker.state not in (WorkerState.SUCCESS, WorkerState.ERROR, WorkerState.CANCELLED):
+            return True
+        kind = worker.name.rsplit(":", 1)[-1]
+        if kind == "eval":
+            self._finish_eval(worker)
+        elif kind == "build":
+            self._finish_build(worker)
+        else:
+            self._finish_poll(worker)
+        return True
+
+    def _finish_build(self, worker: Worker[Any]) -> None:
+        self._in_flight = False
+        if worker.state is WorkerState.SUCCESS and isinstance(worker.result, Built):
+            if self._stopped:
+                worker.result.source.close()
+                return
+            self.source, self.info = worker.result.source, worker.result.info
+            self._arm(0.0)
+        elif worker.state is WorkerState.ERROR:
+            error = worker.error
+            reason = str(error) if isinstance(error, UserError) else describe(error)
+            self.host.post_message(SourceUnavailable(self.name, reason, user_error=isinstance(error, UserError)))
+
+    def _finish_poll(self, worker: Worker[Any]) -> None:
+        self._in_flight = False
+        if worker.state is WorkerState.SUCCESS and isinstance(worker.result, PollResult):
+            result = worker.result
+            self._last_state, self._last_key = result.state, result.key
+            self.last_good_at = result.polled_at
+            self.failures = 0
+            self.polls += 1
+        elif worker.state is WorkerState.ERROR:
+            self.failures += 1
+            self.host.post_message(PollFailed(self.name, describe(worker.error), self._monotonic(),
+                                              self.last_good_at, self.failures))
+        pending, self._pending = self._pending, False
+        self._arm(0.0 if pending else self.next_delay())
+
+    def _finish_eval(self, worker: Worker[Any]) -> None:
+        if worker.state is WorkerState.SUCCESS and isinstance(worker.result, PollResult):
+            self._last_key = worker.result.key
+        elif worker.state is WorkerState.ERROR:
+            self.host.post_message(PollFailed(self.name, describe(worker.error), self._monotonic(),
+                                              self.last_good_at, self.failures + 1))
+
+    def next_delay(self) -> float:
+        """The poll interval, doubled per consecutive failure up to `max_backoff_s`."""
+        base = 1.0 if self.info is None else self.info.poll_interval_s
+        if self.interval_s is not None:
+            base = self.interval_s
+        if not self.failures:
+            return base
+        backoff: float = base * 2.0 ** min(self.failures, 10)
+        return min(self.max_backoff_s, backoff)
+
+    def _arm(self, delay: float) -> None:
+        if self._stopped:
+            return
+        self._cancel_timer()
+        # Textual timers need a positive delay; "now" is the next tick of the event loop.
+        self._timer = self.host.set_timer(max(delay, 0.001), self._on_timer, name=f"{self.group}:timer")
+
+    def _on_timer(self) -> None:
+        self._timer = None
+        self.request_poll()
+
+    def _cancel_timer(self) -> None:
+        if self._timer is not None:
+            self._timer.stop()
+            self._timer = None
+
+    def stop(self) -> None:
+        """Stop polling and release the source."""
+        self._stopped = True
+        self._cancel_timer()
+        source, self.source = self.source, None
+        if source is not None:
+            source.close()

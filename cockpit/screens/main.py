@@ -1,0 +1,414 @@
+"""The cockpit screen: header, six panes and the footer; feed messages in, pane updates out.
+
+Workers of the feed run on this screen, so their endings arrive here and are handed to the feed once.
+Widgets change only in the handlers below, on the UI thread.
+"""
+
+from __future__ import annotations
+
+import importlib
+import time
+from collections.abc import Callable
+from datetime import datetime
+
+from textual import events, on
+from textual.app import ComposeResult
+from textual.binding import Binding
+from textual.containers import Container, Vertical
+from textual.screen import Screen
+from textual.widget import Widget
+from textual.widgets import Footer, Static
+from textual.worker import Worker
+
+from cockpit.config import Config, Profile
+from cockpit.feeds import Feed
+from cockpit.messages import (
+    ClockInfo,
+    ClockTicked,
+    PollFailed,
+    SnapshotComputed,
+    SourceInfo,
+    SourceOpened,
+    SourceUnavailable,
+)
+from cockpit.models import FlagId, ProfileName, Severity, Snapshot
+from cockpit.screens.layout import Layout, layout_for, mode_for, page_showing
+from cockpit.widgets.correlation import CorrelationPane
+from cockpit.widgets.crypto import CryptoPane
+from cockpit.widgets.flags import FlagList, FlagsPane, flag_rows, track_first_seen
+from cockpit.widgets.format import styled
+from cockpit.widgets.header import CockpitHeader, HeaderInfo, oldest_data
+from cockpit.widgets.leadership import LeadershipPane
+from cockpit.widgets.macro import MacroPane
+from cockpit.widgets.pane import FeedTrouble, Pane, PaneContext, PaneView, waiting_view
+
+PROFILE_CYCLE = (ProfileName.SHORT, ProfileName.SWING, ProfileName.LONG)
+SPEED_STEP = 2.0
+
+
+class SizingPlaceholder(Vertical):
+    """Stands in for the sizing calculator when it is not installed."""
+
+    can_focus = True
+
+    def compose(self) -> ComposeResult:
+        """One line saying so."""
+        yield Static(styled("sizing calculator not available yet", "$text-muted"), classes="figures")
+
+
+def sizing_widget(profile: Profile) -> Widget:
+    """The Sizing pane: the calculator when its module imports, else a placeholder."""
+    try:
+        module = importlib.import_module("cockpit.widgets.sizing")
+        widget: Widget = module.SizingPane(profile, id="sizing", classes="pane")
+    except (ImportError, AttributeError, TypeError):
+        widget = SizingPlaceholder(id="sizing", classes="pane")
+    widget.border_title = "Sizing"
+    return widget
+
+
+class SizingLink:
+    """Feeds the Sizing pane the market, the profile and the readings, only when they change."""
+
+    def __init__(self, widget: Widget) -> None:
+        self.widget = widget
+        self._market: tuple[str, float | None, str, float] | None = None
+        self._profile: ProfileName | None = None
+        self._readings: object = None
+
+    def update(self, snap: Snapshot, profile: Profile) -> None:
+        """Pass on what changed since the last call."""
+        btc, regime = snap.readings.crypto.btc, snap.regime
+        market = (btc.symbol, btc.price, regime.label.value, regime.multiplier)
+        set_profile = getattr(self.widget, "set_profile", None)
+        if profile.name != self._profile and callable(set_profile):
+            set_profile(profile)
+        self._profile = profile.name
+        set_market = getattr(self.widget, "set_market", None)
+        if market != self._market and callable(set_market):
+            set_market(*market)
+        self._market = market
+        set_context = getattr(self.widget, "set_context", None)
+        if snap.readings is not self._readings and callable(set_context):
+            set_context(snap.readings)
+        self._readings = snap.readings
+
+    def focus(self) -> None:
+        """Focus the calculator's first field (or the pane itself)."""
+        target = next((w for w in self.widget.query("*") if w.focusable), None)
+        (target or self.widget).focus()
+
+
+class CockpitScreen(Screen[None]):
+    """Every pane of SPEC §2 on one screen, refreshed by the feed's workers."""
+
+    BINDINGS = [
+        Binding("p", "cycle_profile", "Profile", id="profile"),
+        Binding("c", "checklist", "Checklist", id="checklist"),
+        Binding("s", "focus_sizing", "Sizing", id="sizing"),
+        Binding("f", "focus_flags", "Flags", id="flags"),
+        Binding("n", "next_panes", "Panes", id="panes"),
+        Binding("r", "refresh", "Refresh", id="refresh"),
+        Binding("space", "toggle_pause", "Pause", id="pause"),
+        Binding("plus", "faster", "Speed", key_display="+/-", id="faster"),
+        Binding("minus", "slower", "Slower", key_display="-", id="slower", show=False),
+        Binding("d", "start_demo", "Start demo", id="demo"),
+    ]
+
+    def __init__(self, config: Config, profile: ProfileName, *, notice: str | None = None,
+                 monotonic: Callable[[], float] = time.monotonic) -> None:
+        super().__init__(id="cockpit")
+        self.config = config
+        self.profile = profile
+        self.notice = notice
+        self.feed: Feed | None = None
+        self.snapshot: Snapshot | None = None
+        self.clock: ClockInfo | None = None
+        self.source_info: SourceInfo | None = None
+        self.trouble: PollFailed | None = None
+        self.first_seen: dict[FlagId, datetime] = {}
+        self.layout_state = layout_for(160, 45, 0)
+        self.page = 0
+        self._monotonic = monotonic
+        self._received_at: float | None = None
+        self._ticker_started = False
+        self.sizing = SizingLink(sizing_widget(config.profile(profile)))
+
+    # --- composition and layout -------------------------------------------------------------------
+
+    def compose(self) -> ComposeResult:
+        """Header, the six panes in a grid, footer."""
+        yield CockpitHeader(id="header")
+        with Container(id="panes"):
+            yield MacroPane()
+            yield LeadershipPane()
+            yield CryptoPane()
+            yield CorrelationPane()
+            yield self.sizing.widget
+            yield FlagsPane()
+        yield Footer(compact=True, show_command_palette=False)
+
+    def on_mount(self) -> None:
+        """Show the waiting state until the first snapshot."""
+        self._apply_layout()
+        self.render_all()
+
+    def on_resize(self, event: events.Resize) -> None:
+        """Pick the layout that fits the new size."""
+        self._apply_layout()
+
+    def _apply_layout(self) -> None:
+        width, height = self.size.width or self.app.size.width, self.size.height or self.app.size.height
+        previous = self.layout_state
+        if mode_for(width, height) != previous.mode:
+            # Keep the pane the user was looking at on screen when the layout changes.
+            self.page = page_showing(previous.shown[0], mode_for(width, height))
+        layout: Layout = layout_for(width, height, self.page)
+        self.layout_state = layout
+        for mode in ("full", "medium", "compact"):
+            self.set_class(layout.mode == mode, f"-{mode}")
+        self.set_class(not layout.charts, "-no-charts")
+        for pane in self.query(".pane"):
+            pane.display = pane.id in layout.shown
+        self.refresh_bindings()
+        if self.is_mounted:
+            self.query_one(CockpitHeader).show(self.header_info(self.context()))
+
+    def panes(self) -> list[Pane]:
+        """The panes that render from a context (every pane but Sizing)."""
+        return list(self.query(Pane))
+
+    # --- rendering --------------------------------------------------------------------------------
+
+    @property
+    def current_profile(self) -> Profile:
+        """The active profile's settings."""
+        return self.config.profile(self.profile)
+
+    def context(self) -> PaneContext | None:
+        """The context the panes render from, or None before the first snapshot."""
+        if self.snapshot is None:
+            return None
+        now = self._monotonic()
+        trouble = None
+        if self.trouble is not None:
+            since = None if self.trouble.last_good_at is None else now - self.trouble.last_good_at
+            trouble = FeedTrouble(self.trouble.error, since)
+        live = self.clock is not None and not self.clock.clocked
+        extra = now - self._received_at if live and self._received_at is not None else 0.0
+        return PaneContext(self.snapshot, self.current_profile, self.config.universe, trouble, extra)
+
+    def render_all(self) -> None:
+        """Render every pane and the header from the current state (each touches only what changed)."""
+        ctx = self.context()
+        for pane in self.panes():
+            if ctx is not None:
+                pane.show_context(ctx)
+            else:
+                pane.show(self._empty_view())
+        if ctx is not None:
+            self.query_one(FlagsPane).show_rows(flag_rows(ctx.snapshot.flags, self.first_seen, ctx.as_of))
+            self.sizing.update(ctx.snapshot, ctx.profile)
+        self.query_one(CockpitHeader).show(self.header_info(ctx))
+
+    def _empty_view(self) -> PaneView:
+        if self.trouble is not None:
+            return PaneView(verdict=styled("NO DATA", "bold $stale"),
+                            body=styled(f"source failing: {self.trouble.error}", "$stale"),
+                            subtitle=styled(f" STALE no data yet · {self.trouble.error} ", "bold $stale"),
+                            state="stale")
+        return waiting_view(self.notice or "waiting for data…")
+
+    def header_info(self, ctx: PaneContext | None) -> HeaderInfo:
+        """What the header shows now."""
+        clock, info = self.clock, self.source_info
+        profile = self.current_profile
+        snap = ctx.snapshot if ctx is not None else None
+        return HeaderInfo(
+            source=(clock.kind.value if clock else info.kind.value if info else ("live" if self.notice else "")),
+            label=clock.label if clock else "",
+            clock=clock.now if clock else None,
+            clocked=bool(clock and clock.clocked),
+            paused=bool(clock and clock.paused),
+            speed=clock.speed if clock else None,
+            profile=profile.name.value,
+            horizon=profile.horizon,
+            regime=snap.regime.label if snap else None,
+            multiplier=snap.regime.multiplier if snap else None,
+            oldest=oldest_data(snap, self.config.universe, ctx.extra_age_s) if snap and ctx else None,
+            trouble=self.trouble.error if self.trouble else None,
+            notice=self.notice,
+            pages=self._pages_hint(),
+            narrow=self.layout_state.mode == "compact",
+        )
+
+    def _pages_hint(self) -> str | None:
+        layout = self.layout_state
+        if layout.mode == "full":
+            return None
+        page = f"{self.page % layout.pages + 1}/{layout.pages}"
+        return f"{page} n▸" if layout.mode == "compact" else f"panes {page} (n: next)"
+
+    # --- feed messages ----------------------------------------------------------------------------
+
+    def attach_feed(self, feed: Feed) -> None:
+        """Run `feed` on this screen and start it."""
+        self.feed = feed
+        feed.attach(self)
+        feed.start()
+
+    def on_worker_state_changed(self, event: Worker.StateChanged) -> None:
+        """Worker endings are handled once, by the feed that started them."""
+        if self.feed is not None:
+            self.feed.handle_worker(event.worker)
+
+    @on(SourceOpened)
+    def source_opened(self, message: SourceOpened) -> None:
+        """The source is built: remember what it is."""
+        self.source_info = message.info
+        self.notice = None
+        if not message.info.clocked:
+            self._start_ticker()
+        self.render_all()
+
+    @on(SourceUnavailable)
+    def source_unavailable(self, message: SourceUnavailable) -> None:
+        """The source could not be opened: bad input ends the app with status 2; otherwise say why."""
+        fail_with = getattr(self.app, "fail_with", None)
+        if message.user_error and callable(fail_with):
+            fail_with(message.reason)
+            return
+        self.notice = f"source unavailable: {message.reason}"
+        self.render_all()
+
+    @on(SnapshotComputed)
+    def snapshot_computed(self, message: SnapshotComputed) -> None:
+        """A new snapshot for the active profile: remember new flags, alert on new critical ones, render."""
+        if message.profile != self.profile:
+            return
+        snap = message.snapshot
+        self.first_seen, new_flags = track_first_seen(self.first_seen, snap.flags, snap.as_of)
+        self.snapshot, self.clock = snap, message.clock
+        self._received_at = message.polled_at
+        self.trouble = None
+        self.render_all()
+        for flag in new_flags:
+            if flag.severity is Severity.CRITICAL:
+                self.app.notify(flag.message, title=flag.id.value, severity="error", timeout=8)
+                if self.config.bell:
+                    self.app.bell()
+
+    @on(ClockTicked)
+    def clock_ticked(self, message: ClockTicked) -> None:
+        """Only the clock moved (paused, or no new bar): update the header."""
+        self.clock = message.clock
+        self.query_one(CockpitHeader).show(self.header_info(self.context()))
+
+    @on(PollFailed)
+    def poll_failed(self, message: PollFailed) -> None:
+        """The source failed: keep the last good figures, drawn stale with their age and the error."""
+        self.trouble = message
+        self._start_ticker()
+        self.render_all()
+
+    def _start_ticker(self) -> None:
+        if not self._ticker_started:
+            self._ticker_started = True
+            self.set_interval(1.0, self._tick_ages, name="ages")
+
+    def _tick_ages(self) -> None:
+        if self.trouble is not None or (self.clock is not None and not self.clock.clocked):
+            self.render_all()
+
+    @on(FlagList.Chosen)
+    def flag_chosen(self, message: FlagList.Chosen) -> None:
+        """Open the chosen flag's evidence."""
+        from cockpit.screens.evidence import FlagEvidenceScreen
+
+        self.app.push_screen(FlagEvidenceScreen(message.row, self.snapshot.as_of if self.snapshot else None))
+
+    # --- actions ----------------------------------------------------------------------------------
+
+    def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
+        """Hide 'More panes' when every pane is on screen and 'Start demo' unless live is unavailable."""
+        if action == "next_panes":
+            return self.layout_state.mode != "full"
+        if action == "start_demo":
+            return self.feed is None
+        return True
+
+    def action_cycle_profile(self) -> None:
+        """short → swing → long: the header follows now, the panes as soon as the re-evaluation lands."""
+        index = PROFILE_CYCLE.index(self.profile) if self.profile in PROFILE_CYCLE else 0
+        self.profile = PROFILE_CYCLE[(index + 1) % len(PROFILE_CYCLE)]
+        if self.feed is not None:
+            self.feed.set_profile(self.current_profile)
+        self.query_one(CockpitHeader).show(self.header_info(self.context()))
+        self.notify(f"profile {self.profile.value}: {self.current_profile.horizon}", timeout=2)
+
+    def action_checklist(self) -> None:
+        """Open the daily checklist (when that screen is installed)."""
+        try:
+            module = importlib.import_module("cockpit.screens.checklist")
+            screen = module.ChecklistScreen(lambda: self.snapshot, self.profile, self.source_label())
+        except (ImportError, AttributeError):
+            self.notify("checklist not available", severity="warning")
+            return
+        self.app.push_screen(screen)
+
+    def source_label(self) -> str:
+        """The source in words for other screens: `demo cascade-2026-01`."""
+        if self.clock is not None:
+            return f"{self.clock.kind.value} {self.clock.label}".strip()
+        return self.source_info.kind.value if self.source_info else "none"
+
+    def _reveal(self, pane: str) -> None:
+        page = page_showing(pane, self.layout_state.mode)
+        if page != self.page:
+            self.page = page
+            self._apply_layout()
+
+    def action_focus_sizing(self) -> None:
+        """Put the keyboard on the sizing calculator."""
+        self._reveal("sizing")
+        self.sizing.focus()
+
+    def action_focus_flags(self) -> None:
+        """Put the keyboard on the flag list."""
+        self._reveal("flags")
+        self.query_one(FlagsPane).focus_list()
+
+    def action_next_panes(self) -> None:
+        """Show the next page of panes (medium and compact layouts)."""
+        self.page = (self.page + 1) % self.layout_state.pages
+        self._apply_layout()
+
+    def action_refresh(self) -> None:
+        """Poll the source now."""
+        if self.feed is None or self.feed.source is None:
+            self.notify("no source to refresh", severity="warning")
+            return
+        self.feed.request_poll()
+        self.notify("refreshing…", timeout=1)
+
+    def _clock(self, what: str, **change: object) -> None:
+        if self.feed is None or not self.feed.adjust_clock(**change):  # type: ignore[arg-type]
+            self.notify(f"{what}: only the simulator and replays have a clock", severity="warning")
+
+    def action_toggle_pause(self) -> None:
+        """Pause or resume the simulated clock."""
+        self._clock("pause", toggle_pause=True)
+
+    def action_faster(self) -> None:
+        """Double the simulator's speed."""
+        self._clock("speed", speed_factor=SPEED_STEP)
+
+    def action_slower(self) -> None:
+        """Halve the simulator's speed."""
+        self._clock("speed", speed_factor=1 / SPEED_STEP)
+
+    def action_start_demo(self) -> None:
+        """Start the simulator when live sources are not available."""
+        start = getattr(self.app, "start_demo", None)
+        if self.feed is None and callable(start):
+            start()

@@ -1,0 +1,135 @@
+"""Small plotext charts: a frozen spec says what to draw; the widget draws it only when spec, size or theme change.
+
+plotext builds the whole figure inside `render()` on the UI thread, so the built text is cached and a
+repaint that changes nothing (focus, hover, a tick without a new bar) costs nothing.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from rich.text import Text
+from textual.app import RenderResult
+from textual.color import Color
+from textual_plotext import PlotextPlot
+
+MAX_POINTS = 160
+
+
+@dataclass(frozen=True, slots=True)
+class Series:
+    """One line or bar series: values (x is their index unless `xs` is given), a theme colour, an axis side."""
+
+    label: str
+    values: tuple[float, ...]
+    colour: str = "primary"
+    side: str = "left"
+    xs: tuple[float, ...] = ()
+
+
+@dataclass(frozen=True, slots=True)
+class ChartSpec:
+    """What a pane wants drawn: lines, bars (on the right axis), horizontal guides and axis limits."""
+
+    lines: tuple[Series, ...] = ()
+    bars: tuple[Series, ...] = ()
+    guides: tuple[tuple[float, str], ...] = ()
+    ylim: tuple[float, float] | None = None
+    bar_share: float = 0.35  # bars use at most this share of the height, under the lines
+
+    @property
+    def empty(self) -> bool:
+        """True when there is nothing to draw."""
+        return not any(len(s.values) > 1 for s in self.lines) and not any(s.values for s in self.bars)
+
+
+def thin(values: tuple[float, ...], limit: int = MAX_POINTS) -> tuple[tuple[float, ...], tuple[float, ...]]:
+    """At most `limit` evenly spaced points (and their x positions), always keeping the last one."""
+    count = len(values)
+    if count <= limit:
+        return tuple(float(i) for i in range(count)), values
+    step = count / limit
+    picks = sorted({min(count - 1, int(i * step)) for i in range(limit)} | {count - 1})
+    return tuple(float(i) for i in picks), tuple(values[i] for i in picks)
+
+
+class Chart(PlotextPlot):
+    """A plotext chart driven by a ChartSpec, rebuilt only when the spec, its size or the theme change."""
+
+    DEFAULT_CSS = """
+    Chart { height: 1fr; min-height: 4; }
+    """
+
+    def __init__(self, *, id: str | None = None, classes: str | None = None) -> None:  # noqa: A002
+        super().__init__(id=id, classes=classes)
+        self._spec = ChartSpec()
+        self._cache_key: tuple[object, ...] | None = None
+        self._cache: Text = Text("")
+        self.builds = 0
+
+    @property
+    def spec(self) -> ChartSpec:
+        """The spec being drawn."""
+        return self._spec
+
+    def show(self, spec: ChartSpec) -> None:
+        """Draw `spec` (nothing happens when it equals the one on screen)."""
+        if spec == self._spec:
+            return
+        self._spec = spec
+        self.refresh()
+
+    def _rgb(self, name: str) -> tuple[int, int, int]:
+        value = self.app.theme_variables.get(name) or self.app.theme_variables.get("foreground", "white")
+        try:
+            return Color.parse(value).rgb
+        except Exception:
+            return (200, 200, 200)
+
+    def render(self) -> RenderResult:
+        """The cached figure, rebuilt when the spec, size or theme changed."""
+        width, height = self.size.width, self.size.height
+        key = (self._spec, width, height, self.app.theme)
+        if key == self._cache_key:
+            return self._cache
+        self._cache_key = key
+        if width < 12 or height < 4 or self._spec.empty:
+            self._cache = Text("")
+            return self._cache
+        plt = self.plt
+        plt.clear_figure()
+        plt.plotsize(width, height)
+        plt._set_size(width, height)
+        plt.theme(self._get_plotext_theme_name(self.app.theme))
+        self._draw(self._spec)
+        self._cache = Text.from_ansi(plt.build())
+        self.builds += 1
+        return self._cache
+
+    def _draw(self, spec: ChartSpec) -> None:
+        plt = self.plt
+        right_used = False
+        for series in spec.bars:
+            xs, ys = (series.xs, series.values) if series.xs else thin(series.values)
+            if not ys:
+                continue
+            plt.bar(list(xs), list(ys), yside="right", color=self._rgb(series.colour), width=0.6, marker="sd")
+            top = max(max(ys), 1e-9)
+            plt.ylim(0, top / spec.bar_share, yside="right")  # type: ignore[arg-type]
+            right_used = True
+        for series in spec.lines:
+            xs, ys = (series.xs, series.values) if series.xs else thin(series.values)
+            if len(ys) < 2:
+                continue
+            side = series.side if series.side in ("left", "right") else "left"
+            plt.plot(list(xs), list(ys), marker="braille", color=self._rgb(series.colour), yside=side,
+                     label=series.label or None)
+            right_used = right_used or side == "right"
+        for level, colour in spec.guides:
+            plt.hline(level, color=self._rgb(colour))
+        if spec.ylim is not None:
+            plt.ylim(*spec.ylim)
+        plt.xticks([])
+        if right_used:
+            plt.yfrequency(3, yside="right")  # type: ignore[arg-type]
+        plt.yfrequency(4)

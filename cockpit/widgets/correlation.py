@@ -1,0 +1,94 @@
+"""Correlation pane: SPX futures against BTC on 1h and 4h bars, realized vols, and the both-down marker."""
+
+from __future__ import annotations
+
+from cockpit.models import CorrelationReading, VolReading
+from cockpit.widgets.charts import ChartSpec, Series
+from cockpit.widgets.format import age_text, cell, num, row, styled
+from cockpit.widgets.pane import Pane, PaneContext, PaneView, freshness
+
+COLUMN = 9
+
+
+def coupling(value: float | None, threshold: float) -> tuple[str, str | None]:
+    """The verdict word for a 4h correlation: one risk book, coupled, loose or decoupled."""
+    if value is None:
+        return "n/a", None
+    if value >= threshold:
+        return "one risk book", "bold $alert"
+    if value >= 0.4:
+        return "coupled", "bold $warning"
+    if value >= 0.0:
+        return "loose", "bold $gain"
+    return "decoupled", "bold $gain"
+
+
+def _corr_cell(value: float | None, threshold: float) -> str:
+    style = "bold $alert" if value is not None and value >= threshold else None
+    return cell(num(value, "+.2f"), COLUMN, style)
+
+
+def _vol_cell(vol: VolReading, rising_ratio: float) -> str:
+    ratio = vol.ratio
+    style = "$loss" if ratio is not None and ratio >= rising_ratio else None
+    return cell(num(ratio, ".2f", "x"), COLUMN, style)
+
+
+def _trend_cell(trend: str | None) -> str:
+    style = "$loss" if trend == "down" else "$gain" if trend == "up" else None
+    glyph = {"down": "▼ ", "up": "▲ "}.get(trend or "", "")
+    return cell(glyph + (trend or "n/a"), COLUMN, style)
+
+
+def history_chart(c: CorrelationReading, threshold: float) -> ChartSpec:
+    """1h and 4h rolling correlation on one time axis (4h points every fourth hour, ending together)."""
+    count_1h = len(c.history_1h)
+    end = max(count_1h - 1, (len(c.history_4h) - 1) * 4)
+    xs_4h = tuple(float(end - 4 * (len(c.history_4h) - 1 - i)) for i in range(len(c.history_4h)))
+    xs_1h = tuple(float(end - (count_1h - 1 - i)) for i in range(count_1h))
+    return ChartSpec(
+        lines=(Series("1h", c.history_1h, "primary", xs=xs_1h), Series("4h", c.history_4h, "accent", xs=xs_4h)),
+        guides=((threshold, "alert"), (0.0, "stale")),
+        ylim=(-1.0, 1.0),
+    )
+
+
+def render_correlation(ctx: PaneContext) -> PaneView:
+    """The correlation view: both timeframes with their windows, vol ratios, trends and the marker."""
+    c = ctx.snapshot.readings.correlation
+    p = ctx.profile
+    btc_age = ctx.snapshot.readings.crypto.btc.age_s
+    index_closed = not ctx.is_open(ctx.universe.index)
+    state, subtitle = freshness(ctx, "correlation", btc_age)
+    index_name = ctx.universe.index
+    lines = [
+        row(f"{index_name}~BTC", [cell("1h", COLUMN, "bold"), cell("4h", COLUMN, "bold")]),
+        row("corr", [_corr_cell(c.c1h.value, p.single_book_corr), _corr_cell(c.c4h.value, p.single_book_corr)]),
+        row("window", [cell(f"{c.c1h.n}/{c.c1h.window}", COLUMN, "$text-muted"),
+                       cell(f"{c.c4h.n}/{c.c4h.window}", COLUMN, "$text-muted")]),
+        row("", [cell(index_name, COLUMN, "bold"), cell("BTC", COLUMN, "bold")]),
+        row("vol x", [_vol_cell(c.vol_index, p.vol_rising_ratio), _vol_cell(c.vol_btc, p.vol_rising_ratio)]),
+        row(f"trend {p.dominant_timeframe}", [_trend_cell(c.trend_index), _trend_cell(c.trend_btc)]),
+        row("age", [cell("CLOSED" if index_closed else age_text(ctx.age(btc_age)), COLUMN, "$text-muted"),
+                    cell(age_text(ctx.age(btc_age)), COLUMN, "$text-muted")]),
+    ]
+    if c.both_down_vol_rising:
+        lines.append(styled("▼ BOTH DOWN & VOL RISING: trade smaller", "bold $alert"))
+    else:
+        lines.append(styled(f"both down & vol rising: {num(None) if c.both_down_vol_rising is None else 'no'}",
+                            "$text-muted"))
+    word, style = coupling(c.c4h.value, p.single_book_corr)
+    verdict = styled("stocks~crypto ", "$text-muted") + styled(word.upper(), style)
+    return PaneView(verdict=verdict, body="\n".join(lines), subtitle=subtitle,
+                    chart=history_chart(c, p.single_book_corr), state=state)
+
+
+class CorrelationPane(Pane):
+    """Are stocks and crypto one risk book right now?"""
+
+    PANE_KEY = "correlation"
+    TITLE = "Correlation"
+
+    def render_view(self, ctx: PaneContext) -> PaneView:
+        """The correlation view of the context."""
+        return render_correlation(ctx)

@@ -1,0 +1,174 @@
+"""Flags pane: the rule engine's live flags, newest first, one line each; Enter opens a flag's evidence."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from dataclasses import dataclass
+from datetime import datetime
+
+from textual.app import ComposeResult
+from textual.binding import Binding
+from textual.content import Content
+from textual.message import Message
+from textual.reactive import reactive
+from textual.widget import Widget
+from textual.widgets import Static
+
+from cockpit.models import Flag, FlagId, Severity
+from cockpit.widgets.format import age_text, styled
+from cockpit.widgets.pane import Pane, PaneContext, PaneView, freshness
+
+SEVERITY_WORDS = {Severity.CRITICAL: "CRIT", Severity.WARNING: "WARN", Severity.INFO: "INFO"}
+SEVERITY_STYLES = {Severity.CRITICAL: "bold $alert", Severity.WARNING: "bold $warning", Severity.INFO: "$text-muted"}
+
+
+@dataclass(frozen=True, slots=True)
+class FlagRow:
+    """One live flag and how long it has been up (seconds of source time)."""
+
+    flag: Flag
+    age_s: float | None
+
+    def markup(self) -> str:
+        """The one-line form: severity word, age, id, message."""
+        sev = self.flag.severity
+        return " ".join([
+            styled(f"{SEVERITY_WORDS[sev]:<4}", SEVERITY_STYLES[sev]),
+            styled(f"{age_text(self.age_s):>5}", "$text-muted"),
+            styled(self.flag.id.value, SEVERITY_STYLES[sev] if sev is Severity.CRITICAL else "bold"),
+            styled(self.flag.message, None),
+        ])
+
+
+def track_first_seen(
+    seen: Mapping[FlagId, datetime], flags: tuple[Flag, ...], as_of: datetime
+) -> tuple[dict[FlagId, datetime], tuple[Flag, ...]]:
+    """When each live flag first appeared (gone flags forgotten), and the flags that are new at `as_of`."""
+    updated = {f.id: seen.get(f.id, as_of) for f in flags}
+    new = tuple(f for f in flags if f.id not in seen)
+    return updated, new
+
+
+def flag_rows(flags: tuple[Flag, ...], seen: Mapping[FlagId, datetime], as_of: datetime) -> tuple[FlagRow, ...]:
+    """Rows for the live flags, each with its age since it first appeared."""
+    return tuple(FlagRow(f, max(0.0, (as_of - seen[f.id]).total_seconds()) if f.id in seen else None) for f in flags)
+
+
+def order_rows(rows: tuple[FlagRow, ...]) -> tuple[FlagRow, ...]:
+    """Newest first; among flags of the same age the most severe first."""
+    return tuple(sorted(rows, key=lambda r: (r.age_s if r.age_s is not None else 0.0, -r.flag.severity.rank)))
+
+
+class FlagList(Widget, can_focus=True):
+    """A cursor list of flag lines; repaints only when its lines or cursor change."""
+
+    BINDINGS = [
+        Binding("up,k", "cursor(-1)", "Up", show=False),
+        Binding("down,j", "cursor(1)", "Down", show=False),
+        Binding("enter", "choose", "Evidence"),
+    ]
+    DEFAULT_CSS = """
+    FlagList { height: auto; min-height: 1; }
+    """
+    cursor: reactive[int] = reactive(0)
+
+    class Chosen(Message):
+        """The user asked for a flag's evidence."""
+
+        def __init__(self, row: FlagRow) -> None:
+            self.row = row
+            super().__init__()
+
+    def __init__(self, *, id: str | None = None) -> None:  # noqa: A002
+        super().__init__(id=id)
+        self.rows: tuple[FlagRow, ...] = ()
+        self._lines: tuple[str, ...] = ()
+
+    def set_rows(self, rows: tuple[FlagRow, ...]) -> None:
+        """Show `rows`, keeping the cursor on the same flag when the order changes."""
+        lines = tuple(r.markup() for r in rows)
+        if lines == self._lines and rows == self.rows:
+            return
+        current = self.rows[self.cursor].flag.id if 0 <= self.cursor < len(self.rows) else None
+        resized = len(rows) != len(self.rows)
+        self.rows, self._lines = rows, lines
+        ids = [r.flag.id for r in rows]
+        self.cursor = ids.index(current) if current in ids else min(self.cursor, max(0, len(rows) - 1))
+        self.refresh(layout=resized)
+
+    def render(self) -> Content:
+        """One line per flag; the cursor line is reversed while focused."""
+        if not self._lines:
+            return Content.from_markup(styled("no flags", "$gain"))
+        lines = []
+        for index, line in enumerate(self._lines):
+            content = Content.from_markup(line)
+            if index == self.cursor and self.has_focus:
+                content = content.stylize("reverse")
+            lines.append(content)
+        return Content("\n").join(lines)
+
+    def get_content_height(self, container: object, viewport: object, width: int) -> int:
+        """One line per flag (at least one)."""
+        return max(1, len(self._lines))
+
+    def watch_cursor(self) -> None:
+        """Repaint to move the highlight."""
+        self.refresh()
+
+    def on_focus(self) -> None:
+        """Show the cursor."""
+        self.refresh()
+
+    def on_blur(self) -> None:
+        """Hide the cursor."""
+        self.refresh()
+
+    def action_cursor(self, step: int) -> None:
+        """Move the cursor."""
+        if self.rows:
+            self.cursor = (self.cursor + step) % len(self.rows)
+
+    def action_choose(self) -> None:
+        """Ask for the evidence of the flag under the cursor."""
+        if 0 <= self.cursor < len(self.rows):
+            self.post_message(self.Chosen(self.rows[self.cursor]))
+
+
+def flags_verdict(rows: tuple[FlagRow, ...]) -> str:
+    """How many flags, and how many critical."""
+    if not rows:
+        return styled("NO FLAGS", "bold $gain")
+    critical = sum(1 for r in rows if r.flag.severity is Severity.CRITICAL)
+    text = f"{len(rows)} flag{'s' if len(rows) != 1 else ''}"
+    extra = styled(f" · {critical} CRITICAL", "bold $alert") if critical else ""
+    return styled(text.upper(), "bold $warning") + extra
+
+
+class FlagsPane(Pane):
+    """Live flags, newest first; Enter on one opens its evidence."""
+
+    PANE_KEY = "flags"
+    TITLE = "Flags"
+    HAS_CHART = False
+
+    def compose(self) -> ComposeResult:
+        """Verdict, the flag list, the profile's emphasis."""
+        yield Static("", classes="verdict")
+        yield FlagList(id="flag-list")
+        yield Static("", classes="figures emphasis")
+
+    def render_view(self, ctx: PaneContext) -> PaneView:
+        """Verdict, subtitle and the profile's emphasis (the list itself is set by `show_rows`)."""
+        state, subtitle = freshness(ctx, "flags", 0.0)
+        emphasis = f"{ctx.profile.name.value}: " + " · ".join(ctx.profile.emphasis)
+        return PaneView(verdict=flags_verdict(self.query_one(FlagList).rows), body=styled(emphasis, "$text-muted"),
+                        subtitle=subtitle, state=state)
+
+    def show_rows(self, rows: tuple[FlagRow, ...]) -> None:
+        """Show the live flags (newest first)."""
+        self.query_one(FlagList).set_rows(order_rows(rows))
+
+    def focus_list(self) -> None:
+        """Put the keyboard on the flag list."""
+        self.query_one(FlagList).focus()

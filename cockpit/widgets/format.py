@@ -1,0 +1,129 @@
+"""Formatting shared by every pane: numbers with units, ages, direction colours and glyphs, fixed columns.
+
+Colours are theme variables inside Textual markup (`[$gain]`, `[$loss]`, `[$stale]`, `[$alert]`), so a theme
+switch recolours everything. Direction never relies on colour alone: rises carry ▲ and falls ▼.
+"""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Sequence
+
+from textual.markup import escape
+
+NA = "n/a"
+UP, DOWN = "▲", "▼"
+
+
+def is_number(value: float | None) -> bool:
+    """True for a finite float or int (None, NaN and inf are not figures)."""
+    return value is not None and not isinstance(value, bool) and math.isfinite(value)
+
+
+def age_text(seconds: float | None) -> str:
+    """A short age: 0s, 42s, 12m, 3h05m, 2d04h; '?' when unknown."""
+    if not is_number(seconds):
+        return "?"
+    assert seconds is not None
+    total = max(0, int(seconds))
+    if total < 60:
+        return f"{total}s"
+    if total < 3600:
+        return f"{total // 60}m"
+    if total < 86400:
+        hours, minutes = divmod(total // 60, 60)
+        return f"{hours}h{minutes:02d}m" if minutes and hours < 10 else f"{hours}h"
+    days, hours = divmod(total // 3600, 24)
+    return f"{days}d{hours:02d}h" if hours else f"{days}d"
+
+
+def num(value: float | None, spec: str = ".2f", unit: str = "") -> str:
+    """A plain figure with its unit, or n/a."""
+    if not is_number(value):
+        return NA
+    return f"{format(value, spec)}{unit}"
+
+
+def money(value: float | None) -> str:
+    """Dollars scaled to K/M/B: $9.55B, $246K."""
+    if not is_number(value):
+        return NA
+    assert value is not None
+    size = abs(value)
+    for limit, suffix in ((1e9, "B"), (1e6, "M"), (1e3, "K")):
+        if size >= limit:
+            scaled = value / limit
+            return f"${scaled:.2f}{suffix}" if abs(scaled) < 100 else f"${scaled:.0f}{suffix}"
+    return f"${value:.0f}"
+
+
+def short_money(value: float | None) -> str:
+    """Dollars in at most four characters, without the sign: 2.8M, 952K, 1.2B."""
+    if not is_number(value):
+        return NA
+    assert value is not None
+    size = abs(value)
+    for limit, suffix in ((1e9, "B"), (1e6, "M"), (1e3, "K")):
+        if size >= limit:
+            scaled = size / limit
+            return f"{scaled:.1f}{suffix}" if scaled < 10 else f"{scaled:.0f}{suffix}"
+    return f"{size:.0f}"
+
+
+def price(value: float | None) -> str:
+    """A price with precision that suits its size: 90,549 or 2,879.5 or 4.328."""
+    if not is_number(value):
+        return NA
+    assert value is not None
+    if abs(value) >= 10000:
+        return f"{value:,.0f}"
+    if abs(value) >= 1000:
+        return f"{value:,.1f}"
+    return f"{value:,.2f}" if abs(value) >= 10 else f"{value:.3f}"
+
+
+def pad(text: str, width: int, align: str = ">") -> str:
+    """Plain text padded (never cut) to `width`."""
+    return format(text, f"{align}{width}")
+
+
+def styled(text: str, style: str | None) -> str:
+    """Escape `text` for markup and wrap it in `style` (e.g. '$gain', 'bold $alert')."""
+    safe = escape(text)
+    return f"[{style}]{safe}[/]" if style else safe
+
+
+def direction_style(value: float | None, rising_is_good: bool = True) -> str | None:
+    """`$gain` or `$loss` by sign (flipped when a rise is bad for risk), None for zero or n/a."""
+    if not is_number(value) or value == 0:
+        return None
+    assert value is not None
+    good = (value > 0) == rising_is_good
+    return "$gain" if good else "$loss"
+
+
+def signed(value: float | None, spec: str = "+.2f", unit: str = "", width: int = 0,
+           rising_is_good: bool = True) -> str:
+    """A change with its glyph and colour, padded to `width`: ▲+0.53% in $gain."""
+    if not is_number(value):
+        return styled(pad(NA, width), "$stale")
+    assert value is not None
+    glyph = UP if value > 0 else DOWN if value < 0 else " "
+    return styled(pad(f"{glyph}{format(value, spec)}{unit}", width), direction_style(value, rising_is_good))
+
+
+def cell(text: str, width: int, style: str | None = None, align: str = ">") -> str:
+    """One padded column of a figures row, styled after padding so columns stay aligned."""
+    if text == NA and style is None:
+        style = "$stale"
+    return styled(pad(text, width, align), style)
+
+
+def row(label: str, cells: Sequence[str], label_width: int = 8) -> str:
+    """A figures row: a left-aligned label then already-padded cells separated by one space."""
+    return " ".join([styled(pad(label, label_width, "<"), "$text-muted"), *cells])
+
+
+def yes_no(value: bool | None) -> str:
+    """yes / no / n/a."""
+    return NA if value is None else ("yes" if value else "no")

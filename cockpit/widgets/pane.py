@@ -1,0 +1,160 @@
+"""What every pane shares: the context it renders from, its freshness, and the bordered view that shows it.
+
+A pane module turns a `PaneContext` into a `PaneView` (pure formatting, testable without a screen); the
+`Pane` widget shows a view and touches only the parts that changed.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import datetime
+
+from textual.app import ComposeResult
+from textual.containers import Vertical
+from textual.widgets import Static
+
+from cockpit.config import Profile
+from cockpit.models import Snapshot, SourceHealth
+from cockpit.universe import Universe, market_open
+from cockpit.widgets.charts import Chart, ChartSpec
+from cockpit.widgets.format import age_text, styled
+
+# Which panes a source's health covers, by words in its name; a name matching none covers every pane.
+_EQUITY_WORDS = ("yahoo", "yfinance", "equit", "macro")
+_CRYPTO_WORDS = ("ccxt", "exchange", "crypto", "bybit", "binance", "okx", "perp", "venue")
+EQUITY_PANES = frozenset({"macro", "leadership", "correlation"})
+CRYPTO_PANES = frozenset({"crypto", "correlation"})
+ALL_PANES = frozenset({"macro", "leadership", "crypto", "correlation", "flags", "sizing"})
+
+
+def panes_for_health(name: str) -> frozenset[str]:
+    """The panes whose figures come from the source called `name`."""
+    lowered = name.lower()
+    if any(word in lowered for word in _EQUITY_WORDS):
+        return EQUITY_PANES
+    if any(word in lowered for word in _CRYPTO_WORDS):
+        return CRYPTO_PANES
+    return ALL_PANES
+
+
+@dataclass(frozen=True, slots=True)
+class FeedTrouble:
+    """The feed itself failing: the error in words and how long since the last good data (seconds)."""
+
+    error: str
+    since_good_s: float | None
+
+
+@dataclass(frozen=True, slots=True)
+class PaneContext:
+    """Everything a pane renders from: the snapshot, the active profile, the universe and the feed's trouble."""
+
+    snapshot: Snapshot
+    profile: Profile
+    universe: Universe
+    trouble: FeedTrouble | None = None
+    extra_age_s: float = 0.0
+
+    @property
+    def as_of(self) -> datetime:
+        """The moment the snapshot describes."""
+        return self.snapshot.as_of
+
+    def age(self, seconds: float | None) -> float | None:
+        """A reading's age plus the time since the snapshot was taken (live sources between polls)."""
+        return None if seconds is None else seconds + self.extra_age_s
+
+    def is_open(self, symbol: str) -> bool:
+        """Whether `symbol` trades at the snapshot's time."""
+        return market_open(symbol, self.universe, self.as_of)
+
+    def stale_health(self, pane: str) -> tuple[SourceHealth, ...]:
+        """The sources behind `pane` that are past their limit or down."""
+        return tuple(h for h in self.snapshot.readings.health
+                     if (h.stale or h.state == "down") and pane in panes_for_health(h.name))
+
+
+@dataclass(frozen=True, slots=True)
+class PaneView:
+    """One pane's rendered state: verdict line, figures, border subtitle, chart, and its freshness class."""
+
+    verdict: str
+    body: str
+    subtitle: str = ""
+    chart: ChartSpec | None = None
+    state: str = "ok"  # ok, closed, stale, waiting
+
+
+def freshness(ctx: PaneContext, pane: str, age_s: float | None, closed: bool = False) -> tuple[str, str]:
+    """(state, subtitle markup) for a pane: STALE with age and error, CLOSED with the last bar's age, or the age."""
+    age = ctx.age(age_s)
+    if ctx.trouble is not None:
+        since = ctx.trouble.since_good_s
+        when = f"last good {age_text(since)} ago" if since is not None else "no data yet"
+        return "stale", styled(f" STALE {when} · {ctx.trouble.error} ", "bold $stale")
+    stale = ctx.stale_health(pane)
+    if stale:
+        worst = max(stale, key=lambda h: h.age_s or 0.0)
+        reason = f" ({worst.error})" if worst.error else ""
+        return "stale", styled(f" STALE {age_text(worst.age_s)} · {worst.name} {worst.state}{reason} ", "bold $stale")
+    if closed:
+        return "closed", styled(f" CLOSED · last bar {age_text(age)} ago ", "$text-muted")
+    return "ok", styled(f" age {age_text(age)} ", "$text-muted")
+
+
+def waiting_view(message: str) -> PaneView:
+    """The view before any data has arrived (or when the source could not be opened)."""
+    return PaneView(verdict=styled("waiting", "$text-muted"), body=styled(message, "$text-muted"),
+                    subtitle=styled(" no data ", "$text-muted"), state="waiting")
+
+
+class Pane(Vertical):
+    """A bordered pane: a verdict line, a block of figures and an optional chart; updated in place."""
+
+    can_focus = True
+    PANE_KEY = "pane"
+    TITLE = "Pane"
+    HAS_CHART = True
+
+    def __init__(self, *, id: str | None = None, classes: str | None = None) -> None:  # noqa: A002
+        super().__init__(id=id or self.PANE_KEY, classes=f"pane {classes or ''}".strip())
+        self.border_title = self.TITLE
+        self.view: PaneView | None = None
+
+    def compose(self) -> ComposeResult:
+        """Verdict, figures and chart."""
+        yield Static("", classes="verdict")
+        yield Static(styled("waiting for data…", "$text-muted"), classes="figures")
+        if self.HAS_CHART:
+            yield Chart(classes="chart")
+
+    def render_view(self, ctx: PaneContext) -> PaneView:
+        """The pane's view of a context (each pane module implements this)."""
+        raise NotImplementedError
+
+    def show_context(self, ctx: PaneContext) -> None:
+        """Render the context and show it."""
+        self.show(self.render_view(ctx))
+
+    def show(self, view: PaneView) -> None:
+        """Update only the parts of the pane that differ from what is on screen."""
+        old = self.view
+        if view == old:
+            return
+        self.view = view
+        if old is None or view.verdict != old.verdict:
+            self.query_one(".verdict", Static).update(view.verdict)
+        if old is None or view.body != old.body:
+            self.query_one(".figures", Static).update(view.body)
+        if old is None or view.subtitle != old.subtitle:
+            self.border_subtitle = view.subtitle
+        if old is None or view.state != old.state:
+            for state in ("stale", "closed", "waiting"):
+                self.set_class(view.state == state, f"-{state}")
+        if self.HAS_CHART:
+            self.query_one(Chart).show(view.chart or ChartSpec())
+
+    @property
+    def figures_text(self) -> str:
+        """The figures as plain text (for tests and the checklist)."""
+        return str(self.query_one(".figures", Static).visual)
