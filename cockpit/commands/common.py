@@ -34,6 +34,11 @@ def config_for(args: argparse.Namespace) -> Config:
 
 def build_source(args: argparse.Namespace, config: Config, *, for_screen: bool = False) -> Source:
     """The source the arguments ask for: --demo (default for headless commands), --data, --replay, --live."""
+    if getattr(args, "record", None):  # --record DIR: the same source, wrapped so what it delivers is kept
+        from cockpit.sources.recorder import wrap_for_recording
+
+        plain = argparse.Namespace(**{**vars(args), "record": None})
+        return wrap_for_recording(build_source(plain, config, for_screen=for_screen), args.record)
     if getattr(args, "data", None):
         from cockpit.sources.replay import FileSource
 

@@ -111,6 +111,11 @@ class FileSource:
         self._monotonic = monotonic
         self._last_tick = monotonic()
         default_start = self.end if speed == 0.0 else min(self.end, self.first + timedelta(days=8))
+        from cockpit.sources.recorder import load_recording
+
+        self.recording = load_recording(path)
+        if self.recording is not None:  # a `--record` folder: replay from its recorded moments
+            default_start = self.recording.last_as_of if speed == 0.0 else self.recording.first_as_of
         self._clock = default_start if start_offset is None else min(self.end, self.first + start_offset)
 
     @property
@@ -128,6 +133,8 @@ class FileSource:
 
     def state_at(self, at: datetime) -> MarketState:
         """The bars known by `at` with the file's data quality."""
+        if self.recording is not None:
+            return self.recording.state_at(at, self.kind)
         bars = self.bars.filter(pl.col("ts") <= at - timedelta(hours=1))
         last = bars["ts"].max() if bars.height else None
         age = None if not isinstance(last, datetime) else max(0.0, (at - last - timedelta(hours=1)).total_seconds())

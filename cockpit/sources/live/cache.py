@@ -1,0 +1,64 @@
+"""A live source's local bar cache: Parquet in the data folder, written atomically, so a restart has history."""
+
+from __future__ import annotations
+
+import os
+import tempfile
+from datetime import datetime, timedelta
+from pathlib import Path
+
+import polars as pl
+
+from cockpit.analytics.bars import conform, empty_bars
+
+
+class BarCache:
+    """Bars a source already holds, kept on disk between runs and trimmed to `keep_h` hours."""
+
+    def __init__(self, path: Path | None, keep_h: int) -> None:
+        self.path = path
+        self.keep_h = keep_h
+
+    def load(self) -> pl.DataFrame:
+        """The cached bars (empty when there is no cache or it is unreadable)."""
+        if self.path is None or not self.path.exists():
+            return empty_bars()
+        try:
+            return conform(pl.read_parquet(self.path)).sort(["ts", "symbol"])
+        except (pl.exceptions.PolarsError, OSError, ValueError):
+            return empty_bars()
+
+    def trim(self, bars: pl.DataFrame, now: datetime) -> pl.DataFrame:
+        """Only the last `keep_h` hours."""
+        return bars.filter(pl.col("ts") > now - timedelta(hours=self.keep_h))
+
+    def save(self, bars: pl.DataFrame) -> None:
+        """Write atomically (temp file then rename); a failed write leaves the old cache intact."""
+        if self.path is None:
+            return
+        self.path.parent.mkdir(parents=True, exist_ok=True)
+        handle, temp = tempfile.mkstemp(prefix=self.path.name, suffix=".tmp", dir=self.path.parent)
+        os.close(handle)
+        try:
+            bars.write_parquet(temp)
+            os.replace(temp, self.path)
+        except (OSError, pl.exceptions.PolarsError):
+            Path(temp).unlink(missing_ok=True)
+
+
+def last_ts_by_symbol(bars: pl.DataFrame) -> dict[str, datetime]:
+    """The newest bar timestamp of each symbol."""
+    if bars.is_empty():
+        return {}
+    rows = bars.group_by("symbol").agg(pl.col("ts").max()).iter_rows()
+    return {str(symbol): ts for symbol, ts in rows}
+
+
+def newest_ts(bars: pl.DataFrame, symbol: str | None = None) -> datetime | None:
+    """The newest bar timestamp overall (or of one symbol); None when there is none."""
+    if symbol is not None:
+        bars = bars.filter(pl.col("symbol") == symbol)
+    if bars.is_empty():
+        return None
+    value = bars["ts"].max()
+    return value if isinstance(value, datetime) else None
