@@ -85,13 +85,16 @@ class ChecklistScreen(Screen[str | None]):
     """
 
     class RunSaved(Message):
-        """A draft reached the journal (after COMMIT)."""
+        """A draft reached the journal (after COMMIT); `close` when the screen leaves once it is safe."""
 
-        def __init__(self, revision: int, run_id: int | None, finished: bool) -> None:
+        def __init__(self, revision: int, run_id: int | None, close: bool) -> None:
             self.revision = revision
             self.run_id = run_id
-            self.finished = finished
+            self.close = close
             super().__init__()
+
+    class RunDiscarded(Message):
+        """The run was deleted from the journal."""
 
     class UnfinishedFound(Message):
         """The journal was checked for a run to resume."""
@@ -125,8 +128,9 @@ class ChecklistScreen(Screen[str | None]):
         self.records: dict[int, StepRecord] = {}
         self._revision = 0
         self._ready = False
-        self._pending: RunDraft | None = None
+        self._pending: tuple[RunDraft, bool] | None = None
         self._finishing = False
+        self._close_with: str | None = None
         self.snapshot: Snapshot | None = None
         self.view: StepView = step_view(1, None, self.profile)
 
@@ -297,8 +301,8 @@ class ChecklistScreen(Screen[str | None]):
                 self._status("Choose exactly one action first: h hedge, r reduce, w wait", error=True)
                 return
             self._record_current()
-            self._finishing = True
-            self._save(self._draft(decision=Decision(decision)))
+            self._finishing, self._close_with = True, decision
+            self._save(self._draft(decision=Decision(decision)), close=True)
             return
         self._leave_step(self.number + 1)
 
@@ -325,15 +329,16 @@ class ChecklistScreen(Screen[str | None]):
         self.app.push_screen(LeaveChecklist(), self._after_leave_choice)
 
     def _after_leave_choice(self, choice: str | None) -> None:
+        """Leave only after the journal has the run (keep) or has dropped it (discard)."""
         if choice == "keep":
             record = self._record_current()
             self._spent[self.number] = record.seconds_spent
             self._entered_at = self._clock()
-            self._save(self._draft())
-            self.dismiss(None)
+            self._finishing, self._close_with = True, None
+            self._save(self._draft(), close=True)
         elif choice == "discard":
+            self._finishing = True
             self._discard()
-            self.dismiss(None)
 
     @on(Input.Changed, "#cl-note")
     def _note_changed(self, event: Input.Changed) -> None:
@@ -346,20 +351,21 @@ class ChecklistScreen(Screen[str | None]):
 
     # --- journal (thread workers; results come back as messages) -------------------------------------
 
-    def _save(self, draft: RunDraft) -> None:
+    def _save(self, draft: RunDraft, *, close: bool = False) -> None:
         if not self._ready:
-            self._pending = draft
+            self._pending = (draft, close)
             return
-        self._write(draft, self._clock())
+        self._write(draft, self._clock(), close)
 
     @work(thread=True, exit_on_error=False, group="checklist-journal")
-    def _write(self, draft: RunDraft, saved_at: datetime) -> None:
+    def _write(self, draft: RunDraft, saved_at: datetime, close: bool) -> None:
         run_id = self.writer.write(draft, saved_at)
-        self.post_message(self.RunSaved(draft.revision, run_id, draft.decision is not None))
+        self.post_message(self.RunSaved(draft.revision, run_id, close))
 
     @work(thread=True, exit_on_error=False, group="checklist-journal")
     def _discard(self) -> None:
         self.writer.discard()
+        self.post_message(self.RunDiscarded())
 
     @work(thread=True, exit_on_error=False, group="checklist-journal")
     def _check_unfinished(self) -> None:
@@ -404,16 +410,22 @@ class ChecklistScreen(Screen[str | None]):
         if resumed:
             self._finishing = False
         elif pending is not None:
-            self._save(pending)
+            self._save(pending[0], close=pending[1])
 
     @on(RunSaved)
     def _run_saved(self, message: RunSaved) -> None:
-        if message.finished:
-            decision = self._chosen.get(STEP_COUNT)
-            self.app.notify(f"Checklist saved: {decision}", title="Risk-off checklist")
-            self.dismiss(decision)
+        if not message.close:
+            self._status(f"saved ✓ step {max(self.records, default=0)} · run {message.run_id}")
             return
-        self._status(f"saved ✓ step {max(self.records, default=0)} · run {message.run_id}")
+        if self._close_with is not None:
+            self.app.notify(f"Checklist saved: {self._close_with}", title="Risk-off checklist")
+        else:
+            self.app.notify("Checklist kept: it will be offered next time", title="Risk-off checklist")
+        self.dismiss(self._close_with)
+
+    @on(RunDiscarded)
+    def _run_discarded(self) -> None:
+        self.dismiss(None)
 
     def on_worker_state_changed(self, event: Worker.StateChanged) -> None:
         """A journal write failed: say so, keep the screen (nothing is claimed as saved)."""
