@@ -99,7 +99,7 @@ def run_json(run: RunRecord) -> dict[str, Any]:
 def _clock(seconds: float) -> str:
     from cockpit.checklist import format_clock
 
-    return format_clock(seconds)
+    return format_clock(round(seconds))
 
 
 def _cell(text: object) -> str:

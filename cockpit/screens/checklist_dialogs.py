@@ -2,11 +2,12 @@
 
 from __future__ import annotations
 
+from rich.text import Text
 from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.containers import Vertical
 from textual.screen import ModalScreen
-from textual.widgets import Label
+from textual.widgets import Static
 
 from cockpit.checklist import STEP_COUNT
 from cockpit.journal.checklist import RunRecord
@@ -23,16 +24,16 @@ class LeaveChecklist(ModalScreen[str | None]):
     DEFAULT_CSS = """
     LeaveChecklist { align: center middle; }
     LeaveChecklist > Vertical {
-        width: 64; height: auto; border: thick $alert; background: $surface; padding: 1 2;
+        width: 80; max-width: 95%; height: auto; border: thick $alert; background: $surface; padding: 1 2;
     }
     """
 
     def compose(self) -> ComposeResult:
         with Vertical():
-            yield Label("Leave the checklist?")
-            yield Label("k  keep it: offered for resumption next time")
-            yield Label("d  discard it: delete this run from the journal")
-            yield Label("Esc  stay")
+            yield Static("Leave the checklist?")
+            yield Static("k  keep it: offered for resumption next time")
+            yield Static("d  discard it: delete this run from the journal")
+            yield Static("Esc  stay")
 
     def action_choose(self, choice: str) -> None:
         """Close with the choice (None for stay)."""
@@ -46,7 +47,7 @@ class ResumeChecklist(ModalScreen[bool]):
     DEFAULT_CSS = """
     ResumeChecklist { align: center middle; }
     ResumeChecklist > Vertical {
-        width: 72; height: auto; border: thick $primary; background: $surface; padding: 1 2;
+        width: 80; max-width: 95%; height: auto; border: thick $primary; background: $surface; padding: 1 2;
     }
     """
 
@@ -57,9 +58,9 @@ class ResumeChecklist(ModalScreen[bool]):
     def compose(self) -> ComposeResult:
         started = self.run.started_at.strftime("%Y-%m-%d %H:%M UTC")
         with Vertical():
-            yield Label(f"An unfinished checklist from {started} ({self.run.profile}, {self.run.source})")
-            yield Label(f"reached step {self.run.resume_step}/{STEP_COUNT}.")
-            yield Label("y  resume it    n  start a new one (the old one is kept as abandoned)")
+            yield Static(Text(f"An unfinished checklist from {started} ({self.run.profile}, {self.run.source})."))
+            yield Static(f"It continues at step {self.run.resume_step}/{STEP_COUNT}.")
+            yield Static("y  resume it    n  start a new one (the old one is kept as abandoned)")
 
     def action_choose(self, resume: bool) -> None:
         """Close with the answer."""
