@@ -177,7 +177,7 @@ class ChecklistScreen(Screen[str | None]):
         return self._spent.get(self.number, 0.0) + (self._clock() - self._entered_at).total_seconds()
 
     def _record_current(self) -> StepRecord:
-        note = self._notes.get(self.number, "")
+        note = self._notes[self.number] = self.query_one("#cl-note", NoteInput).value
         record = record_step(self.view, self._chosen.get(self.number), note, self.spent_s())
         self.records[self.number] = record
         return record
@@ -323,7 +323,7 @@ class ChecklistScreen(Screen[str | None]):
         """Esc: leave the walk-through, asking before anything is discarded."""
         if self._finishing:
             return
-        if not (self.records or self._chosen or any(self._notes.values())):
+        if not (self.records or self._chosen or self.query_one("#cl-note", NoteInput).value):
             self.dismiss(None)
             return
         self.app.push_screen(LeaveChecklist(), self._after_leave_choice)
@@ -339,10 +339,6 @@ class ChecklistScreen(Screen[str | None]):
         elif choice == "discard":
             self._finishing = True
             self._discard()
-
-    @on(Input.Changed, "#cl-note")
-    def _note_changed(self, event: Input.Changed) -> None:
-        self._notes[self.number] = event.value
 
     @on(Input.Submitted, "#cl-note")
     def _note_submitted(self, event: Input.Submitted) -> None:
