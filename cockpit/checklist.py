@@ -144,11 +144,6 @@ class StepView:
         """1..5."""
         return self.spec.number
 
-    @property
-    def choices(self) -> tuple[str, ...]:
-        """yes/no for steps 1-4, hedge/reduce/wait for step 5."""
-        return tuple(Decision if self.number == STEP_COUNT else Answer)
-
     def readings_json(self) -> dict[str, dict[str, Any]]:
         """Readings keyed by name, ready for JSON."""
         return {r.key: r.to_json() for r in self.readings}
