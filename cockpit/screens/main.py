@@ -35,7 +35,7 @@ from cockpit.models import FlagId, ProfileName, Severity, Snapshot
 from cockpit.screens.layout import Layout, layout_for, mode_for, page_showing
 from cockpit.widgets.correlation import CorrelationPane
 from cockpit.widgets.crypto import CryptoPane
-from cockpit.widgets.flags import FlagList, FlagsPane, flag_rows, track_first_seen
+from cockpit.widgets.flags import FlagList, FlagsPane, track_first_seen
 from cockpit.widgets.format import styled
 from cockpit.widgets.header import CockpitHeader, HeaderInfo, oldest_data
 from cockpit.widgets.leadership import LeadershipPane
@@ -196,7 +196,7 @@ class CockpitScreen(Screen[None]):
             trouble = FeedTrouble(self.trouble.error, since)
         live = self.clock is not None and not self.clock.clocked
         extra = now - self._received_at if live and self._received_at is not None else 0.0
-        return PaneContext(self.snapshot, self.current_profile, self.config.universe, trouble, extra)
+        return PaneContext(self.snapshot, self.current_profile, self.config.universe, trouble, extra, self.first_seen)
 
     def render_all(self) -> None:
         """Render every pane and the header from the current state (each touches only what changed)."""
@@ -207,7 +207,6 @@ class CockpitScreen(Screen[None]):
             else:
                 pane.show(self._empty_view())
         if ctx is not None:
-            self.query_one(FlagsPane).show_rows(flag_rows(ctx.snapshot.flags, self.first_seen, ctx.as_of))
             self.sizing.update(ctx.snapshot, ctx.profile)
         self.query_one(CockpitHeader).show(self.header_info(ctx))
 
@@ -300,8 +299,12 @@ class CockpitScreen(Screen[None]):
 
     @on(ClockTicked)
     def clock_ticked(self, message: ClockTicked) -> None:
-        """Only the clock moved (paused, or no new bar): update the header."""
+        """A good poll with nothing new to evaluate (paused, or no new bar): the clock, and recovery."""
         self.clock = message.clock
+        if self.trouble is not None:
+            self.trouble = None
+            self.render_all()
+            return
         self.query_one(CockpitHeader).show(self.header_info(self.context()))
 
     @on(PollFailed)

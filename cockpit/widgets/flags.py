@@ -159,15 +159,17 @@ class FlagsPane(Pane):
         yield Static("", classes="figures emphasis")
 
     def render_view(self, ctx: PaneContext) -> PaneView:
-        """Verdict, subtitle and the profile's emphasis (the list itself is set by `show_rows`)."""
+        """Verdict, subtitle and the profile's emphasis (the list itself is shown by `show_context`)."""
+        rows = flag_rows(ctx.snapshot.flags, ctx.first_seen, ctx.as_of)
         state, subtitle = freshness(ctx, "flags", 0.0)
         emphasis = f"{ctx.profile.name.value}: " + " · ".join(ctx.profile.emphasis)
-        return PaneView(verdict=flags_verdict(self.query_one(FlagList).rows), body=styled(emphasis, "$text-muted"),
-                        subtitle=subtitle, state=state)
+        return PaneView(verdict=flags_verdict(rows), body=styled(emphasis, "$text-muted"), subtitle=subtitle,
+                        state=state)
 
-    def show_rows(self, rows: tuple[FlagRow, ...]) -> None:
-        """Show the live flags (newest first)."""
-        self.query_one(FlagList).set_rows(order_rows(rows))
+    def show_context(self, ctx: PaneContext) -> None:
+        """The live flags, newest first, then the verdict above them."""
+        self.query_one(FlagList).set_rows(order_rows(flag_rows(ctx.snapshot.flags, ctx.first_seen, ctx.as_of)))
+        super().show_context(ctx)
 
     def focus_list(self) -> None:
         """Put the keyboard on the flag list."""

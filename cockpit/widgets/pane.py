@@ -6,7 +6,8 @@ A pane module turns a `PaneContext` into a `PaneView` (pure formatting, testable
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from collections.abc import Mapping
+from dataclasses import dataclass, field
 from datetime import datetime
 
 from textual.app import ComposeResult
@@ -14,7 +15,7 @@ from textual.containers import Vertical
 from textual.widgets import Static
 
 from cockpit.config import Profile
-from cockpit.models import Snapshot, SourceHealth
+from cockpit.models import FlagId, Snapshot, SourceHealth
 from cockpit.universe import Universe, market_open
 from cockpit.widgets.charts import Chart, ChartSpec
 from cockpit.widgets.format import age_text, styled
@@ -54,6 +55,7 @@ class PaneContext:
     universe: Universe
     trouble: FeedTrouble | None = None
     extra_age_s: float = 0.0
+    first_seen: Mapping[FlagId, datetime] = field(default_factory=dict)
 
     @property
     def as_of(self) -> datetime:

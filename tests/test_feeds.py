@@ -1,0 +1,233 @@
+"""The feed: one thread worker per source, re-armed only after a poll finishes, results only as messages."""
+
+from __future__ import annotations
+
+import threading
+from datetime import timedelta
+from typing import Any
+
+import pytest
+from test_app_helpers import ScriptedSource, cached_simulator, simulator  # noqa: F401
+from textual.app import App
+from textual.message import Message
+from textual.worker import Worker
+
+from cockpit.config import load_config
+from cockpit.errors import UserError
+from cockpit.feeds import Feed, describe
+from cockpit.messages import (
+    ClockInfo,
+    ClockTicked,
+    PollFailed,
+    SnapshotComputed,
+    SourceOpened,
+    SourceUnavailable,
+)
+from cockpit.models import ProfileName, SourceKind
+
+
+class Host(App[None]):
+    """A bare app that runs one feed and records every message the feed posts."""
+
+    def __init__(self, feed: Feed) -> None:
+        super().__init__()
+        self.feed = feed
+        self.received: list[Message] = []
+        self.ui_thread = threading.get_ident()
+
+    def on_mount(self) -> None:
+        self.ui_thread = threading.get_ident()
+        self.feed.attach(self)
+        self.feed.start()
+
+    def on_worker_state_changed(self, event: Worker.StateChanged) -> None:
+        self.feed.handle_worker(event.worker)
+
+    def on_source_opened(self, message: SourceOpened) -> None:
+        self.received.append(message)
+
+    def on_source_unavailable(self, message: SourceUnavailable) -> None:
+        self.received.append(message)
+
+    def on_snapshot_computed(self, message: SnapshotComputed) -> None:
+        self.received.append(message)
+
+    def on_clock_ticked(self, message: ClockTicked) -> None:
+        self.received.append(message)
+
+    def on_poll_failed(self, message: PollFailed) -> None:
+        self.received.append(message)
+
+    def of(self, kind: type[Message]) -> list[Any]:
+        return [m for m in self.received if isinstance(m, kind)]
+
+
+def make_feed(source: Any, *, interval_s: float = 3600.0, profile: ProfileName = ProfileName.SWING) -> Feed:
+    config = load_config()
+    return Feed("market", lambda: source, config.profile(profile), config.universe, interval_s=interval_s,
+                monotonic=lambda: 50.0)
+
+
+async def until(pilot: Any, condition: Any, rounds: int = 300) -> None:
+    for _ in range(rounds):
+        await pilot.app.workers.wait_for_complete()
+        await pilot.pause()
+        if condition():
+            return
+    raise AssertionError("condition never held")
+
+
+async def test_first_poll_follows_the_build_and_evaluates_off_the_ui_thread() -> None:
+    source = ScriptedSource([simulator().poll()])
+    host = Host(make_feed(source))
+    async with host.run_test() as pilot:
+        await until(pilot, lambda: host.of(SnapshotComputed))
+        opened = host.of(SourceOpened)[0]
+        assert opened.info.kind is SourceKind.DEMO and not opened.info.clocked
+        snap = host.of(SnapshotComputed)[0]
+        assert snap.snapshot.profile is ProfileName.SWING
+        assert snap.clock.clocked is False and snap.clock.speed is None
+        assert source.threads and all(t != host.ui_thread for t in source.threads)
+
+
+async def test_a_poll_in_flight_is_never_overlapped_and_re_arms_only_when_done() -> None:
+    source = ScriptedSource([simulator().poll()])
+    source.gate = threading.Event()
+    feed = make_feed(source, interval_s=0.01)
+    host = Host(feed)
+    async with host.run_test() as pilot:
+        for _ in range(500):
+            if source.entered.is_set():
+                break
+            await pilot.pause()
+        assert source.entered.is_set()
+        # Blocked in poll: asking again only marks a follow-up; no second thread starts, no timer is armed.
+        assert feed.request_poll() is False
+        await pilot.pause(0.1)
+        assert source.calls == 1 and feed.busy and feed._timer is None
+        source.gate.set()
+        await until(pilot, lambda: source.calls >= 2)
+        assert len(host.of(SnapshotComputed)) >= 1
+
+
+async def test_a_raising_source_posts_poll_failed_and_backs_off() -> None:
+    source = ScriptedSource([RuntimeError("exchange down")])
+    feed = make_feed(source, interval_s=2.0)
+    host = Host(feed)
+    async with host.run_test() as pilot:
+        await until(pilot, lambda: host.of(PollFailed))
+        failed = host.of(PollFailed)[0]
+        assert failed.error == "RuntimeError: exchange down"
+        assert failed.last_good_at is None and failed.failures == 1
+        assert feed.next_delay() == 4.0
+        assert host.is_running
+
+
+async def test_a_bad_source_argument_is_reported_as_a_user_error() -> None:
+    def factory() -> Any:
+        raise UserError("nope.csv: no such file or folder")
+
+    config = load_config()
+    feed = Feed("market", factory, config.profile(ProfileName.SWING), config.universe)
+    host = Host(feed)
+    async with host.run_test() as pilot:
+        await until(pilot, lambda: host.of(SourceUnavailable))
+        message = host.of(SourceUnavailable)[0]
+        assert message.user_error and message.reason == "nope.csv: no such file or folder"
+
+
+async def test_switching_profile_re_evaluates_the_last_state_without_polling() -> None:
+    source = ScriptedSource([simulator().poll()])
+    feed = make_feed(source)
+    host = Host(feed)
+    async with host.run_test() as pilot:
+        await until(pilot, lambda: host.of(SnapshotComputed))
+        polls = source.calls
+        feed.set_profile(load_config().profile(ProfileName.SHORT))
+        await until(pilot, lambda: any(m.profile is ProfileName.SHORT for m in host.of(SnapshotComputed)))
+        assert source.calls == polls
+
+
+async def test_a_poll_with_nothing_new_only_ticks_the_clock() -> None:
+    state = simulator().poll()
+    source = ScriptedSource([state])
+    feed = make_feed(source)
+    host = Host(feed)
+    async with host.run_test() as pilot:
+        await until(pilot, lambda: host.of(SnapshotComputed))
+        assert feed.request_poll()
+        await until(pilot, lambda: host.of(ClockTicked))
+        assert len(host.of(SnapshotComputed)) == 1
+
+
+async def test_clock_changes_are_applied_by_the_worker_and_bounded() -> None:
+    sim = simulator()
+    feed = make_feed(sim)
+    host = Host(feed)
+    async with host.run_test() as pilot:
+        await until(pilot, lambda: host.of(SnapshotComputed))
+        assert feed.adjust_clock(toggle_pause=True)
+        await until(pilot, lambda: sim.paused)
+        await until(pilot, lambda: any(isinstance(m, ClockTicked | SnapshotComputed) and m.clock.paused
+                                       for m in host.received))
+        for _ in range(10):
+            feed.adjust_clock(speed_factor=2.0)
+            await until(pilot, lambda: not feed.busy)
+        assert sim.speed == 86400.0
+
+
+async def test_a_source_without_a_clock_refuses_clock_changes() -> None:
+    source = ScriptedSource([simulator().poll()])
+    feed = make_feed(source)
+    host = Host(feed)
+    async with host.run_test() as pilot:
+        await until(pilot, lambda: host.of(SnapshotComputed))
+        assert feed.adjust_clock(toggle_pause=True) is False
+
+
+async def test_stopping_closes_the_source_and_cancels_the_timer() -> None:
+    source = ScriptedSource([simulator().poll()])
+    feed = make_feed(source, interval_s=0.05)
+    host = Host(feed)
+    async with host.run_test() as pilot:
+        await until(pilot, lambda: host.of(SnapshotComputed))
+        feed.stop()
+        calls = source.calls
+        await pilot.pause(0.2)
+        assert source.closed and source.calls == calls and feed.request_poll() is False
+
+
+def test_newer_snapshots_replace_older_ones_of_the_same_feed_and_profile() -> None:
+    snap = simulator().poll()
+    from cockpit.snapshot import build_snapshot
+
+    config = load_config()
+    swing = build_snapshot(snap, config.profile(ProfileName.SWING), config.universe)
+    short = build_snapshot(snap, config.profile(ProfileName.SHORT), config.universe)
+    clock = ClockInfo(SourceKind.DEMO, "x", snap.as_of, True)
+    old, new = SnapshotComputed("market", swing, clock, 1.0), SnapshotComputed("market", swing, clock, 2.0)
+    assert new.can_replace(old)
+    assert not new.can_replace(SnapshotComputed("market", short, clock, 1.0))
+    assert not new.can_replace(SnapshotComputed("other", swing, clock, 1.0))
+    assert ClockTicked("market", clock).can_replace(ClockTicked("market", clock))
+
+
+def test_messages_carry_immutable_payloads() -> None:
+    clock = ClockInfo(SourceKind.DEMO, "x", simulator().poll().as_of, True)
+    with pytest.raises(AttributeError):
+        clock.paused = True  # type: ignore[misc]
+
+
+@pytest.mark.parametrize(("error", "text"), [
+    (ValueError("boom"), "ValueError: boom"),
+    (KeyError("rate"), "KeyError: 'rate'"),
+    (RuntimeError(""), "RuntimeError"),
+    (None, "unknown error"),
+])
+def test_errors_are_described_in_one_line(error: BaseException | None, text: str) -> None:
+    assert describe(error) == text
+
+
+def test_the_offset_helper_is_seeded() -> None:
+    a, b = simulator(timedelta(hours=10)).poll(), simulator(timedelta(hours=10)).poll()
+    assert a.as_of == b.as_of and a.bars.equals(b.bars)
