@@ -20,7 +20,7 @@ from cockpit.analytics.bars import PERP_COLUMNS, conform, empty_bars
 from cockpit.errors import SourceError
 from cockpit.models import DataQuality, MarketState, SourceKind
 from cockpit.sources.live.cache import BarCache, newest_ts
-from cockpit.sources.live.faults import FaultKind, PollGuard, classify
+from cockpit.sources.live.faults import Fault, FaultKind, PollGuard, classify_call
 from cockpit.sources.live.health import Freshness, source_health
 from cockpit.sources.live.liquidations import LiquidationStore
 from cockpit.sources.live.traffic import Traffic, observe
@@ -120,15 +120,24 @@ class ExchangeSource:
         if self.liquidations is not None:
             self.liquidations.start()
         if self.guard.due():
+            mark = self.traffic.mark()
             try:
                 self._fetch(now)
                 self.guard.record_success()
             except Exception as exc:  # classified once, here
-                fault = classify(exc, self.name, now)
+                fault = self._classify(exc, now, mark)
                 if fault.kind == FaultKind.MAINTENANCE:
                     fault = self._with_eta(fault, now)
                 self.guard.record_fault(fault, now)
         return self.state(now)
+
+    def _classify(self, exc: BaseException, now: datetime, mark: int) -> Fault:
+        """The fault, with the HTTP status of the failed request when the session saw one."""
+        failed = [r for r in self.traffic.since(mark) if r.status is not None and r.status >= 400]
+        last = failed[-1] if failed else None
+        if last is None:
+            return classify_call(exc, self.name, now)
+        return classify_call(exc, self.name, now, last.status, last.body_head, last.headers)
 
     def close(self) -> None:
         """Stop the liquidation stream."""
@@ -190,8 +199,8 @@ class ExchangeSource:
         since = int(start.timestamp() * 1000)
         limit = min(self.spec.ohlcv_limit, int((now - start) / HOUR) + 2)
         raw = exchange.fetch_ohlcv(symbol, "1h", since=since, limit=limit)
-        if raw is None:
-            raise SourceError(f"{self.name} sent an empty or HTML response for {symbol} candles",
+        if not raw:  # the range always holds at least the bar in progress: empty means HTML, empty or bad times
+            raise SourceError(f"{self.name} sent no candles for {symbol} (empty or HTML response)",
                               kind=FaultKind.BAD_DATA.value)
         rows, rejected = ohlcv_rows(raw, now)
         self.rows_rejected += rejected
@@ -271,7 +280,7 @@ class ExchangeSource:
             self._notes["oi"] = f"open interest n/a on {self.name}"
         self._bars = set_column(self._bars, updates, "open_interest_usd")
 
-    def _with_eta(self, fault: Any, now: datetime) -> Any:
+    def _with_eta(self, fault: Fault, now: datetime) -> Fault:
         """Ask the venue for its maintenance ETA (one call), so the health line can say when."""
         from dataclasses import replace
 

@@ -47,6 +47,7 @@ RATE_LIMIT_MIN_S = 60.0
 BAN_MIN_S = 600.0
 SLOW_FOR_S = 1800.0
 MAINTENANCE_CHECK_S = 180.0
+MAINTENANCE_MAX_S = 300.0
 
 _STATUS_IN_MESSAGE = re.compile(r"^\S+ (?:GET|POST|PUT|DELETE) \S+ (\d{3})\b")
 _BANNED_UNTIL = re.compile(r"banned until (\d{12,13})")
@@ -177,6 +178,19 @@ def classify(exc: BaseException, source: str, now: datetime | None = None) -> Fa
     return Fault(FaultKind.TRANSIENT, f"{source}: unexpected {name}: {_short(redact(str(exc)))}")
 
 
+def classify_call(exc: BaseException, source: str, now: datetime, last_status: int | None = None,
+                  last_body: str = "", last_headers: Mapping[str, str] | None = None) -> Fault:
+    """Like `classify`, but the HTTP status the session saw wins over a generic vendor error.
+
+    Venues often answer an error status with a JSON body that ccxt turns into a plain ExchangeError,
+    losing the status (451, 429 with Retry-After); the observed response restores it.
+    """
+    fault = classify(exc, source, now)
+    if last_status is None or last_status < 400 or fault.kind not in (FaultKind.TRANSIENT, FaultKind.RATE_LIMIT):
+        return fault
+    return classify_status(last_status, last_body, last_headers, source, now) or fault
+
+
 class PollGuard:
     """When a source may call out again: full-jitter exponential back-off, Retry-After, slow mode, disable."""
 
@@ -246,11 +260,10 @@ class PollGuard:
         if fault.kind == FaultKind.RATE_LIMIT:
             wait = max(wait, fault.retry_after_s or 0.0, RATE_LIMIT_MIN_S)
             self.slow_until = tick + max(SLOW_FOR_S, wait)
-        elif fault.kind == FaultKind.MAINTENANCE:
-            until_eta = None
+        elif fault.kind == FaultKind.MAINTENANCE:  # look again every few minutes, sooner near the ETA
+            check = MAINTENANCE_CHECK_S
             if fault.eta is not None and now is not None:
-                until_eta = (fault.eta - now).total_seconds()
-            wait = max(wait, fault.retry_after_s or 0.0, until_eta or MAINTENANCE_CHECK_S, 60.0)
-            wait = min(wait, 3600.0)
+                check = min(MAINTENANCE_MAX_S, max(60.0, (fault.eta - now).total_seconds()))
+            wait = min(3600.0, max(check, fault.retry_after_s or 0.0))
         self.next_at = tick + wait
         return wait

@@ -45,6 +45,11 @@ def default_session() -> Any:
         return requests.Session()
 
 
+def quiet_yfinance() -> None:
+    """Keep yfinance's pandas deprecation warnings off the terminal (they would garble the screen)."""
+    warnings.filterwarnings("ignore", module=r"yfinance(\..*)?$")
+
+
 class _Captured(logging.Handler):
     def __init__(self) -> None:
         super().__init__(logging.WARNING)
@@ -204,7 +209,7 @@ class YahooSource:
         import yfinance as yf
 
         if self._session is None:
-            warnings.filterwarnings("ignore", module=r"yfinance(\..*)?$")
+            quiet_yfinance()
             if self.cache_dir is not None:
                 (self.cache_dir / "yfinance").mkdir(parents=True, exist_ok=True)
                 yf.set_tz_cache_location(str(self.cache_dir / "yfinance"))

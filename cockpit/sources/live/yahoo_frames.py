@@ -18,7 +18,7 @@ def _regular_session(index: Any) -> Any:
     """Mask of bars inside the US cash session (09:30-16:00 New York, weekdays), DST-correct."""
     local = index.tz_convert(EQUITY_TZ)
     minutes = local.hour * 60 + local.minute
-    return (local.dayofweek < 5) & (minutes >= EQUITY_OPEN_MIN) & (minutes < EQUITY_CLOSE_MIN)
+    return (local.day_of_week < 5) & (minutes >= EQUITY_OPEN_MIN) & (minutes < EQUITY_CLOSE_MIN)
 
 
 def _tickers(frame: Any) -> list[str]:
