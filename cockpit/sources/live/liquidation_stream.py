@@ -44,6 +44,7 @@ class LiquidationStream:
         monotonic: Callable[[], float] = time.monotonic,
         rng: random.Random | None = None,
         quiet_s: float = QUIET_S,
+        backoff_base_s: float = 1.0,
     ) -> None:
         self.spec = spec
         self.symbols = symbols
@@ -52,11 +53,12 @@ class LiquidationStream:
         self._factory = exchange_factory or (lambda: make_exchange(spec, timeout_s=timeout_s, pro=True))
         self._now = now
         self._monotonic = monotonic
-        self.guard = PollGuard(0.0, monotonic=monotonic, rng=rng, cap_s=120.0)
+        self.guard = PollGuard(0.0, monotonic=monotonic, rng=rng, base_s=backoff_base_s, cap_s=120.0)
         self._quiet_s = quiet_s
         self._thread: threading.Thread | None = None
         self._loop: asyncio.AbstractEventLoop | None = None
         self._stop: asyncio.Event | None = None
+        self._watching: asyncio.Future[Any] | None = None
         self._last_ok: float | None = None
         self.unsupported: str | None = None
         self.events_stored = 0
@@ -69,12 +71,21 @@ class LiquidationStream:
         self._thread.start()
 
     def close(self, timeout_s: float = 2.0) -> None:
-        """Stop the loop and wait briefly for the thread."""
-        loop, stop = self._loop, self._stop
-        if loop is not None and stop is not None and not loop.is_closed():
-            loop.call_soon_threadsafe(stop.set)
+        """Stop the loop (cancelling any pending watch) and wait briefly for the thread."""
+        loop = self._loop
+        if loop is not None and not loop.is_closed():
+            try:
+                loop.call_soon_threadsafe(self._halt)
+            except RuntimeError:  # the loop closed meanwhile
+                pass
         if self._thread is not None:
             self._thread.join(timeout_s)
+
+    def _halt(self) -> None:
+        if self._stop is not None:
+            self._stop.set()
+        if self._watching is not None:
+            self._watching.cancel()
 
     def health(self, now: datetime) -> SourceHealth:
         """Connected (ok), reconnecting (down, with the error and retry), or unsupported (n/a)."""
@@ -101,6 +112,8 @@ class LiquidationStream:
         self._loop = loop
         try:
             loop.run_until_complete(self.run())
+        except Exception as exc:  # the stream must never take the app down; say what stopped it
+            self.guard.record_fault(classify(exc, self.spec.name, self._now()))
         finally:
             loop.close()
 
@@ -116,7 +129,11 @@ class LiquidationStream:
             if not (supported(exchange, "watchLiquidations") or supported(exchange, "watchLiquidationsForSymbols")):
                 self.unsupported = f"liquidations n/a on {self.spec.name} (no public stream)"
                 return
-            await asyncio.gather(*(self._watch(exchange, symbol) for symbol in self.symbols))
+            self._watching = asyncio.gather(*(self._watch(exchange, symbol) for symbol in self.symbols))
+            try:
+                await self._watching
+            except asyncio.CancelledError:
+                pass
         finally:
             closer = getattr(exchange, "close", None)
             if closer is not None:
@@ -148,7 +165,7 @@ class LiquidationStream:
                 except TimeoutError:
                     pass
                 continue
-            self._accept(symbol, batch)
+            self._accept(symbol, batch, exchange)
 
     async def _watch_once(self, exchange: Any, symbol: str) -> list[Any]:
         if supported(exchange, "watchLiquidations"):
@@ -157,9 +174,11 @@ class LiquidationStream:
             result = await exchange.watch_liquidations_for_symbols([symbol])
         return list(result or [])
 
-    def _accept(self, symbol: str, batch: list[Any]) -> None:
+    def _accept(self, symbol: str, batch: list[Any], exchange: Any) -> None:
         now = self._now()
-        events = [e for e in (to_event(item, self.spec, now) for item in batch if isinstance(item, dict)) if e]
+        markets = getattr(exchange, "markets", None) or {}
+        sizes = {name: market.get("contractSize") for name, market in markets.items() if isinstance(market, dict)}
+        events = [e for e in (to_event(item, self.spec, now, sizes) for item in batch if isinstance(item, dict)) if e]
         self.store.cover(self.spec.name, (symbol,), now)
         self.events_stored += self.store.add(self.spec.name, events)
         self._last_ok = self._monotonic()

@@ -42,8 +42,13 @@ class LiquidationEvent:
     usd: float
 
 
-def to_event(liquidation: Mapping[str, Any], spec: VenueSpec, now: datetime) -> LiquidationEvent | None:
-    """A validated event from a ccxt Liquidation structure, or None for a bad one (missing, NaN, bad time)."""
+def to_event(liquidation: Mapping[str, Any], spec: VenueSpec, now: datetime,
+             contract_sizes: Mapping[str, Any] | None = None) -> LiquidationEvent | None:
+    """A validated event from a ccxt Liquidation structure, or None for a bad one (missing, NaN, bad time).
+
+    ccxt.pro's websocket parsers drop the market's contract size (okx: 0.01 BTC per contract), so the
+    size comes from the loaded markets when the structure lacks it; an unknown size is a bad event.
+    """
     symbol = liquidation.get("symbol")
     ts = plausible_ms(liquidation.get("timestamp"), now)
     if not isinstance(symbol, str) or not symbol or ts is None:
@@ -53,8 +58,11 @@ def to_event(liquidation: Mapping[str, Any], spec: VenueSpec, now: datetime) -> 
     if usd is None and price is not None:
         base = finite(liquidation.get("baseValue"))
         contracts = finite(liquidation.get("contracts"))
-        size = finite(liquidation.get("contractSize")) or 1.0
-        usd = base * price if base is not None else (contracts * size * price if contracts is not None else None)
+        size = finite(liquidation.get("contractSize")) or finite((contract_sizes or {}).get(symbol))
+        if base is not None:
+            usd = base * price
+        elif contracts is not None and size is not None:
+            usd = contracts * size * price
     if usd is None or usd <= 0:
         return None
     side = _liquidated_side(liquidation, spec)
