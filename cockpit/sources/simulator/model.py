@@ -32,6 +32,7 @@ START_PRICES = {
     "META": 660.0,
 }
 LEADER_BETAS = (1.35, 1.4, 1.15, 1.7, 1.5, 1.75, 1.4, 1.65, 1.05, 1.3, 1.8, 1.25)
+CROWDING_SCALE = {"btc": 1.0, "eth": 0.7}  # ETH books carry less leverage than BTC's
 PERPS = {"btc": (92000.0, 8.0e9, 0.9, 0.9), "eth": (3150.0, 4.0e9, 1.1, 1.1)}  # price, OI, beta, stress beta
 POLICY_FRONT_RATE = 3.63
 POLICY_STEP_BP = -4.0  # calm path: about one cut priced every six months
@@ -206,7 +207,7 @@ def generate(scenario: Scenario, seed: int, universe: Universe | None = None) ->
         returns = (beta0 + beta_stress * stress) * factor + scale * crypto_common + idio * rng.normal(size=n)
         start = price0 * math.exp(-float(np.sum(returns[:WARMUP_H])))
         closes, funding, oi, long_liq, short_liq = _perp_path(
-            returns, stress, ch["build"], ch["crowding"], weekend, start, oi0, rng, book_from
+            returns, stress, ch["build"], ch["crowding"] * CROWDING_SCALE[role], weekend, start, oi0, rng, book_from
         )
         series[symbol] = closes
         perp_extra[symbol] = (funding, oi, long_liq, short_liq)
