@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from dataclasses import replace
 from typing import Any
 
 from cockpit.config import Profile
@@ -28,18 +29,23 @@ def build_snapshot(
     readings = compute_readings(state, profile, universe)
     flags = market_flags(readings, profile)
     regime = classify_regime(readings, flags, profile)
-    all_flags = tuple(sorted((*flags, *extra_flags), key=lambda f: -f.severity.rank))
-    return Snapshot(
+    snap = Snapshot(
         as_of=state.as_of,
         source=state.kind,
         profile=profile.name,
         readings=readings,
-        flags=all_flags,
+        flags=tuple(flags),
         regime=regime,
         outlook=classify_outlook(readings),
         quality=state.quality,
         label=state.label,
     )
+    return with_extra_flags(snap, extra_flags) if extra_flags else snap
+
+
+def with_extra_flags(snap: Snapshot, extra_flags: tuple[Flag, ...] | list[Flag]) -> Snapshot:
+    """The snapshot with more flags (a plan's pre-trade checks) joined, most severe first; nothing recomputed."""
+    return replace(snap, flags=tuple(sorted((*snap.flags, *extra_flags), key=lambda f: -f.severity.rank)))
 
 
 def _num(value: float | None, digits: int = 6) -> float | None:

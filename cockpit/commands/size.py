@@ -163,7 +163,7 @@ def plan_snapshot(state: MarketState, profile: Profile, universe: Universe,
                   inputs: PlanInputs | None) -> Snapshot:
     """The snapshot with the plan's pre-trade flags joined to the market's (at the plan's or state's time)."""
     from cockpit.rules.pretrade import at_time, pretrade_flags
-    from cockpit.snapshot import build_snapshot
+    from cockpit.snapshot import build_snapshot, with_extra_flags
 
     snap = build_snapshot(state, profile, universe)
     if inputs is None:
@@ -171,4 +171,4 @@ def plan_snapshot(state: MarketState, profile: Profile, universe: Universe,
     plan = at_time(inputs.plan, state.as_of)
     flags = pretrade_flags(plan, inputs.round_trips, snap.readings, snap.regime, profile,
                            index_symbol=universe.index)
-    return build_snapshot(state, profile, universe, extra_flags=tuple(flags)) if flags else snap
+    return with_extra_flags(snap, flags) if flags else snap
