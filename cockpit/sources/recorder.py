@@ -94,12 +94,14 @@ class Recording:
 
         from cockpit.analytics.bars import clean_bars, conform, empty_bars
 
-        if self._cache is not None and self._cache[0] == seq:
-            frame: pl.DataFrame = self._cache[1]
-            return frame
-        parts = [self.folder / PART_PATTERN.format(n) for n in range(1, seq + 1)]
-        frames = [conform(pl.read_parquet(p)) for p in parts if p.exists()]
-        bars = clean_bars(pl.concat(frames, how="vertical"))[0] if frames else empty_bars()
+        done, bars = (0, empty_bars()) if self._cache is None or self._cache[0] > seq else self._cache
+        if done == seq:
+            known: pl.DataFrame = bars
+            return known
+        parts = [self.folder / PART_PATTERN.format(n) for n in range(done + 1, seq + 1)]
+        frames = [conform(pl.read_parquet(p)) for p in parts if p.exists()]  # only the parts not yet read
+        if frames:
+            bars = clean_bars(pl.concat([bars, *frames], how="vertical"))[0]
         self._cache = (seq, bars)
         return bars
 
