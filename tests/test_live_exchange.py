@@ -10,6 +10,7 @@ from typing import Any
 import ccxt
 import polars as pl
 import pytest
+from live_fakes import NOW, BybitSession, FakeClock, bybit_client, bybit_fixture
 
 from cockpit.config import load_config
 from cockpit.snapshot import build_snapshot
@@ -17,7 +18,6 @@ from cockpit.sources.live.exchange import ExchangeSource
 from cockpit.sources.live.liquidations import LiquidationEvent, LiquidationStore
 from cockpit.sources.live.venues import VENUES, funding_value, ohlcv_rows, open_interest_usd
 from cockpit.universe import Universe
-from live_fakes import NOW, BybitSession, FakeClock, bybit_client, bybit_fixture
 
 HOUR = timedelta(hours=1)
 BTC = "BTC/USDT:USDT"
@@ -125,7 +125,26 @@ def test_second_poll_is_incremental(tmp_path: Path) -> None:
     assert len(klines) == 2 and all(f"start={int(NOW.replace(minute=0).timestamp() * 1000)}" in c for c in klines)
     assert not any("/open-interest" in c for c in calls)  # the newest hourly point is already held
     assert not any("instruments-info" in c for c in calls)  # markets loaded once per client
-    assert sum("/tickers" in c for c in calls) == 1  # funding for both perps in one call
+    assert not any("/tickers" in c for c in calls)  # funding is refreshed every 5 minutes, not every poll
+    before = len(session.calls)
+    clock.advance(300)
+    source.poll()
+    tickers = [c for c in session.calls[before:] if "/tickers" in c]
+    assert len(tickers) == 2 and all("symbol=" in c for c in tickers)  # two small calls, not all ~500 perps
+
+
+def test_funding_in_one_call_where_that_is_the_only_way(tmp_path: Path) -> None:
+    session = BybitSession()
+
+    def factory() -> Any:
+        exchange = bybit_client(session)
+        exchange.has = {**exchange.has, "fetchFundingRate": False}
+        return exchange
+
+    state = ExchangeSource(VENUES["bybit"], Universe(), exchange_factory=factory, now=FakeClock().now).poll()
+    tickers = [c for c in session.calls if "/tickers" in c]
+    assert len(tickers) == 1 and "symbol=" not in tickers[0]
+    assert state.bars.filter(pl.col("symbol") == BTC)["funding_rate"].drop_nulls()[-1] == pytest.approx(0.000125)
 
 
 def test_restart_opens_with_cached_bars(tmp_path: Path) -> None:

@@ -37,6 +37,8 @@ from cockpit.universe import Universe, floor_hour
 
 HOUR = timedelta(hours=1)
 KEYS = ["ts", "symbol"]
+FUNDING_REFRESH_S = 300.0  # funding settles every 8 h; the predicted rate is refreshed every 5 minutes
+BATCH_FROM = 6  # the all-perps funding call returns every listed perp (~500 on bybit): worth it from 6 perps on
 
 
 def _utc_now() -> datetime:
@@ -96,6 +98,8 @@ class ExchangeSource:
         self.backfill_h = backfill_h
         self.cache = BarCache(cache_dir / f"{spec.name}-1h.parquet" if cache_dir else None, backfill_h + 48)
         self.guard = PollGuard(poll_interval_s, monotonic=monotonic, rng=rng)
+        self._monotonic = monotonic
+        self._funding_at: float | None = None
         self.traffic = Traffic()
         self.liquidations = liquidations
         self.liquidation_store = liquidation_store
@@ -183,7 +187,6 @@ class ExchangeSource:
         assert self._bars is not None
         for symbol in self.symbols:
             self._bars = merge_prices(self._bars, self._ohlcv(exchange, symbol, now))
-        self._notes.pop("funding", None)
         self._funding(exchange, now)
         self._open_interest(exchange, now)
         self._bars = self.cache.trim(self._bars, now)
@@ -220,14 +223,29 @@ class ExchangeSource:
         current = floor_hour(now)
         return [current - HOUR, current]
 
+    def _funding_due(self, now: datetime) -> bool:
+        """Every FUNDING_REFRESH_S, and whenever the last completed bar has no funding yet."""
+        assert self._bars is not None
+        if self._funding_at is None or self._monotonic() - self._funding_at >= FUNDING_REFRESH_S:
+            return True
+        done = self._bars.filter((pl.col("ts") == floor_hour(now) - HOUR) & pl.col("funding_rate").is_not_null())
+        return done.height < len(self.symbols)
+
     def _funding(self, exchange: Any, now: datetime) -> None:
-        if supported(exchange, "fetchFundingRates"):
+        """One call for every perp where that is the cheaper way (many perps), else one small call each."""
+        if not self._funding_due(now):
+            return
+        one_call = supported(exchange, "fetchFundingRates")
+        per_symbol = supported(exchange, "fetchFundingRate")
+        if one_call and (len(self.symbols) >= BATCH_FROM or not per_symbol):
             rates = exchange.fetch_funding_rates(list(self.symbols)) or {}
-        elif supported(exchange, "fetchFundingRate"):
+        elif per_symbol:
             rates = {s: exchange.fetch_funding_rate(s) for s in self.symbols}
         else:
             self._notes["funding"] = f"funding n/a on {self.name}"
             return
+        self._notes.pop("funding", None)
+        self._funding_at = self._monotonic()
         updates, bad = [], []
         for symbol in self.symbols:
             rate = funding_value(rates.get(symbol) if isinstance(rates, dict) else None)
