@@ -7,6 +7,7 @@ exit status 2. The source itself is built by the app's feed worker after the fir
 from __future__ import annotations
 
 import argparse
+import gc
 import importlib.util
 from collections.abc import Callable
 from pathlib import Path
@@ -96,6 +97,9 @@ def build_app(args: argparse.Namespace) -> CockpitApp:
 def run_screen(args: argparse.Namespace) -> int:
     """Start the Textual app on the chosen source; exit status 2 with one line if the source is unusable."""
     app = build_app(args)
+    # Everything imported so far lives as long as the app: keep the collector from rescanning it (a faster
+    # first frame and fewer pauses later).
+    gc.freeze()
     app.run()
     if app.error_message:
         raise UserError(app.error_message)

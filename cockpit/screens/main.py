@@ -14,10 +14,9 @@ from datetime import datetime
 from textual import events, on
 from textual.app import ComposeResult
 from textual.binding import Binding
-from textual.containers import Container, Vertical
+from textual.containers import Container
 from textual.screen import Screen
-from textual.widget import Widget
-from textual.widgets import Footer, Static
+from textual.widgets import Footer
 from textual.worker import Worker
 
 from cockpit.config import Config, Profile
@@ -33,6 +32,7 @@ from cockpit.messages import (
 )
 from cockpit.models import FlagId, ProfileName, Severity, Snapshot
 from cockpit.screens.layout import Layout, layout_for, mode_for, page_showing
+from cockpit.screens.sizing_slot import SizingSlot
 from cockpit.widgets.correlation import CorrelationPane
 from cockpit.widgets.crypto import CryptoPane
 from cockpit.widgets.flags import FlagList, FlagsPane, track_first_seen
@@ -40,63 +40,10 @@ from cockpit.widgets.format import styled
 from cockpit.widgets.header import CockpitHeader, HeaderInfo, oldest_data
 from cockpit.widgets.leadership import LeadershipPane
 from cockpit.widgets.macro import MacroPane
-from cockpit.widgets.pane import FeedTrouble, Pane, PaneContext, PaneView, waiting_view
+from cockpit.widgets.pane import WAITING, FeedTrouble, Pane, PaneContext, PaneView, waiting_view
 
 PROFILE_CYCLE = (ProfileName.SHORT, ProfileName.SWING, ProfileName.LONG)
 SPEED_STEP = 2.0
-
-
-class SizingPlaceholder(Vertical):
-    """Stands in for the sizing calculator when it is not installed."""
-
-    can_focus = True
-
-    def compose(self) -> ComposeResult:
-        """One line saying so."""
-        yield Static(styled("sizing calculator not available yet", "$text-muted"), classes="figures")
-
-
-def sizing_widget(profile: Profile) -> Widget:
-    """The Sizing pane: the calculator when its module imports, else a placeholder."""
-    try:
-        module = importlib.import_module("cockpit.widgets.sizing")
-        widget: Widget = module.SizingPane(profile, id="sizing", classes="pane")
-    except (ImportError, AttributeError, TypeError):
-        widget = SizingPlaceholder(id="sizing", classes="pane")
-    widget.border_title = "Sizing"
-    return widget
-
-
-class SizingLink:
-    """Feeds the Sizing pane the market, the profile and the readings, only when they change."""
-
-    def __init__(self, widget: Widget) -> None:
-        self.widget = widget
-        self._market: tuple[str, float | None, str, float] | None = None
-        self._profile: ProfileName | None = None
-        self._readings: object = None
-
-    def update(self, snap: Snapshot, profile: Profile) -> None:
-        """Pass on what changed since the last call."""
-        btc, regime = snap.readings.crypto.btc, snap.regime
-        market = (btc.symbol, btc.price, regime.label.value, regime.multiplier)
-        set_profile = getattr(self.widget, "set_profile", None)
-        if profile.name != self._profile and callable(set_profile):
-            set_profile(profile)
-        self._profile = profile.name
-        set_market = getattr(self.widget, "set_market", None)
-        if market != self._market and callable(set_market):
-            set_market(*market)
-        self._market = market
-        set_context = getattr(self.widget, "set_context", None)
-        if snap.readings is not self._readings and callable(set_context):
-            set_context(snap.readings)
-        self._readings = snap.readings
-
-    def focus(self) -> None:
-        """Focus the calculator's first field (or the pane itself)."""
-        target = next((w for w in self.widget.query("*") if w.focusable), None)
-        (target or self.widget).focus()
 
 
 class CockpitScreen(Screen[None]):
@@ -132,19 +79,20 @@ class CockpitScreen(Screen[None]):
         self._monotonic = monotonic
         self._received_at: float | None = None
         self._ticker_started = False
-        self.sizing = SizingLink(sizing_widget(config.profile(profile)))
+        self.sizing = SizingSlot(config.profile(profile))
 
     # --- composition and layout -------------------------------------------------------------------
 
     def compose(self) -> ComposeResult:
-        """Header, the six panes in a grid, footer."""
+        """Header, the six panes in a grid, footer (the layout classes are set first: one styling pass)."""
+        self._apply_layout()
         yield CockpitHeader(id="header")
         with Container(id="panes"):
             yield MacroPane()
             yield LeadershipPane()
             yield CryptoPane()
             yield CorrelationPane()
-            yield self.sizing.widget
+            yield self.sizing
             yield FlagsPane()
         yield Footer(compact=True, show_command_palette=False)
 
@@ -170,8 +118,8 @@ class CockpitScreen(Screen[None]):
         self.set_class(not layout.charts, "-no-charts")
         for pane in self.query(".pane"):
             pane.display = pane.id in layout.shown
-        self.refresh_bindings()
         if self.is_mounted:
+            self.refresh_bindings()
             self.query_one(CockpitHeader).show(self.header_info(self.context()))
 
     def panes(self) -> list[Pane]:
@@ -216,7 +164,7 @@ class CockpitScreen(Screen[None]):
                             body=styled(f"source failing: {self.trouble.error}", "$stale"),
                             subtitle=styled(f" STALE no data yet · {self.trouble.error} ", "bold $stale"),
                             state="stale")
-        return waiting_view(self.notice or "waiting for data…")
+        return waiting_view(self.notice or WAITING)
 
     def header_info(self, ctx: PaneContext | None) -> HeaderInfo:
         """What the header shows now."""
@@ -374,7 +322,7 @@ class CockpitScreen(Screen[None]):
     def action_focus_sizing(self) -> None:
         """Put the keyboard on the sizing calculator."""
         self._reveal("sizing")
-        self.sizing.focus()
+        self.sizing.focus_inside()
 
     def action_focus_flags(self) -> None:
         """Put the keyboard on the flag list."""

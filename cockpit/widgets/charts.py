@@ -1,17 +1,19 @@
 """Small plotext charts: a frozen spec says what to draw; the widget draws it only when spec, size or theme change.
 
 plotext builds the whole figure inside `render()` on the UI thread, so the built text is cached and a
-repaint that changes nothing (focus, hover, a tick without a new bar) costs nothing.
+repaint that changes nothing (focus, hover, a tick without a new bar) costs nothing. plotext itself is
+imported on the first chart with data, after the first frame.
 """
 
 from __future__ import annotations
 
 from dataclasses import dataclass
+from typing import Any
 
 from rich.text import Text
 from textual.app import RenderResult
-from textual.color import Color
-from textual_plotext import PlotextPlot
+from textual.color import Color, ColorParseError
+from textual.widget import Widget
 
 MAX_POINTS = 160
 
@@ -53,7 +55,7 @@ def thin(values: tuple[float, ...], limit: int = MAX_POINTS) -> tuple[tuple[floa
     return tuple(float(i) for i in picks), tuple(values[i] for i in picks)
 
 
-class Chart(PlotextPlot):
+class Chart(Widget):
     """A plotext chart driven by a ChartSpec, rebuilt only when the spec, its size or the theme change."""
 
     DEFAULT_CSS = """
@@ -65,7 +67,17 @@ class Chart(PlotextPlot):
         self._spec = ChartSpec()
         self._cache_key: tuple[object, ...] | None = None
         self._cache: Text = Text("")
+        self._plot: Any = None
         self.builds = 0
+
+    @property
+    def plt(self) -> Any:
+        """This chart's own plotext figure (no global state), created on first use."""
+        if self._plot is None:
+            from textual_plotext.plot import Plot
+
+            self._plot = Plot()
+        return self._plot
 
     @property
     def spec(self) -> ChartSpec:
@@ -80,11 +92,15 @@ class Chart(PlotextPlot):
         self.refresh()
 
     def _rgb(self, name: str) -> tuple[int, int, int]:
-        value = self.app.theme_variables.get(name) or self.app.theme_variables.get("foreground", "white")
+        """A theme colour as RGB; muted text is the foreground blended toward the surface."""
+        variables = self.app.theme_variables
         try:
-            return Color.parse(value).rgb
-        except Exception:
-            return (200, 200, 200)
+            if name == "text-muted":
+                foreground, surface = Color.parse(variables["foreground"]), Color.parse(variables["surface"])
+                return foreground.blend(surface, 0.45).rgb
+            return Color.parse(variables.get(name) or variables["foreground"]).rgb
+        except (KeyError, ColorParseError):
+            return (160, 160, 160)
 
     def render(self) -> RenderResult:
         """The cached figure, rebuilt when the spec, size or theme changed."""
@@ -100,7 +116,9 @@ class Chart(PlotextPlot):
         plt.clear_figure()
         plt.plotsize(width, height)
         plt._set_size(width, height)
-        plt.theme(self._get_plotext_theme_name(self.app.theme))
+        plt.canvas_color(self._rgb("surface"))
+        plt.axes_color(self._rgb("surface"))
+        plt.ticks_color(self._rgb("text-muted"))
         self._draw(self._spec)
         self._cache = Text.from_ansi(plt.build())
         self.builds += 1
@@ -113,9 +131,10 @@ class Chart(PlotextPlot):
             xs, ys = (series.xs, series.values) if series.xs else thin(series.values)
             if not ys:
                 continue
-            plt.bar(list(xs), list(ys), yside="right", color=self._rgb(series.colour), width=0.6, marker="sd")
+            plt.bar(list(xs), list(ys), yside="right", color=self._rgb(series.colour), width=0.6, marker="sd",
+                    label=series.label or None)
             top = max(max(ys), 1e-9)
-            plt.ylim(0, top / spec.bar_share, yside="right")  # type: ignore[arg-type]
+            plt.ylim(0, top / spec.bar_share, yside="right")
             right_used = True
         for series in spec.lines:
             xs, ys = (series.xs, series.values) if series.xs else thin(series.values)
@@ -131,5 +150,5 @@ class Chart(PlotextPlot):
             plt.ylim(*spec.ylim)
         plt.xticks([])
         if right_used:
-            plt.yfrequency(3, yside="right")  # type: ignore[arg-type]
+            plt.yfrequency(3, yside="right")
         plt.yfrequency(4)

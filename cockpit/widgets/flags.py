@@ -99,7 +99,7 @@ class FlagList(Widget, can_focus=True):
     def render(self) -> Content:
         """One line per flag; the cursor line is reversed while focused."""
         if not self._lines:
-            return Content.from_markup(styled("no flags", "$gain"))
+            return Content.from_markup(styled("no rule is firing", "$text-muted"))
         lines = []
         for index, line in enumerate(self._lines):
             content = Content.from_markup(line)

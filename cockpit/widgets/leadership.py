@@ -44,7 +44,7 @@ def render_leadership(ctx: PaneContext) -> PaneView:
     if lead.index_holding and word in ("breaking", "broken"):
         verdict += styled(" · index holding", "bold $alert")
     chart = ChartSpec(
-        lines=(Series("RS %", lead.rs_history, "accent"),),
+        lines=(Series("leaders/index", lead.rs_history, "accent"),),
         guides=((0.0, "stale"),),
     )
     body = "\n".join(lines)

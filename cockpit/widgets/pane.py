@@ -104,6 +104,9 @@ def freshness(ctx: PaneContext, pane: str, age_s: float | None, closed: bool = F
     return "ok", styled(f" age {age_text(age)} ", "$text-muted")
 
 
+WAITING = "waiting for data…"
+
+
 def waiting_view(message: str) -> PaneView:
     """The view before any data has arrived (or when the source could not be opened)."""
     return PaneView(verdict=styled("waiting", "$text-muted"), body=styled(message, "$text-muted"),
@@ -119,14 +122,16 @@ class Pane(Vertical):
     HAS_CHART = True
 
     def __init__(self, *, id: str | None = None, classes: str | None = None) -> None:  # noqa: A002
-        super().__init__(id=id or self.PANE_KEY, classes=f"pane {classes or ''}".strip())
+        # Born in the waiting state, so the first render of that state changes nothing (a fast first frame).
+        super().__init__(id=id or self.PANE_KEY, classes=f"pane -waiting {classes or ''}".strip())
         self.border_title = self.TITLE
-        self.view: PaneView | None = None
+        self.view: PaneView = waiting_view(WAITING)
+        self.border_subtitle = self.view.subtitle
 
     def compose(self) -> ComposeResult:
         """Verdict, figures and chart."""
-        yield Static("", classes="verdict")
-        yield Static(styled("waiting for data…", "$text-muted"), classes="figures")
+        yield Static(self.view.verdict, classes="verdict")
+        yield Static(self.view.body, classes="figures")
         if self.HAS_CHART:
             yield Chart(classes="chart")
 
@@ -144,13 +149,13 @@ class Pane(Vertical):
         if view == old:
             return
         self.view = view
-        if old is None or view.verdict != old.verdict:
+        if view.verdict != old.verdict:
             self.query_one(".verdict", Static).update(view.verdict)
-        if old is None or view.body != old.body:
+        if view.body != old.body:
             self.query_one(".figures", Static).update(view.body)
-        if old is None or view.subtitle != old.subtitle:
+        if view.subtitle != old.subtitle:
             self.border_subtitle = view.subtitle
-        if old is None or view.state != old.state:
+        if view.state != old.state:
             for state in ("stale", "closed", "waiting"):
                 self.set_class(view.state == state, f"-{state}")
         if self.HAS_CHART:
