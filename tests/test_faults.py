@@ -8,6 +8,7 @@ from datetime import UTC, datetime, timedelta
 import ccxt
 import pytest
 import requests
+from live_fakes import BybitSession, FakeClock, bybit_client
 
 from cockpit.errors import SourceError
 from cockpit.sources.live.faults import (
@@ -23,7 +24,6 @@ from cockpit.sources.live.faults import (
     parse_retry_after,
 )
 from cockpit.sources.live.traffic import observe
-from live_fakes import BybitSession, FakeClock, bybit_client
 
 NOW = datetime(2026, 1, 28, 15, 10, tzinfo=UTC)
 

@@ -100,9 +100,8 @@ class LiquidationStream:
         if age is not None and age <= CONNECTED_WITHIN_S and fault is None:
             return SourceHealth(self.name, age, False, None, "ok", CONNECTED_WITHIN_S, None)
         if self._thread is None:
-            return SourceHealth(self.name, None, False, "not started", "ok", CONNECTED_WITHIN_S, None)
-        state = "down" if fault is not None else "ok"
-        return SourceHealth(self.name, age, fault is not None, error or "connecting", state, CONNECTED_WITHIN_S,
+            return SourceHealth(self.name, None, False, "not started", "down", CONNECTED_WITHIN_S, None)
+        return SourceHealth(self.name, age, fault is not None, error or "connecting", "down", CONNECTED_WITHIN_S,
                             self.guard.retry_in_s())
 
     # --- the thread --------------------------------------------------------------------------------
