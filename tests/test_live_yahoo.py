@@ -10,12 +10,12 @@ from typing import Any
 import polars as pl
 import pytest
 import requests
+from live_fakes import NOW, FakeClock, YahooSession, load_chart, synthetic_chart
 
 from cockpit.analytics.bars import SCHEMA
 from cockpit.sources.live.yahoo import YahooSource
 from cockpit.sources.live.yahoo_frames import yahoo_to_long
 from cockpit.universe import Universe
-from live_fakes import NOW, FakeClock, YahooSession, load_chart, synthetic_chart
 
 SMALL = Universe(leaders=("NVDA",), policy_months=0)
 RECORDED = ("ES=F", "^TNX", "DX-Y.NYB", "NVDA", "ZQ=F")

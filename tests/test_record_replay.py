@@ -7,6 +7,7 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+from live_fakes import BybitSession, FakeClock, YahooSession, bybit_client, load_chart
 
 from cockpit.cli import main
 from cockpit.config import load_config
@@ -16,7 +17,6 @@ from cockpit.sources.live import build_live_source
 from cockpit.sources.recorder import POLLS_FILE, RecordingSource, load_recording, wrap_for_recording
 from cockpit.sources.replay import FileSource
 from cockpit.sources.simulator import SimulatorSource
-from live_fakes import BybitSession, FakeClock, YahooSession, bybit_client, load_chart
 
 
 class QuietStream:
