@@ -33,7 +33,7 @@ def help_markup(keys: tuple[KeyHelp, ...]) -> str:
     lines += [
         "",
         styled("ctrl+p opens the command palette: every action is there too.", "$text-muted"),
-        styled("Remap any key in config.toml, e.g.  [keys]  profile = \"P\"", "$text-muted"),
+        styled("Remap any key in config.toml, e.g.  [keys]  profile = \"x\"", "$text-muted"),
         styled("Colours: ▲ rise ▼ fall; yields, dollar and funding rising are drawn as risk-negative.",
                "$text-muted"),
     ]
