@@ -187,3 +187,18 @@ def test_unknown_symbol_is_left_out_and_not_asked_again_soon(tmp_path: Path) -> 
     source.poll()
     asked = [url for url, _ in session.chart_calls()[before:]]
     assert asked and not any(url.endswith("/ZQ=F") for url in asked)
+
+
+def test_while_markets_are_shut_yahoo_is_asked_rarely(tmp_path: Path) -> None:
+    clock = FakeClock(datetime(2026, 1, 31, 12, tzinfo=UTC))  # Saturday noon
+    session = YahooSession(default=generator(clock))
+    source = make(tmp_path, session, clock)
+    assert source.poll().health[0].state == "closed"
+    calls = len(session.calls)
+    for _ in range(10):
+        clock.advance(61)
+        assert source.poll().health[0].state == "closed"
+    assert len(session.calls) == calls  # ten minutes of weekend: no request
+    clock.advance(300)
+    source.poll()
+    assert len(session.calls) > calls

@@ -16,11 +16,12 @@ from typing import Any
 
 import polars as pl
 
-from cockpit.analytics.bars import PERP_COLUMNS, conform, empty_bars
+from cockpit.analytics.bars import empty_bars
 from cockpit.errors import SourceError
 from cockpit.models import DataQuality, MarketState, SourceKind
 from cockpit.sources.live.cache import BarCache, newest_ts
 from cockpit.sources.live.faults import Fault, FaultKind, PollGuard, classify_call
+from cockpit.sources.live.frames import merge_prices, set_column
 from cockpit.sources.live.health import Freshness, source_health
 from cockpit.sources.live.liquidations import LiquidationStore
 from cockpit.sources.live.traffic import Traffic, observe
@@ -36,35 +37,12 @@ from cockpit.sources.live.venues import (
 from cockpit.universe import Universe, floor_hour
 
 HOUR = timedelta(hours=1)
-KEYS = ["ts", "symbol"]
 FUNDING_REFRESH_S = 300.0  # funding settles every 8 h; the predicted rate is refreshed every 5 minutes
 BATCH_FROM = 6  # the all-perps funding call returns every listed perp (~500 on bybit): worth it from 6 perps on
 
 
 def _utc_now() -> datetime:
     return datetime.now(UTC)
-
-
-def set_column(bars: pl.DataFrame, updates: list[tuple[datetime, str, float]], column: str) -> pl.DataFrame:
-    """`bars` with `column` set from (ts, symbol, value) where that bar exists (other rows untouched)."""
-    if not updates or bars.is_empty():
-        return bars
-    frame = pl.DataFrame(updates, schema={"ts": bars.schema["ts"], "symbol": pl.String(), "_new": pl.Float64()},
-                         orient="row").unique(subset=KEYS, keep="last")
-    joined = bars.join(frame, on=KEYS, how="left")
-    return joined.with_columns(pl.coalesce("_new", column).alias(column)).drop("_new")
-
-
-def merge_prices(bars: pl.DataFrame, prices: pl.DataFrame) -> pl.DataFrame:
-    """New OHLCV rows replace old prices for the same hour but keep that hour's perp figures."""
-    if prices.is_empty():
-        return bars
-    if bars.is_empty():
-        return conform(prices).sort(KEYS)
-    perp = bars.select(*KEYS, *PERP_COLUMNS)
-    kept = bars.join(prices.select(KEYS), on=KEYS, how="anti")
-    updated = conform(prices.select(*KEYS, "open", "high", "low", "close", "volume").join(perp, on=KEYS, how="left"))
-    return pl.concat([kept, updated], how="vertical").sort(KEYS)
 
 
 class ExchangeSource:

@@ -8,6 +8,7 @@ mark the hour observed; on a fault, back off with full jitter and reconnect. Not
 from __future__ import annotations
 
 import asyncio
+import atexit
 import random
 import threading
 import time
@@ -69,6 +70,7 @@ class LiquidationStream:
             return
         self._thread = threading.Thread(target=self._main, name=self.name, daemon=True)
         self._thread.start()
+        atexit.register(self.close, 1.0)  # a one-shot command exits without closing its source
 
     def close(self, timeout_s: float = 2.0) -> None:
         """Stop the loop (cancelling any pending watch) and wait briefly for the thread."""

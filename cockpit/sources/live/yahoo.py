@@ -26,6 +26,7 @@ from cockpit.universe import Universe, floor_hour, market_open
 
 INTRADAY_LIMIT = timedelta(days=729)  # yfinance looks back at most 730 days for 1h bars
 EMPTY_SYMBOL_RETRY = timedelta(hours=6)
+CLOSED_POLL_S = 900.0
 
 
 def utc_now() -> datetime:
@@ -136,7 +137,7 @@ class YahooSource:
             newest = newest_ts(self._bars)
             if newest is not None:
                 self._freshness = Freshness(min(now, newest + timedelta(hours=1)), newest)
-        if self.guard.due():
+        if self.guard.due() and self._worth_asking(now):
             try:
                 self._fetch(now)
                 self.guard.record_success()
@@ -149,6 +150,13 @@ class YahooSource:
         if self._session is not None and hasattr(self._session, "close"):
             self._session.close()
         self._session = None
+
+    def _worth_asking(self, now: datetime) -> bool:
+        """While every Yahoo market is shut (weekends), ask only every CLOSED_POLL_S."""
+        last = self._freshness.last_success
+        if self.market_open(now) or last is None or self.guard.last_fault is not None:
+            return True
+        return (now - last).total_seconds() >= CLOSED_POLL_S
 
     # --- state -------------------------------------------------------------------------------------
 
@@ -185,7 +193,7 @@ class YahooSource:
 
     def _fetch(self, now: datetime) -> None:
         from cockpit.sources.live.cache import last_ts_by_symbol, newest_ts
-        from cockpit.sources.live.yahoo_frames import merge_bars
+        from cockpit.sources.live.frames import merge_bars
 
         notes = []
         fault: Fault | None = None

@@ -77,13 +77,3 @@ def yahoo_to_long(frame: Any, universe: Universe) -> pl.DataFrame:
         pl.col("volume").sum() if "volume" in combined.columns else pl.lit(None, dtype=pl.Float64).alias("volume"),
     )
     return conform(merged).sort(["ts", "symbol"])
-
-
-def merge_bars(held: pl.DataFrame, fresh: pl.DataFrame) -> pl.DataFrame:
-    """`held` updated with `fresh`: a (ts, symbol) present in both takes the fresh row."""
-    if held.is_empty():
-        return fresh.sort(["ts", "symbol"])
-    if fresh.is_empty():
-        return held
-    kept = held.join(fresh.select("ts", "symbol"), on=["ts", "symbol"], how="anti")
-    return pl.concat([kept, conform(fresh)], how="vertical").sort(["ts", "symbol"])
