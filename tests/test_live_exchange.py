@@ -252,3 +252,16 @@ def test_maintenance_says_so_with_the_eta(tmp_path: Path) -> None:
     health = source.poll().health[0]
     assert health.error is not None and "maintenance" in health.error and "ETA 16:30 UTC" in health.error
     assert source.guard.retry_in_s() == pytest.approx(300.0)  # looks again every 5 minutes meanwhile
+
+
+def test_unknown_symbol_stops_the_source_and_says_what_to_change(tmp_path: Path) -> None:
+    clock, session = FakeClock(), BybitSession()
+    source = ExchangeSource(VENUES["bybit"], Universe(btc="FOO/USDT:USDT"),
+                            exchange_factory=lambda: bybit_client(session), now=clock.now, monotonic=clock.monotonic)
+    health = source.poll().health[0]
+    assert health.state == "disabled"
+    assert health.error is not None and "FOO/USDT:USDT" in health.error and "[symbols]" in health.error
+    calls = len(session.calls)
+    clock.advance(86400)
+    source.poll()
+    assert len(session.calls) == calls
