@@ -71,9 +71,8 @@ class PaneContext:
         return market_open(symbol, self.universe, self.as_of)
 
     def stale_health(self, pane: str) -> tuple[SourceHealth, ...]:
-        """The sources behind `pane` that are past their limit or down."""
-        return tuple(h for h in self.snapshot.readings.health
-                     if (h.stale or h.state == "down") and pane in panes_for_health(h.name))
+        """The sources behind `pane` that are past their limit."""
+        return tuple(h for h in self.snapshot.readings.health if h.stale and pane in panes_for_health(h.name))
 
 
 @dataclass(frozen=True, slots=True)
@@ -98,7 +97,8 @@ def freshness(ctx: PaneContext, pane: str, age_s: float | None, closed: bool = F
     if stale:
         worst = max(stale, key=lambda h: h.age_s or 0.0)
         reason = f" ({worst.error})" if worst.error else ""
-        return "stale", styled(f" STALE {age_text(worst.age_s)} · {worst.name} {worst.state}{reason} ", "bold $stale")
+        age_words = "no data" if worst.age_s is None else age_text(worst.age_s)
+        return "stale", styled(f" STALE {age_words} · {worst.name} {worst.state}{reason} ", "bold $stale")
     if closed:
         return "closed", styled(f" CLOSED · last bar {age_text(age)} ago ", "$text-muted")
     return "ok", styled(f" age {age_text(age)} ", "$text-muted")
