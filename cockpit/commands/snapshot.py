@@ -63,44 +63,50 @@ def run(args: argparse.Namespace) -> int:
     return 0
 
 
-def _f(value: Any, spec: str = ".2f", unit: str = "") -> str:
+def _f(value: Any, spec: str = ".2f", unit: str = "", scale: float = 1.0) -> str:
     if value is None:
         return "n/a"
     if isinstance(value, bool):
         return "yes" if value else "no"
-    return f"{format(value, spec)}{unit}"
+    return f"{format(value * scale, spec)}{unit}"
+
+
+def _age(seconds: float | None) -> str:
+    if seconds is None:
+        return "age n/a"
+    minutes = int(seconds // 60)
+    return f"age {minutes // 60}h{minutes % 60:02d}m" if minutes >= 60 else f"age {minutes}m"
 
 
 def render_table(p: dict[str, Any]) -> str:
-    """The snapshot as a plain-text table a trader can read in a terminal or a log."""
+    """The snapshot as a plain-text table a trader can read in a terminal or a log; every figure with its age."""
     m, lead, cr, co = p["macro"], p["leadership"], p["crypto"], p["correlation"]
+    us10y, dxy, policy = m["us10y"], m["dxy"], m["policy"]
     lines = [
         f"cockpit snapshot  {p['as_of']}  source {p['source']} {p['label']}  profile {p['profile']}",
         f"regime  {p['regime']['label']} (size x{p['regime']['multiplier']})   outlook {p['outlook']['label']}",
         "",
-        "MACRO",
-        f"  US10Y      {_f(m['us10y']['value'], '.3f', '%'):>10}  {_f(m['us10y']['change_bp'], '+.1f', ' bp'):>10}"
-        f"  over {m['lookback_h']}h",
-        f"  DXY        {_f(m['dxy']['value'], '.2f'):>10}  {_f(m['dxy']['change_pct'], '+.2f', ' %'):>10}",
-        f"  policy     {_f(m['policy']['front_rate'], '.3f', '%'):>10}  {_f(m['policy']['change_bp'], '+.1f', ' bp'):>10}"
-        f"  path {' '.join(_f(x['rate'], '.2f') for x in m['policy']['path'])}",
+        f"MACRO  (changes over {m['lookback_h']}h)",
+        f"  US10Y   {_f(us10y['value'], '.3f', '%'):>9}  {_f(us10y['change_bp'], '+.1f', ' bp'):>10}"
+        f"  {_age(us10y['age_s'])}",
+        f"  DXY     {_f(dxy['value'], '.2f'):>9}  {_f(dxy['change_pct'], '+.2f', ' %'):>10}  {_age(dxy['age_s'])}",
+        f"  policy  {_f(policy['front_rate'], '.3f', '%'):>9}  {_f(policy['change_bp'], '+.1f', ' bp'):>10}"
+        f"  path {' '.join(_f(x['rate'], '.2f') for x in policy['path'])}",
         f"  risk budget {m['risk_budget'] or 'n/a'}",
         "LEADERSHIP",
         f"  rel. strength {_f(lead['relative_strength_pct'], '+.2f', ' %')}  breadth>MA "
         f"{_f(lead['breadth_above_ma'], '.0%')}  new lows {_f(lead['breadth_new_lows'], '.0%')}  "
         f"index holding {_f(lead['index_holding'])}  verdict {lead['verdict'] or 'n/a'}  "
-        f"({lead['coverage']['have']}/{lead['coverage']['of']} members)",
+        f"({lead['coverage']['have']}/{lead['coverage']['of']} members)  {_age(lead['age_s'])}",
         "CRYPTO",
     ]
     for key in ("btc", "eth"):
         a = cr[key]
         lines.append(
             f"  {a['symbol']:<14} {_f(a['price'], ',.2f'):>12}  4h {_f(a['change_4h_pct'], '+.2f', '%'):>8}  "
-            f"funding {_f(None if a['funding_rate'] is None else a['funding_rate'] * 100, '.4f', '%')}  "
-            f"OI {_f(None if a['open_interest_usd'] is None else a['open_interest_usd'] / 1e9, '.2f', 'B$')} "
-            f"({_f(a['oi_change_pct_24h'], '+.1f', '%')})  long liq 1h "
-            f"{_f(None if a['long_liq_usd_1h'] is None else a['long_liq_usd_1h'] / 1e6, '.1f', 'M$')} "
-            f"z {_f(a['liq_zscore_1h'], '.1f')}"
+            f"funding {_f(a['funding_rate'], '.4f', '%', 100)}  OI {_f(a['open_interest_usd'], '.2f', 'B$', 1e-9)} "
+            f"({_f(a['oi_change_pct_24h'], '+.1f', '%')})  long liq 1h {_f(a['long_liq_usd_1h'], '.1f', 'M$', 1e-6)} "
+            f"z {_f(a['liq_zscore_1h'], '.1f')}  {_age(a['age_s'])}"
         )
     lines += [
         f"  state {cr['state'] or 'n/a'}  flushes {cr['flush_count']}  OI reset {_f(cr['oi_reset'])}",
@@ -112,10 +118,12 @@ def render_table(p: dict[str, Any]) -> str:
         "FLAGS" if p["flags"] else "FLAGS  none",
     ]
     lines += [f"  [{f['severity']:<8}] {f['id']:<24} {f['message']}" for f in p["flags"]]
-    stale = [f"{name} {v['state']}{' (' + v['error'] + ')' if v['error'] else ''}" for name, v in p["freshness"].items()]
-    lines.append("freshness  " + ", ".join(stale))
+    health = [f"{name} {v['state']}" + (f" ({v['error']})" if v["error"] else "")
+              for name, v in p["freshness"].items()]
+    lines.append("freshness  " + ", ".join(health))
     dq = p["data_quality"]
     if dq["duplicates_dropped"] or dq["bad_prices_dropped"] or dq["was_unsorted"]:
+        unsorted = ", input was unsorted" if dq["was_unsorted"] else ""
         lines.append(f"data quality  {dq['rows_used']}/{dq['rows_in']} rows used, {dq['duplicates_dropped']} duplicates, "
-                     f"{dq['bad_prices_dropped']} bad prices dropped{', input was unsorted' if dq['was_unsorted'] else ''}")
+                     f"{dq['bad_prices_dropped']} bad prices dropped{unsorted}")
     return "\n".join(lines) + "\n"

@@ -135,12 +135,14 @@ def stale_data(r: Readings, p: Profile) -> Flag | None:
     if not stale:
         return None
     names = ", ".join(h.name for h in stale)
-    oldest = max((h.age_s or 0.0) for h in stale)
+    ages = [h.age_s for h in stale if h.age_s is not None]
+    oldest = max(ages) if ages else None
+    age_text = "no data yet" if oldest is None else f"oldest {oldest / 60:.0f} min"
     errors = "; ".join(f"{h.name}: {h.error}" for h in stale if h.error)
     return Flag(
         FlagId.STALE_DATA,
         Severity.WARNING,
-        f"Stale data: {names} (oldest {oldest / 60:.0f} min)" + (f" - {errors}" if errors else ""),
+        f"Stale data: {names} ({age_text})" + (f" - {errors}" if errors else ""),
         {"sources": names, "oldest_age_s": oldest, "errors": errors or None},
     )
 

@@ -37,8 +37,9 @@ def _parse_ts(frame: pl.DataFrame, path: Path) -> pl.DataFrame:
     if dtype.is_integer() or dtype.is_float():
         seconds = frame.select(column.max()).item()
         epoch = column.cast(pl.Int64)
-        parsed = pl.from_epoch(epoch, time_unit="ms") if seconds is not None and seconds > 1e11 else pl.from_epoch(epoch)
-        return frame.with_columns(parsed.dt.replace_time_zone("UTC").cast(TS_TYPE))
+        in_ms = seconds is not None and seconds > 1e11
+        stamps = pl.from_epoch(epoch, time_unit="ms") if in_ms else pl.from_epoch(epoch, time_unit="s")
+        return frame.with_columns(stamps.dt.replace_time_zone("UTC").cast(TS_TYPE))
     raise DataError(f"{path}: column 'ts' has type {dtype}, not a date-time")
 
 

@@ -183,7 +183,8 @@ def generate(scenario: Scenario, seed: int, universe: Universe | None = None) ->
 
     def anchored(log_returns: np.ndarray, start: float) -> np.ndarray:
         path = np.cumsum(log_returns)
-        return start * np.exp(path - path[WARMUP_H - 1])
+        prices: np.ndarray = start * np.exp(path - path[WARMUP_H - 1])
+        return prices
 
     series: dict[str, np.ndarray] = {}
     series[universe.index] = anchored(factor + 0.0012 * rng.normal(size=n), START_PRICES["ES=F"])
