@@ -124,6 +124,6 @@ def render_table(p: dict[str, Any]) -> str:
     dq = p["data_quality"]
     if dq["duplicates_dropped"] or dq["bad_prices_dropped"] or dq["was_unsorted"]:
         unsorted = ", input was unsorted" if dq["was_unsorted"] else ""
-        lines.append(f"data quality  {dq['rows_used']}/{dq['rows_in']} rows used, {dq['duplicates_dropped']} duplicates, "
-                     f"{dq['bad_prices_dropped']} bad prices dropped{unsorted}")
+        lines.append(f"data quality  {dq['rows_used']}/{dq['rows_in']} rows used, "
+                     f"{dq['duplicates_dropped']} duplicates, {dq['bad_prices_dropped']} bad prices dropped{unsorted}")
     return "\n".join(lines) + "\n"
