@@ -35,6 +35,7 @@ from cockpit.sources.base import ClockedSource, Source
 from cockpit.universe import Universe
 
 MIN_SPEED, MAX_SPEED = 1.0, 86400.0
+PAUSED_POLL_S = 10.0
 EvaluationKey = tuple[Any, ProfileName, tuple[SourceHealth, ...]]
 ClockCommand = Callable[[Any], None]
 
@@ -80,6 +81,12 @@ def clock_info(source: Source, state: MarketState) -> ClockInfo:
         paused=bool(getattr(source, "paused", False)) if clocked else False,
         speed=float(getattr(source, "speed", 0.0)) if clocked else None,
     )
+
+
+def data_version(state: MarketState) -> tuple[int, object]:
+    """What identifies the data a state holds: a clock that moves on without a new bar needs no re-evaluation."""
+    bars = state.bars
+    return (bars.height, bars.get_column("ts").max() if bars.height else None)
 
 
 def _toggle_pause(source: Any) -> None:
@@ -177,7 +184,7 @@ class Feed:
         state = source.poll()
         polled_at = self._monotonic()
         clock = clock_info(source, state)
-        key: EvaluationKey = (state.as_of, profile.name, state.health)
+        key: EvaluationKey = (data_version(state), profile.name, state.health)
         if key == last_key:
             self.host.post_message(ClockTicked(self.name, clock))
         else:
@@ -203,7 +210,7 @@ class Feed:
         snapshot = build_snapshot(state, profile, self.universe)
         polled_at = self._monotonic()
         self.host.post_message(SnapshotComputed(self.name, snapshot, clock_info(source, state), polled_at))
-        return PollResult(state, (state.as_of, profile.name, state.health), polled_at)
+        return PollResult(state, (data_version(state), profile.name, state.health), polled_at)
 
     def adjust_clock(self, *, toggle_pause: bool = False, speed_factor: float | None = None) -> bool:
         """Queue a clock change for the next poll (which starts now); False when the source has no clock."""
@@ -271,6 +278,8 @@ class Feed:
         base = 1.0 if self.info is None else self.info.poll_interval_s
         if self.interval_s is not None:
             base = self.interval_s
+        if self.source is not None and getattr(self.source, "paused", False):
+            return max(base, PAUSED_POLL_S)  # nothing moves; un-pausing polls at once
         if not self.failures:
             return base
         backoff: float = base * 2.0 ** min(self.failures, 10)
