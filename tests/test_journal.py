@@ -350,3 +350,28 @@ def test_kill_9_at_random_moments_of_a_20000_fill_import(tmp_path: Path) -> None
         count, integrity = _journal_state(data) if journal_path(data).exists() else (0, "ok")
         assert integrity == "ok"
         assert count in (0, N_FILLS), f"seed {seed}: {count} fills after a kill at {delay:.3f}s"
+
+
+def test_sync_without_network_is_one_line_and_never_shows_the_key(
+    capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from cockpit.cli import main
+
+    monkeypatch.setenv("COCKPIT_BYBIT_API_KEY", "canary-key-31337")
+    monkeypatch.setenv("COCKPIT_BYBIT_SECRET", "canary-secret-31337")
+    monkeypatch.setattr("keyring.get_password", lambda *a: None, raising=False)
+    assert main(["journal", "sync", "--since", "2d"]) == 2
+    captured = capsys.readouterr()
+    assert captured.err.startswith("cockpit: error: cannot import fills from bybit")
+    assert captured.err.count("\n") == 1
+    assert "canary" not in captured.err + captured.out
+
+
+def test_sync_without_a_key_says_where_to_put_one(capsys: pytest.CaptureFixture[str],
+                                                  monkeypatch: pytest.MonkeyPatch) -> None:
+    from cockpit.cli import main
+
+    monkeypatch.delenv("COCKPIT_BYBIT_API_KEY", raising=False)
+    monkeypatch.setattr("keyring.get_password", lambda *a: None, raising=False)
+    assert main(["journal", "sync"]) == 2
+    assert "COCKPIT_BYBIT_API_KEY" in capsys.readouterr().err

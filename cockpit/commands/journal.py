@@ -24,6 +24,12 @@ def register(subparsers: Any) -> None:
     imp = actions.add_parser("import", help="import a CSV of fills (ts,symbol,side,qty,price,fee)")
     imp.add_argument("file", metavar="FILE", help="the CSV file")
     imp.set_defaults(handler=run_import)
+    sync = actions.add_parser("sync", help="import your own fills from the venue with a read-only key")
+    sync.add_argument("--venue", default=None, help="bybit, binanceusdm or okx (default: [sources] venue)")
+    sync.add_argument("--since", default="7d", help="how far back: a span like 7d or a date (default 7d)")
+    sync.add_argument("--symbol", action="append", default=None, help="a perp symbol (repeatable; default BTC, ETH)")
+    sync.set_defaults(handler=run_sync)
+
     fills = actions.add_parser("fills", help="list the stored fills")
     fills.add_argument("--count", action="store_true", help="print only the number of fills")
     fills.add_argument("--symbol", default=None, help="only this symbol")
@@ -38,7 +44,7 @@ def register(subparsers: Any) -> None:
 
 def run_missing_action(args: argparse.Namespace) -> int:
     """`cockpit journal` alone: say which actions exist."""
-    raise UserError("journal needs an action: import FILE, fills [--count], or trades [--json]")
+    raise UserError("journal needs an action: import FILE, sync, fills [--count], or trades [--json]")
 
 
 def run_import(args: argparse.Namespace) -> int:
@@ -53,6 +59,31 @@ def run_import(args: argparse.Namespace) -> int:
     finally:
         con.close()
     sys.stdout.write(f"imported {result.new} new fill(s) from {args.file} ({result.known} already known)\n")
+    return 0
+
+
+def run_sync(args: argparse.Namespace) -> int:
+    """Fetch the user's fills from the venue and store the new ones (the key is never shown)."""
+    from datetime import UTC, datetime
+
+    from cockpit.commands.common import config_for, parse_duration
+    from cockpit.journal.store import connect
+    from cockpit.sources.live.fills import import_exchange_fills
+
+    config = config_for(args)
+    venue = args.venue or str(config.sources.get("venue", "bybit"))
+    try:
+        since = datetime.fromisoformat(args.since).replace(tzinfo=UTC)
+    except ValueError:
+        since = datetime.now(UTC) - parse_duration(args.since)  # a span like 7d; anything else is a UserError
+    symbols = args.symbol or list(config.universe.perp_symbols())
+    con = connect()
+    try:
+        result, rejected = import_exchange_fills(con, venue, symbols, since)
+    finally:
+        con.close()
+    skipped = f", {rejected} malformed skipped" if rejected else ""
+    sys.stdout.write(f"imported {result.new} new fill(s) from {venue} ({result.known} already known{skipped})\n")
     return 0
 
 
