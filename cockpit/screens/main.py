@@ -80,7 +80,6 @@ class CockpitScreen(Screen[None]):
         self.page = 0
         self._monotonic = monotonic
         self._received_at: float | None = None
-        self._panes_rendered_at = float("-inf")
         self._ticker_started = False
         self.sizing = SizingSlot(config.profile(profile))
 
@@ -155,7 +154,6 @@ class CockpitScreen(Screen[None]):
     def render_all(self) -> None:
         """Render every pane and the header from the current state (each touches only what changed)."""
         ctx = self.context()
-        self._panes_rendered_at = self._monotonic()
         for pane in self.panes():
             if ctx is not None:
                 pane.show_context(ctx)
@@ -257,11 +255,9 @@ class CockpitScreen(Screen[None]):
         """A good poll with nothing new to evaluate (paused, or no new bar): the clock, and recovery."""
         moved = self.clock is None or message.clock != self.clock
         self.clock = message.clock
-        now = self._monotonic()
-        ages_due = message.clock.clocked and moved and now - self._panes_rendered_at >= AGE_TICK_S
-        if self.trouble is not None or ages_due:
+        if self.trouble is not None or (message.clock.clocked and moved):
             self.trouble = None
-            self.render_all()  # ages move with a simulated clock; every AGE_TICK_S is often enough to read
+            self.render_all()  # ages move with a simulated clock even between bars
             return
         self.query_one(CockpitHeader).show(self.header_info(self.context()))
 

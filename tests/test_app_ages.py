@@ -1,0 +1,29 @@
+"""Ages follow a simulated clock between bars, without re-evaluating the market."""
+
+from __future__ import annotations
+
+from datetime import timedelta
+
+from cockpit.sources.simulator import SimulatorSource
+from cockpit.widgets.macro import MacroPane
+from tests.test_app_helpers import FrozenClock, cached_simulator, cockpit, make_app, settle
+
+__all__ = ["cached_simulator"]
+
+
+async def test_ages_follow_a_simulated_clock_between_bars() -> None:
+    source_clock = FrozenClock(0.0)
+    source = SimulatorSource("cascade-2026-01", 7, start_offset=timedelta(hours=36, minutes=1), speed=720.0,
+                             monotonic=source_clock)
+    app = make_app(lambda: source)
+    async with app.run_test(size=(160, 45)) as pilot:
+        await settle(pilot)
+        screen = cockpit(app)
+        first = screen.snapshot
+        assert first is not None
+        assert "1m" in screen.query_one(MacroPane).figures_text.splitlines()[0]
+        source_clock.advance(2.0)  # 24 simulated minutes, still inside the same hourly bar
+        await pilot.press("r")
+        await settle(pilot, lambda: screen.clock is not None and screen.clock.now > first.as_of)
+        assert screen.snapshot is first  # same data: nothing re-evaluated
+        assert "25m" in screen.query_one(MacroPane).figures_text.splitlines()[0]
