@@ -66,3 +66,17 @@ def test_bad_arguments_are_one_line_exit_2(capsys: pytest.CaptureFixture[str], a
     assert main(["watch", "--demo", *args]) == 2
     err = capsys.readouterr().err
     assert err.count("\n") == 1 and err.startswith("cockpit: error:")
+
+
+def test_real_time_demo_runs_its_clock(monkeypatch: pytest.MonkeyPatch) -> None:
+    import cockpit.commands.watch as watch
+
+    seen: list[bool] = []
+
+    def fake_loop(source: object, evaluate: object, steps: object, sleep: object) -> int:
+        seen.append(bool(getattr(source, "paused")))
+        return 0
+
+    monkeypatch.setattr(watch, "_run_real_time", fake_loop)
+    assert main(["watch", "--demo", "--no-notify"]) == 0
+    assert seen == [False], "a paused simulator would print the first moment's flags and then nothing"

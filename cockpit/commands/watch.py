@@ -103,6 +103,8 @@ def run(args: argparse.Namespace, *, sleep: Callable[[float], None] = time.sleep
             for at in moments:
                 evaluate(source.state_at(at))  # type: ignore[attr-defined]
             return 0
+        if hasattr(source, "paused"):
+            source.paused = False  # headless sources start paused; watching in real time runs the clock
         return _run_real_time(source, evaluate, args.steps, sleep)
     finally:
         source.close()
