@@ -199,6 +199,11 @@ class CryptoAsset:
     funding_spend_usd_per_interval: float | None = None
     open_interest_usd: float | None = None
     oi_change_pct_24h: float | None = None
+    price_change_pct: float | None = None  # over the profile's liquidation price lookback
+    price_lookback_h: int = 4
+    oi_change_pct: float | None = None  # over the profile's OI lookback
+    oi_price_change_pct: float | None = None  # price over that same OI lookback
+    oi_lookback_h: int = 24
     long_liq_usd_1h: float | None = None
     short_liq_usd_1h: float | None = None
     liq_zscore_1h: float | None = None

@@ -207,3 +207,17 @@ def test_cli_table_and_json(capsys: pytest.CaptureFixture[str]) -> None:
     assert payload["as_of"] == "2026-01-31T12:00:00Z"
     assert set(payload) >= {"schema", "as_of", "source", "profile", "macro", "leadership", "crypto", "correlation",
                             "regime", "outlook", "flags", "freshness", "data_quality"}
+
+
+def test_fixed_window_keys_hold_their_windows_in_every_profile() -> None:
+    """`change_4h_pct` is 4 h and `*_24h` is 24 h whatever the profile; profile windows have their own keys."""
+    config = load_config()
+    source = SimulatorSource("cascade-2026-01")
+    state = source.state_at(source.scenario.start + timedelta(hours=80))
+    swing = snapshot_json(build_snapshot(state, config.profile("swing"), config.universe))["crypto"]["btc"]
+    long = snapshot_json(build_snapshot(state, config.profile("long"), config.universe))["crypto"]["btc"]
+    for key in ("change_4h_pct", "change_24h_pct", "oi_change_pct_24h"):
+        assert long[key] == swing[key]
+    assert long["price_lookback_h"] == 24 and long["price_change_pct"] == swing["change_24h_pct"]
+    assert long["oi_lookback_h"] == 72 and long["oi_change_pct"] != long["oi_change_pct_24h"]
+    assert swing["price_change_pct"] == swing["change_4h_pct"]

@@ -43,9 +43,10 @@ def readings(**parts: Any) -> Readings:
         leadership=LeadershipReading(relative_strength_pct=0.5, rs_new_low=False, breadth_above_ma=0.7,
                                      breadth_new_lows=0.0, index_above_ma=True, index_holding=True,
                                      verdict="leading"),
-        crypto=CryptoReading(btc=CryptoAsset("BTC/USDT:USDT", price=90000, change_4h_pct=0.3, change_24h_pct=0.5,
-                                             open_interest_usd=8e9, oi_change_pct_24h=1.0, long_liq_usd_1h=2e6,
-                                             liq_zscore_1h=0.2, liq_baseline_h=168, trend="up"),
+        crypto=CryptoReading(btc=CryptoAsset("BTC/USDT:USDT", price=90000, price_change_pct=0.3,
+                                             oi_price_change_pct=0.5, open_interest_usd=8e9, oi_change_pct=1.0,
+                                             oi_change_pct_24h=1.0, long_liq_usd_1h=2e6, liq_zscore_1h=0.2,
+                                             liq_baseline_h=168, trend="up"),
                              state="calm"),
         correlation=CorrelationReading(c1h=CorrelationValue(0.2, 72, 72), c4h=CorrelationValue(0.25, 30, 30),
                                        vol_index=VolReading(0.002, 0.002), vol_btc=VolReading(0.006, 0.006),
@@ -69,9 +70,9 @@ def with_corr(**fields: Any) -> Readings:
 FIRING = [
     (rules.risk_budget_shrinking, readings(macro=MacroReading(us10y_change_bp=6.0, dxy_change_pct=0.35,
                                                               risk_budget="shrinking")), FlagId.RISK_BUDGET_SHRINKING),
-    (rules.liquidation_cascade, with_btc(liq_zscore_1h=3.4, change_4h_pct=-2.5, long_liq_usd_1h=9e8),
+    (rules.liquidation_cascade, with_btc(liq_zscore_1h=3.4, price_change_pct=-2.5, long_liq_usd_1h=9e8),
      FlagId.LIQUIDATION_CASCADE),
-    (rules.oi_build_into_decline, with_btc(oi_change_pct_24h=6.0, change_24h_pct=-1.0), FlagId.OI_BUILD_INTO_DECLINE),
+    (rules.oi_build_into_decline, with_btc(oi_change_pct=6.0, oi_price_change_pct=-1.0), FlagId.OI_BUILD_INTO_DECLINE),
     (rules.leadership_break, readings(leadership=LeadershipReading(rs_new_low=True, index_above_ma=True)),
      FlagId.LEADERSHIP_BREAK),
     (rules.correlated_risk_off, with_corr(both_down_vol_rising=True, trend_index="down", trend_btc="down"),
@@ -87,11 +88,11 @@ QUIET = [
     (rules.risk_budget_shrinking, readings(macro=MacroReading(us10y_change_bp=6.0, dxy_change_pct=0.2,
                                                               risk_budget="stable"))),
     (rules.risk_budget_shrinking, readings(macro=MacroReading())),
-    (rules.liquidation_cascade, with_btc(liq_zscore_1h=2.9, change_4h_pct=-2.5)),
-    (rules.liquidation_cascade, with_btc(liq_zscore_1h=4.0, change_4h_pct=0.5)),
-    (rules.liquidation_cascade, with_btc(liq_zscore_1h=None, change_4h_pct=-3.0)),
-    (rules.oi_build_into_decline, with_btc(oi_change_pct_24h=4.9, change_24h_pct=-1.0)),
-    (rules.oi_build_into_decline, with_btc(oi_change_pct_24h=8.0, change_24h_pct=0.2)),
+    (rules.liquidation_cascade, with_btc(liq_zscore_1h=2.9, price_change_pct=-2.5)),
+    (rules.liquidation_cascade, with_btc(liq_zscore_1h=4.0, price_change_pct=0.5)),
+    (rules.liquidation_cascade, with_btc(liq_zscore_1h=None, price_change_pct=-3.0)),
+    (rules.oi_build_into_decline, with_btc(oi_change_pct=4.9, oi_price_change_pct=-1.0)),
+    (rules.oi_build_into_decline, with_btc(oi_change_pct=8.0, oi_price_change_pct=0.2)),
     (rules.leadership_break, readings(leadership=LeadershipReading(rs_new_low=True, index_above_ma=False))),
     (rules.leadership_break, readings(leadership=LeadershipReading(rs_new_low=False, index_above_ma=True))),
     (rules.correlated_risk_off, with_corr(both_down_vol_rising=False)),
@@ -123,7 +124,7 @@ def test_quiet_market_raises_nothing(swing: Profile) -> None:
 
 
 def test_flags_sorted_most_severe_first(swing: Profile) -> None:
-    state = with_btc(liq_zscore_1h=5.0, change_4h_pct=-4.0, oi_change_pct_24h=7.0, change_24h_pct=-3.0)
+    state = with_btc(liq_zscore_1h=5.0, price_change_pct=-4.0, oi_change_pct=7.0, oi_price_change_pct=-3.0)
     flags = market_flags(state, swing)
     assert flags[0].id == FlagId.LIQUIDATION_CASCADE
     assert flags[0].severity == Severity.CRITICAL
@@ -132,11 +133,11 @@ def test_flags_sorted_most_severe_first(swing: Profile) -> None:
 
 def test_inactive_rule_is_skipped(swing: Profile) -> None:
     profile = replace(swing, rules=frozenset())
-    assert market_flags(with_btc(liq_zscore_1h=5.0, change_4h_pct=-4.0), profile) == []
+    assert market_flags(with_btc(liq_zscore_1h=5.0, price_change_pct=-4.0), profile) == []
 
 
 def test_profile_thresholds_drive_rules(swing: Profile) -> None:
-    state = with_btc(oi_change_pct_24h=7.0, change_24h_pct=-1.0)
+    state = with_btc(oi_change_pct=7.0, oi_price_change_pct=-1.0)
     assert rules.oi_build_into_decline(state, swing) is not None
     assert rules.oi_build_into_decline(state, replace(swing, oi_build_pct=10.0)) is None
 

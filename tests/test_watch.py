@@ -74,7 +74,7 @@ def test_real_time_demo_runs_its_clock(monkeypatch: pytest.MonkeyPatch) -> None:
     seen: list[bool] = []
 
     def fake_loop(source: object, evaluate: object, steps: object, sleep: object) -> int:
-        seen.append(bool(getattr(source, "paused")))
+        seen.append(bool(source.paused))  # type: ignore[attr-defined]
         return 0
 
     monkeypatch.setattr(watch, "_run_real_time", fake_loop)

@@ -60,9 +60,13 @@ def asset_reading(
         return CryptoAsset(symbol)
     price, price_ts = last_value(series, "close")
     reference = as_of - timedelta(hours=1)
+
+    def change_over(column: str, hours: int) -> float | None:
+        now_value = price if column == "close" else last_value(series, column)[0]
+        return pct_change(now_value, value_at(series, column, reference - timedelta(hours=hours)))
+
     funding, _ = last_value(series, "funding_rate")
     oi, _ = last_value(series, "open_interest_usd")
-    oi_then = value_at(series, "open_interest_usd", reference - timedelta(hours=oi_lookback_h))
     long_liq, liq_ts = last_value(series, "long_liq_usd")
     short_liq, _ = last_value(series, "short_liq_usd")
     liq_values = series["long_liq_usd"].drop_nulls().to_numpy()
@@ -71,13 +75,18 @@ def asset_reading(
     return CryptoAsset(
         symbol=symbol,
         price=price,
-        change_4h_pct=pct_change(price, value_at(series, "close", reference - timedelta(hours=price_lookback_h))),
-        change_24h_pct=pct_change(price, value_at(series, "close", reference - timedelta(hours=oi_lookback_h))),
+        change_4h_pct=change_over("close", 4),
+        change_24h_pct=change_over("close", 24),
         funding_rate=funding,
         funding_annualised_pct=None if funding is None else funding * (24 / FUNDING_INTERVAL_H) * 365 * 100,
         funding_spend_usd_per_interval=None if funding is None or oi is None else funding * oi,
         open_interest_usd=oi,
-        oi_change_pct_24h=pct_change(oi, oi_then),
+        oi_change_pct_24h=change_over("open_interest_usd", 24),
+        price_change_pct=change_over("close", price_lookback_h),
+        price_lookback_h=price_lookback_h,
+        oi_change_pct=change_over("open_interest_usd", oi_lookback_h),
+        oi_price_change_pct=change_over("close", oi_lookback_h),
+        oi_lookback_h=oi_lookback_h,
         long_liq_usd_1h=long_liq,
         short_liq_usd_1h=short_liq,
         liq_zscore_1h=liq_z,
@@ -94,11 +103,11 @@ def structure_state(btc: CryptoAsset, flushes: int, oi_reset: bool | None, recen
     """calm / building / liquidation-driven / reset (SPEC §2)."""
     if btc.price is None:
         return None
-    if recent_max_z is not None and recent_max_z >= liq_threshold and (btc.change_4h_pct or 0.0) < 0:
+    if recent_max_z is not None and recent_max_z >= liq_threshold and (btc.price_change_pct or 0.0) < 0:
         return "liquidation-driven"
     if flushes >= 1 and oi_reset:
         return "reset"
-    if (btc.oi_change_pct_24h or 0.0) >= 3.0 and (btc.funding_rate or 0.0) > 0.0001:
+    if (btc.oi_change_pct or 0.0) >= 3.0 and (btc.funding_rate or 0.0) > 0.0001:
         return "building"
     return "calm"
 

@@ -32,33 +32,34 @@ def risk_budget_shrinking(r: Readings, p: Profile) -> Flag | None:
 def liquidation_cascade(r: Readings, p: Profile) -> Flag | None:
     """BTC long liquidations z >= threshold against 7 days, and BTC down over the last hours."""
     btc = r.crypto.btc
-    if btc.liq_zscore_1h is None or btc.change_4h_pct is None:
+    if btc.liq_zscore_1h is None or btc.price_change_pct is None:
         return None
-    if btc.liq_zscore_1h < p.liq_zscore or btc.change_4h_pct >= 0:
+    if btc.liq_zscore_1h < p.liq_zscore or btc.price_change_pct >= 0:
         return None
     return Flag(
         FlagId.LIQUIDATION_CASCADE,
         Severity.CRITICAL,
         f"Liquidation cascade: BTC long liqs ${_fmt((btc.long_liq_usd_1h or 0) / 1e6, '.1f')}M in 1h "
-        f"(z {_fmt(btc.liq_zscore_1h, '.1f')}), BTC {_fmt(btc.change_4h_pct)} % over {p.liq_price_lookback_h}h",
+        f"(z {_fmt(btc.liq_zscore_1h, '.1f')}), BTC {_fmt(btc.price_change_pct)} % over {btc.price_lookback_h}h",
         {"long_liq_usd_1h": btc.long_liq_usd_1h, "liq_zscore_1h": btc.liq_zscore_1h,
-         "baseline_h": btc.liq_baseline_h, "btc_change_pct": btc.change_4h_pct, "threshold_z": p.liq_zscore},
+         "baseline_h": btc.liq_baseline_h, "btc_change_pct": btc.price_change_pct,
+         "price_lookback_h": btc.price_lookback_h, "threshold_z": p.liq_zscore},
     )
 
 
 def oi_build_into_decline(r: Readings, p: Profile) -> Flag | None:
     """BTC open interest up >= threshold % over the OI lookback while price is down."""
     btc = r.crypto.btc
-    if btc.oi_change_pct_24h is None or btc.change_24h_pct is None:
+    if btc.oi_change_pct is None or btc.oi_price_change_pct is None:
         return None
-    if btc.oi_change_pct_24h < p.oi_build_pct or btc.change_24h_pct >= 0:
+    if btc.oi_change_pct < p.oi_build_pct or btc.oi_price_change_pct >= 0:
         return None
     return Flag(
         FlagId.OI_BUILD_INTO_DECLINE,
         Severity.WARNING,
-        f"OI building into decline: BTC OI +{_fmt(btc.oi_change_pct_24h, '.1f')} % over {p.oi_lookback_h}h "
-        f"while price {_fmt(btc.change_24h_pct)} %",
-        {"oi_change_pct": btc.oi_change_pct_24h, "price_change_pct": btc.change_24h_pct,
+        f"OI building into decline: BTC OI +{_fmt(btc.oi_change_pct, '.1f')} % over {btc.oi_lookback_h}h "
+        f"while price {_fmt(btc.oi_price_change_pct)} %",
+        {"oi_change_pct": btc.oi_change_pct, "price_change_pct": btc.oi_price_change_pct,
          "lookback_h": p.oi_lookback_h, "threshold_pct": p.oi_build_pct},
     )
 

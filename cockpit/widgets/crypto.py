@@ -35,7 +35,7 @@ def asset_rows(btc: CryptoAsset, eth: CryptoAsset, ctx: PaneContext) -> list[str
         row(" annual", [signed(a.funding_annualised_pct, "+.1f", "%", COLUMN, rising_is_good=False) for a in pair]),
         row(" spend", [cell(money(a.funding_spend_usd_per_interval), COLUMN) for a in pair]),
         row("OI", [cell(money(a.open_interest_usd), COLUMN) for a in pair]),
-        row(f"OI {ctx.profile.oi_lookback_h}h", [signed(a.oi_change_pct_24h, "+.1f", "%", COLUMN) for a in pair]),
+        row(f"OI {ctx.profile.oi_lookback_h}h", [signed(a.oi_change_pct, "+.1f", "%", COLUMN) for a in pair]),
         row("liq L/S", [cell(f"{short_money(a.long_liq_usd_1h)}/{short_money(a.short_liq_usd_1h)}", COLUMN)
                         for a in pair]),
         row("liq z", [_liq_z(a, z_limit) for a in pair]),
