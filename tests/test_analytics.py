@@ -182,7 +182,7 @@ def test_clean_bars_counts_what_it_drops() -> None:
     raw = pl.DataFrame({
         "ts": [T0 + timedelta(hours=h) for h in (2, 0, 1, 1, 3, 4)],
         "symbol": ["X"] * 6,
-        "open": [1.0] * 6, "high": [1.0] * 6, "low": [1.0] * 6,
+        "open": [1.0] * 6, "high": [4.0] * 6, "low": [0.5] * 6,
         "close": [3.0, 1.0, 2.0, 2.5, float("nan"), -1.0],
         "volume": [1.0] * 6,
     })
@@ -191,3 +191,22 @@ def test_clean_bars_counts_what_it_drops() -> None:
     assert quality.rows_in == 6 and quality.rows_used == 3
     assert quality.duplicates_dropped == 1 and quality.bad_prices_dropped == 2
     assert quality.was_unsorted
+
+
+def test_clean_bars_rejects_infinite_and_impossible_bars() -> None:
+    stamps = [T0 + timedelta(hours=h) for h in range(5)]
+    raw = pl.DataFrame({
+        "ts": stamps, "symbol": ["X"] * 5,
+        "open": [1.0, 1.0, 1.0, 1.0, 1.0],
+        "high": [1.2, float("inf"), 0.5, 1.2, 1.2],  # infinite high; high below low
+        "low": [0.9, 0.9, 0.9, 1.1, 0.9],  # a low above the open
+        "close": [1.1, 1.1, 1.1, 1.1, 1.1],
+        "volume": [1.0] * 5,
+        "open_interest_usd": [5.0, 5.0, 5.0, 5.0, -5.0],
+        "funding_rate": [0.0001, 0.0001, 0.0001, 0.0001, float("inf")],
+    })
+    clean, quality = clean_bars(raw)
+    assert clean["ts"].to_list() == [stamps[0], stamps[4]]
+    assert quality.bad_prices_dropped == 3
+    assert clean["open_interest_usd"].to_list() == [5.0, None]
+    assert clean["funding_rate"].to_list() == [0.0001, None]

@@ -157,7 +157,8 @@ def test_parquet_and_csv_give_the_same_snapshot(demo_bars: pl.DataFrame, tmp_pat
 
 def test_dirty_data_gives_the_clean_answer(demo_bars: pl.DataFrame, tmp_path: Path) -> None:
     clean = file_snapshot(write_bars(demo_bars, tmp_path / "clean.parquet"))
-    junk = demo_bars.sample(200, seed=1).with_columns(pl.col("close") * 0.5)  # duplicates, then the truth again
+    junk = demo_bars.sample(200, seed=1).with_columns(  # duplicates, then the truth again
+        pl.col("close") * 0.5, pl.min_horizontal(pl.col("low"), pl.col("close") * 0.5).alias("low"))
     bad = demo_bars.head(30).with_columns(pl.lit(float("nan")).alias("close"))
     negative = demo_bars.head(10).with_columns(pl.lit(-5.0).alias("close"))
     dirty = pl.concat([junk, bad, negative, demo_bars]).sample(fraction=1.0, shuffle=True, seed=3)

@@ -10,6 +10,7 @@ import polars as pl
 from cockpit.models import DataQuality
 
 PRICE_COLUMNS = ("open", "high", "low", "close")
+OHLC_TOLERANCE = 0.005
 PERP_COLUMNS = ("funding_rate", "open_interest_usd", "long_liq_usd", "short_liq_usd")
 REQUIRED_COLUMNS = ("ts", "symbol", *PRICE_COLUMNS)
 TS_TYPE = pl.Datetime("us", "UTC")
@@ -49,8 +50,11 @@ def clean_bars(frame: pl.DataFrame) -> tuple[pl.DataFrame, DataQuality]:
     rows_in = frame.height
     indexed = conform(frame).with_row_index("_row")
     prices_ok = pl.all_horizontal(
-        [pl.col(c).is_not_null() & pl.col(c).is_not_nan() & (pl.col(c) > 0) for c in PRICE_COLUMNS]
-    )
+        [pl.col(c).is_not_null() & pl.col(c).is_finite() & (pl.col(c) > 0) for c in PRICE_COLUMNS]
+    ) & (pl.col("high") >= pl.col("low")) & (
+        # vendors round: a close a hair outside the bar's range is kept, one clearly outside is corrupt
+        pl.max_horizontal("open", "close") <= pl.col("high") * (1 + OHLC_TOLERANCE)
+    ) & (pl.min_horizontal("open", "close") >= pl.col("low") * (1 - OHLC_TOLERANCE))
     good = indexed.filter(prices_ok & pl.col("ts").is_not_null() & pl.col("symbol").is_not_null())
     bad_prices = rows_in - good.height
     was_unsorted = bool(good.height) and bool(
@@ -58,8 +62,13 @@ def clean_bars(frame: pl.DataFrame) -> tuple[pl.DataFrame, DataQuality]:
     )
     deduped = good.sort(["ts", "symbol", "_row"]).unique(subset=["ts", "symbol"], keep="last", maintain_order=True)
     duplicates = good.height - deduped.height
+    # An impossible perp figure (NaN, infinite, negative OI or liquidations) is unknown, never a number.
     cleaned = deduped.drop("_row").with_columns(
-        [pl.col(c).fill_nan(None) for c in ("volume", *PERP_COLUMNS)]
+        pl.when(pl.col("volume").is_finite() & (pl.col("volume") >= 0)).then(pl.col("volume")).alias("volume"),
+        pl.when(pl.col("funding_rate").is_finite() & (pl.col("funding_rate").abs() < 0.05))
+        .then(pl.col("funding_rate")).alias("funding_rate"),
+        *[pl.when(pl.col(c).is_finite() & (pl.col(c) >= 0)).then(pl.col(c)).alias(c)
+          for c in ("open_interest_usd", "long_liq_usd", "short_liq_usd")],
     )
     quality = DataQuality(
         rows_in=rows_in,
