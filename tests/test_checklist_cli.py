@@ -117,9 +117,22 @@ def test_since_accepts_a_span_back_from_now() -> None:
         parse_since("7x", now)
 
 
+def test_since_converts_an_offset_to_utc_and_keeps_naive_times_utc() -> None:
+    now = datetime(2026, 3, 12, tzinfo=UTC)
+    assert parse_since("2026-01-01T00:00+05:00", now) == datetime(2025, 12, 31, 19, tzinfo=UTC)
+    assert parse_since("2026-01-01T00:00", now) == datetime(2026, 1, 1, tzinfo=UTC)
+    with pytest.raises(UserError, match="--since: '99999999d' reaches back before 1970"):
+        parse_since("99999999d", now)
+
+
 @pytest.mark.parametrize("argv", [
     ("history", "--since", "last tuesday"),
     ("export", "--since", "2026-13-40"),
+    ("history", "--since", "99999999d"),
+    ("history", "--since", "9999999999999d"),
+    ("history", "--since", "9999-12-31T23:00-05:00"),
+    ("history", "--since", "0001-01-01T00:00+05:00"),
+    ("export", "--since", "1969-12-31"),
     ("export", "--format", "pdf"),
     ("export", "--output", "/nonexistent-dir/review.md"),
     ("purge",),

@@ -16,6 +16,8 @@ if TYPE_CHECKING:
     from cockpit.journal.checklist import RunRecord
 
 
+EARLIEST = datetime(1970, 1, 1, tzinfo=UTC)
+LATEST = datetime(2101, 1, 1, tzinfo=UTC)  # exclusive
 SINCE_HELP = "only runs started since DATE (YYYY-MM-DD, an ISO time, or a span like 7d)"
 
 
@@ -40,19 +42,31 @@ def register(subparsers: Any) -> None:
     parser.set_defaults(handler=run_history, json=False, since=None)
 
 
-def parse_since(text: str, now: datetime) -> datetime:
-    """YYYY-MM-DD (midnight UTC), an ISO time (UTC when no zone is given) or a span back from `now`."""
-    cleaned = text.strip()
-    if cleaned and cleaned[-1].lower() in "dhm" and cleaned[0].isdigit() and "-" not in cleaned:
-        from cockpit.commands.common import parse_duration
+def parse_since(text: str, now: datetime, option: str = "--since") -> datetime:
+    """YYYY-MM-DD (midnight UTC), an ISO time (UTC when no zone is given) or a span back from `now`, in UTC.
 
-        return now - parse_duration(cleaned)
+    Anything else, or a time outside the years 1970-2100, is a UserError naming `option`.
+    """
+    cleaned = text.strip()
+    span = bool(cleaned) and cleaned[-1].lower() in "dhm" and cleaned[0].isdigit() and "-" not in cleaned
     try:
-        moment = datetime.fromisoformat(cleaned)
-    except ValueError:
-        raise UserError(f"--since: '{text}' is not a date (use YYYY-MM-DD, an ISO time, or a span like 7d)"
-                        ) from None
-    return moment.replace(tzinfo=UTC) if moment.tzinfo is None else moment.astimezone(UTC)
+        if span:
+            from cockpit.commands.common import parse_duration
+
+            moment = now - parse_duration(cleaned)
+        else:
+            try:
+                parsed = datetime.fromisoformat(cleaned)
+            except ValueError:
+                raise UserError(f"{option}: '{text}' is not a date (use YYYY-MM-DD, an ISO time, or a span like 7d)"
+                                ) from None
+            moment = parsed.replace(tzinfo=UTC) if parsed.tzinfo is None else parsed.astimezone(UTC)
+    except OverflowError:  # a span or an offset that leaves the calendar
+        moment = None
+    if moment is None or not EARLIEST <= moment < LATEST:
+        what = "reaches back before 1970" if span else "is outside the years 1970-2100"
+        raise UserError(f"{option}: '{text}' {what}")
+    return moment
 
 
 def load_runs(since: str | None, now: datetime | None = None) -> list[RunRecord]:

@@ -66,16 +66,14 @@ def run_sync(args: argparse.Namespace) -> int:
     """Fetch the user's fills from the venue and store the new ones (the key is never shown)."""
     from datetime import UTC, datetime
 
-    from cockpit.commands.common import config_for, parse_duration
+    from cockpit.commands.checklist import parse_since
+    from cockpit.commands.common import config_for
     from cockpit.journal.store import connect
-    from cockpit.sources.live.fills import import_exchange_fills
+    from cockpit.sources.live.fills import check_venue, import_exchange_fills
 
     config = config_for(args)
-    venue = args.venue or str(config.sources.get("venue", "bybit"))
-    try:
-        since = datetime.fromisoformat(args.since).replace(tzinfo=UTC)
-    except ValueError:
-        since = datetime.now(UTC) - parse_duration(args.since)  # a span like 7d; anything else is a UserError
+    venue = check_venue(args.venue or str(config.sources.get("venue", "bybit")))
+    since = parse_since(args.since, datetime.now(UTC))  # an aware time is converted, a naive one is UTC
     symbols = args.symbol or list(config.universe.perp_symbols())
     con = connect()
     try:

@@ -10,30 +10,18 @@ import json
 import sqlite3
 import threading
 from dataclasses import dataclass
-from datetime import UTC, datetime
+from datetime import datetime
 from pathlib import Path
 from typing import Any
 
 from cockpit.checklist import STEP_COUNT, STEPS, RunDraft, StepRecord
-from cockpit.journal.store import connect, transaction
-
-_TS_FORMAT = "%Y-%m-%dT%H:%M:%S.%fZ"  # fixed width, so text order is time order
-
-
-def to_db_time(moment: datetime) -> str:
-    """A timezone-aware datetime as the journal's fixed-width UTC text."""
-    if moment.tzinfo is None:
-        raise ValueError("naive datetime: the journal stores UTC only")
-    return moment.astimezone(UTC).strftime(_TS_FORMAT)
+from cockpit.journal.store import connect, to_db_time, transaction
+from cockpit.journal.store import from_db_time as _required_time
 
 
 def from_db_time(text: str | None) -> datetime | None:
     """The journal's UTC text back to an aware datetime (None stays None)."""
     return None if text is None else _required_time(text)
-
-
-def _required_time(text: str) -> datetime:
-    return datetime.strptime(text, _TS_FORMAT).replace(tzinfo=UTC)
 
 
 @dataclass(frozen=True, slots=True)

@@ -2,7 +2,8 @@
 
 A broker's CSV has the columns `ts,symbol,side,qty,price,fee` (fee optional, extra columns ignored). An import
 is one transaction: a bad row refuses the whole file, a kill leaves none or all, a fill already stored is
-skipped (the `fills` table's UNIQUE key).
+skipped. Identical rows of one import are distinct executions (numbered by `occurrence`), so importing a file
+again stores nothing new while two identical partial fills stay two; a venue's trade id, when known, is the key.
 """
 
 from __future__ import annotations
@@ -18,10 +19,11 @@ from enum import StrEnum
 from pathlib import Path
 
 from cockpit.errors import UserError
-from cockpit.journal.store import transaction
+from cockpit.journal.store import from_db_time, to_db_time, transaction
 
 REQUIRED_COLUMNS = ("ts", "symbol", "side", "qty", "price")
-TS_FORMAT = "%Y-%m-%dT%H:%M:%S.%fZ"  # fixed width: text order is time order
+EARLIEST_FILL = datetime(1970, 1, 1, tzinfo=UTC)
+LATEST_FILL = datetime(2101, 1, 1, tzinfo=UTC)  # exclusive: a fill is dated 1970 to 2100
 QTY_EPSILON = 1e-9  # a remainder this small relative to the fill is float noise, not an open lot
 
 
@@ -47,6 +49,7 @@ class Fill:
     price: float
     fee: float = 0.0
     source: str = "csv"
+    venue_trade_id: str | None = None
 
 
 @dataclass(frozen=True, slots=True)
@@ -105,11 +108,18 @@ def parse_ts(text: str) -> datetime:
     try:
         if cleaned.replace(".", "", 1).isdigit():
             number = float(cleaned)
-            return datetime.fromtimestamp(number / 1000 if number >= 1e11 else number, UTC)
-        parsed = datetime.fromisoformat(cleaned.replace("Z", "+00:00").replace("z", "+00:00"))
+            parsed = datetime.fromtimestamp(number / 1000 if number >= 1e11 else number, UTC)
+        else:
+            parsed = datetime.fromisoformat(cleaned.replace("Z", "+00:00").replace("z", "+00:00"))
     except (ValueError, OverflowError, OSError):
         raise ValueError(f"ts '{cleaned}' is not an ISO 8601 time or epoch") from None
-    return parsed.replace(tzinfo=UTC) if parsed.tzinfo is None else parsed.astimezone(UTC)
+    try:
+        moment = parsed.replace(tzinfo=UTC) if parsed.tzinfo is None else parsed.astimezone(UTC)
+    except OverflowError:  # an offset that pushes the time past year 9999 or before year 1
+        moment = None
+    if moment is None or not EARLIEST_FILL <= moment < LATEST_FILL:
+        raise ValueError(f"ts '{cleaned}' is outside the years 1970-2100")
+    return moment
 
 
 def _number(text: str, name: str, *, positive: bool) -> float:
@@ -175,39 +185,69 @@ def read_fills_csv(path: Path) -> list[Fill]:
 
 # --- the journal --------------------------------------------------------------------------------------
 
-_INSERT = ("INSERT INTO fills (ts, symbol, side, qty, price, fee, source) VALUES (?, ?, ?, ?, ?, ?, ?) "
-           "ON CONFLICT (ts, symbol, side, qty, price, fee) DO NOTHING")
+_INSERT = ("INSERT INTO fills (ts, symbol, side, qty, price, fee, source, occurrence) "
+           "VALUES (?, ?, ?, ?, ?, ?, ?, ?) ON CONFLICT DO NOTHING")
+_SAME = "ts = ? AND symbol = ? AND side = ? AND qty = ? AND price = ? AND fee = ?"
+
+Key = tuple[str, str, str, float, float, float]
 
 
-Row = tuple[str, str, str, float, float, float, str]
+def _key(fill: Fill) -> Key:
+    return (to_db_time(fill.ts), fill.symbol, fill.side.value, fill.qty, fill.price, fill.fee)
 
 
-def _rows(fills: Iterable[Fill], counter: list[int]) -> Iterator[Row]:
+def _rows(fills: Iterable[Fill], counter: list[int], keyed: list[Fill]) -> Iterator[tuple[object, ...]]:
+    """Rows without a venue trade id, identical ones numbered 0, 1, 2 ... in file order; keyed ones set aside."""
+    seen: dict[Key, int] = defaultdict(int)
     for fill in fills:
         counter[0] += 1
-        yield (fill.ts.strftime(TS_FORMAT), fill.symbol, fill.side.value, fill.qty, fill.price, fill.fee,
-               fill.source)
+        if fill.venue_trade_id:
+            keyed.append(fill)
+            continue
+        key = _key(fill)
+        occurrence = seen[key]
+        seen[key] += 1
+        yield (*key, fill.source, occurrence)
+
+
+def _store_keyed(con: sqlite3.Connection, fill: Fill) -> bool:
+    """Store a fill by its venue trade id; an identical fill stored without one is adopted. True when new."""
+    key = _key(fill)
+    if con.execute("SELECT 1 FROM fills WHERE source = ? AND venue_trade_id = ?",
+                   (fill.source, fill.venue_trade_id)).fetchone():
+        return False
+    adopt = con.execute(f"SELECT id FROM fills WHERE {_SAME} AND venue_trade_id IS NULL "
+                        "ORDER BY source != ?, id LIMIT 1", (*key, fill.source)).fetchone()
+    if adopt is not None:  # the same execution from a CSV or an older sync: it gets the venue's key
+        con.execute("UPDATE fills SET source = ?, venue_trade_id = ? WHERE id = ?",
+                    (fill.source, fill.venue_trade_id, adopt[0]))
+        return False
+    occurrence = con.execute(f"SELECT COALESCE(MAX(occurrence) + 1, 0) FROM fills WHERE {_SAME}", key).fetchone()[0]
+    con.execute("INSERT INTO fills (ts, symbol, side, qty, price, fee, source, occurrence, venue_trade_id) "
+                "VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)", (*key, fill.source, occurrence, fill.venue_trade_id))
+    return True
 
 
 def import_fills(con: sqlite3.Connection, fills: Iterable[Fill]) -> ImportResult:
     """Store the fills in one transaction (all or none); fills already stored are skipped."""
     counter = [0]
+    keyed: list[Fill] = []
     with transaction(con):
         before = con.total_changes
-        con.executemany(_INSERT, _rows(fills, counter))
+        con.executemany(_INSERT, _rows(fills, counter, keyed))
         new = con.total_changes - before
+        new += sum(_store_keyed(con, fill) for fill in keyed)
     return ImportResult(read=counter[0], new=new)
 
 
 def load_fills(con: sqlite3.Connection, symbol: str | None = None) -> list[Fill]:
     """The stored fills in time order (then in the order they were stored)."""
-    query = "SELECT ts, symbol, side, qty, price, fee, source FROM fills"
+    query = "SELECT ts, symbol, side, qty, price, fee, source, venue_trade_id FROM fills"
     params: tuple[str, ...] = ()
     if symbol:
         query, params = query + " WHERE symbol = ?", (symbol,)
     rows = con.execute(query + " ORDER BY ts, id", params).fetchall()
-    return [Fill(datetime.strptime(r[0], TS_FORMAT).replace(tzinfo=UTC), r[1], FillSide(r[2]), r[3], r[4],
-                 r[5], r[6]) for r in rows]
+    return [Fill(from_db_time(r[0]), r[1], FillSide(r[2]), r[3], r[4], r[5], r[6], r[7]) for r in rows]
 
 
 def count_fills(con: sqlite3.Connection) -> int:

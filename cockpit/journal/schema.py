@@ -47,4 +47,30 @@ MIGRATIONS: tuple[str, ...] = (
         PRIMARY KEY (run_id, step)
     );
     """,
+    # 3: identical fills are distinct when they are distinct executions: `occurrence` numbers identical rows
+    # of one import 0, 1, 2 ...; a venue's own trade id, when known, is the key of a synced fill. Rebuilt and
+    # copied with the ids kept; a year stored unpadded (before year 1000) is padded so it loads again.
+    """
+    CREATE TABLE fills_v3 (
+        id INTEGER PRIMARY KEY,
+        ts TEXT NOT NULL,
+        symbol TEXT NOT NULL,
+        side TEXT NOT NULL CHECK (side IN ('buy', 'sell')),
+        qty REAL NOT NULL CHECK (qty > 0),
+        price REAL NOT NULL CHECK (price > 0),
+        fee REAL NOT NULL DEFAULT 0,
+        source TEXT NOT NULL DEFAULT 'csv',
+        occurrence INTEGER NOT NULL DEFAULT 0 CHECK (occurrence >= 0),
+        venue_trade_id TEXT,
+        UNIQUE (ts, symbol, side, qty, price, fee, occurrence)
+    );
+    INSERT INTO fills_v3 (id, ts, symbol, side, qty, price, fee, source)
+        SELECT id, CASE WHEN length(ts) < 27 THEN substr('000' || ts, -27) ELSE ts END,
+               symbol, side, qty, price, fee, source
+        FROM fills;
+    DROP TABLE fills;
+    ALTER TABLE fills_v3 RENAME TO fills;
+    CREATE INDEX fills_symbol_ts ON fills (symbol, ts);
+    CREATE UNIQUE INDEX fills_venue_trade ON fills (source, venue_trade_id) WHERE venue_trade_id IS NOT NULL;
+    """,
 )

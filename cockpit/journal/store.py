@@ -5,12 +5,28 @@ from __future__ import annotations
 import sqlite3
 from collections.abc import Iterator
 from contextlib import contextmanager
+from datetime import UTC, datetime
 from pathlib import Path
 
 from cockpit.errors import UserError
 from cockpit.journal.schema import MIGRATIONS
 
 JOURNAL_FILE = "journal.sqlite3"
+DB_TIME_FORMAT = "%Y-%m-%dT%H:%M:%S.%fZ"  # how stored times parse back; written zero-padded by `to_db_time`
+
+
+def to_db_time(moment: datetime) -> str:
+    """An aware datetime as the journal's fixed-width UTC text (year zero-padded: text order is time order)."""
+    if moment.tzinfo is None:
+        raise ValueError("naive datetime: the journal stores UTC only")
+    utc = moment.astimezone(UTC)
+    return (f"{utc.year:04d}-{utc.month:02d}-{utc.day:02d}T{utc.hour:02d}:{utc.minute:02d}:{utc.second:02d}"
+            f".{utc.microsecond:06d}Z")
+
+
+def from_db_time(text: str) -> datetime:
+    """The journal's UTC text back to an aware datetime."""
+    return datetime.strptime(text, DB_TIME_FORMAT).replace(tzinfo=UTC)
 
 
 def journal_path(data_dir: Path | None = None) -> Path:
@@ -25,7 +41,12 @@ def journal_path(data_dir: Path | None = None) -> Path:
 def connect(path: Path | None = None) -> sqlite3.Connection:
     """Open (creating and migrating as needed) the journal; a damaged or newer file is a UserError."""
     path = path or journal_path()
-    path.parent.mkdir(parents=True, exist_ok=True)
+    try:
+        path.parent.mkdir(parents=True, exist_ok=True)
+    except OSError as exc:
+        if path.parent.exists() and not path.parent.is_dir():
+            raise UserError(f"{path.parent}: is a file, not a folder (COCKPIT_DATA names the data folder)") from None
+        raise UserError(f"{path.parent}: cannot create the data folder ({exc.strerror or exc})") from None
     try:
         con = sqlite3.connect(path, isolation_level=None, timeout=5.0)
         con.row_factory = sqlite3.Row

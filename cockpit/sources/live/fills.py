@@ -13,7 +13,18 @@ from typing import Any
 from cockpit.errors import UserError
 from cockpit.journal.fills import Fill, FillSide, ImportResult
 from cockpit.secrets import ExchangeKeys, env_names, install_redaction, load_keys, redact
-from cockpit.sources.live.venues import finite, make_exchange, plausible_ms, venue_spec
+from cockpit.sources.live.venues import VENUES, finite, make_exchange, plausible_ms, venue_spec
+
+
+def check_venue(venue: str) -> str:
+    """The venue when fills can be synced from it, else a UserError listing the supported ones."""
+    if venue not in VENUES:
+        raise UserError(f"venue '{venue}' is not supported for journal sync (supported: {', '.join(VENUES)})")
+    return venue
+
+
+def _trade_id(value: Any) -> str | None:
+    return str(value) if isinstance(value, (str, int)) and not isinstance(value, bool) and str(value) else None
 
 
 def trades_to_fills(trades: Iterable[Any], venue: str, now: datetime) -> tuple[list[Fill], int]:
@@ -33,7 +44,7 @@ def trades_to_fills(trades: Iterable[Any], venue: str, now: datetime) -> tuple[l
             rejected += 1
             continue
         fills.append(Fill(datetime.fromtimestamp(ts / 1000, UTC), symbol, FillSide(side), qty, price, fee or 0.0,
-                          source=venue))
+                          source=venue, venue_trade_id=_trade_id(trade.get("id"))))
     return fills, rejected
 
 
@@ -49,6 +60,7 @@ def fetch_exchange_fills(
 ) -> tuple[list[Fill], int]:
     """The user's fills on `venue` since `since`; a missing or rejected key is a UserError in words."""
     install_redaction()
+    check_venue(venue)
     keys = keys or load_keys(venue)
     if keys is None:
         key_name, secret_name, _ = env_names(venue)
