@@ -85,10 +85,10 @@ def parse_side(text: str | Side) -> Side:
 def parse_tier(text: str | int, tiers: Mapping[int, float]) -> int:
     """A tier number that the profile defines, else SizingError listing the valid ones."""
     valid = ", ".join(str(t) for t in sorted(tiers))
-    try:
-        tier = int(str(text).strip())
-    except ValueError:
-        raise SizingError(f"tier must be one of {valid}, got '{text}'") from None
+    cleaned = str(text).strip()
+    if not cleaned.isascii() or not cleaned.lstrip("+-").isdigit():  # int() would take other scripts' digits
+        raise SizingError(f"tier must be one of {valid}, got '{text}'")
+    tier = int(cleaned)
     if tier not in tiers:
         raise SizingError(f"tier must be one of {valid}, got {tier}")
     return tier
@@ -106,6 +106,34 @@ def parse_regime(text: str | Regime) -> Regime:
 def format_number(value: float) -> str:
     """Compact display of a price or amount: no float noise, no scientific notation for usual sizes."""
     return f"{value:,.8f}".rstrip("0").rstrip(".") if abs(value) < 1e15 else f"{value:.6g}"
+
+
+def check_mmr(mmr: float) -> float:
+    """A maintenance margin rate in [0, 1), else SizingError."""
+    if not math.isfinite(mmr) or not 0 <= mmr < 1:
+        raise SizingError(f"maintenance margin rate must be between 0 and 1, got {mmr:g}")
+    return mmr
+
+
+def check_leverage(leverage: float | None) -> float | None:
+    """No leverage, or a finite leverage above zero, else SizingError."""
+    if leverage is not None and (not math.isfinite(leverage) or leverage <= 0):
+        raise SizingError(f"leverage must be greater than zero, got {leverage:g}")
+    return leverage
+
+
+def r_targets(entry: float, risk_per_unit: float, side: Side) -> dict[str, float | None]:
+    """Prices at 1R, 2R, 3R; a short's target at or below zero is unreachable (None)."""
+    targets: dict[str, float | None] = {}
+    for r in R_MULTIPLES:
+        price = entry + side.sign * r * risk_per_unit
+        targets[f"{r}R"] = price if price > 0 else None
+    return targets
+
+
+def format_target(price: float | None) -> str:
+    """A target price, or 'unreachable' for a short's target at or below zero."""
+    return "unreachable" if price is None else format_number(price)
 
 
 def liquidation_price(entry: float, side: Side, leverage: float, mmr: float = DEFAULT_MMR) -> float:
@@ -158,7 +186,7 @@ class SizingResult:
     risk_amount: float
     risk_pct: float
     risk_per_unit: float
-    targets: Mapping[str, float]
+    targets: Mapping[str, float | None]  # None: unreachable (a short's target at or below zero)
     leverage: float | None
     mmr: float
     liquidation_price: float | None
@@ -198,10 +226,8 @@ def size_position(
         other = Side.SHORT if side is Side.LONG else Side.LONG
         raise SizingError(f"a {side.value} needs its stop {where} entry (stop {format_number(stop)}, "
                           f"entry {format_number(entry)}); for a {other.value} use --side {other.value}")
-    if leverage is not None and (not math.isfinite(leverage) or leverage <= 0):
-        raise SizingError(f"leverage must be greater than zero, got {leverage}")
-    if not math.isfinite(mmr) or not 0 <= mmr < 1:
-        raise SizingError(f"maintenance margin rate must be between 0 and 1, got {mmr}")
+    check_leverage(leverage)
+    check_mmr(mmr)
     mult = DEFAULT_MULTIPLIERS.get(regime, 1.0) if multiplier is None else multiplier
     if not math.isfinite(mult) or mult < 0:
         raise SizingError(f"regime multiplier must be zero or more, got {mult}")
@@ -213,7 +239,7 @@ def size_position(
     while qty > 0 and qty * risk_per_unit > budget:  # float rounding must never risk more than the budget
         qty = math.nextafter(qty, 0.0)
     notional = qty * entry
-    targets = {f"{r}R": entry + side.sign * r * risk_per_unit for r in R_MULTIPLES}
+    targets = r_targets(entry, risk_per_unit, side)
     liq = None if leverage is None else liquidation_price(entry, side, leverage, mmr)
     liq_flag = liquidation_flag(entry, stop, side, leverage, mmr)
     flags = (liq_flag,) if liq_flag else ()

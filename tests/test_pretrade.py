@@ -280,6 +280,15 @@ def test_plan_from_json() -> None:
     ({"symbol": BTC, "side": "long", "entry": 1, "stop": 0.5, "qty": 1, "tier": 9}, "tier"),
     ({"symbol": BTC, "side": "long", "entry": 1, "stop": 0.5, "qty": 1, "ts": "soon"}, "ts"),
     ({"symbol": "", "side": "long", "entry": 1, "stop": 0.5, "qty": 1}, "symbol"),
+    ({"symbol": BTC, "side": "long", "entry": 100, "stop": 95, "qty": 1, "leverage": 10, "mmr": 5}, "maintenance"),
+    ({"symbol": BTC, "side": "long", "entry": 100, "stop": 95, "qty": 1, "mmr": -0.1}, "maintenance"),
+    ({"symbol": BTC, "side": "long", "entry": 100, "stop": 95, "qty": 1, "mmr": 1}, "maintenance"),
+    ({"symbol": BTC, "side": "long", "entry": 100, "stop": 95, "qty": 1, "leverage": 0}, "leverage"),
+    ({"symbol": BTC, "side": "long", "entry": 1e308, "stop": 1, "qty": 1e308, "equity": 1000}, "too large"),
+    ({"symbol": BTC, "side": "long", "entry": 100, "stop": 95, "qty": 1, "ts": "9999-12-31T23:00:00-05:00"},
+     "ts .* outside the years 1970-2100"),
+    ({"symbol": BTC, "side": "long", "entry": 100, "stop": 95, "qty": 1, "ts": "0001-01-01T00:00:00+05:00"},
+     "ts .* outside the years 1970-2100"),
 ])
 def test_plan_from_json_refuses(obj: object, message: str) -> None:
     with pytest.raises(SizingError, match=message):
@@ -305,6 +314,32 @@ def test_snapshot_with_plan_and_trades(tmp_path: Path, capsys: pytest.CaptureFix
     assert revenge["severity"] == "critical"  # 2 BTC after losing on 1
     assert revenge["evidence"]["pnl"] == -2010.0 and revenge["evidence"]["minutes_since"] == 10.0
     assert "OVERSIZED" in flags
+
+
+def test_a_plan_mmr_is_checked_like_cockpit_size() -> None:
+    assert plan_from_json({"symbol": BTC, "side": "long", "entry": 100, "stop": 95, "qty": 1, "leverage": 10,
+                           "mmr": 0.01}).mmr == 0.01
+
+
+def test_all_in_entry_with_an_unbounded_slice_count_has_no_count() -> None:
+    huge = TradePlan(BTC, Side.LONG, 1e308, 1.0, 1e308, NOW, 1_000.0)  # built directly, not from JSON
+    flags = check(huge)
+    all_in = next(f for f in flags if f.id is FlagId.ALL_IN_ENTRY)
+    assert all_in.evidence["entries_needed"] is None
+
+
+@pytest.mark.parametrize("plan_obj", [
+    {"ts": "9999-12-31T23:00:00-05:00", "symbol": BTC, "side": "long", "entry": 100, "stop": 95, "qty": 1},
+    {"symbol": BTC, "side": "long", "entry": 1e308, "stop": 1, "qty": 1e308, "equity": 1000},
+    {"symbol": BTC, "side": "long", "entry": 100, "stop": 95, "qty": 1, "leverage": 10, "mmr": 5},
+])
+def test_snapshot_with_an_absurd_plan_is_one_line(tmp_path: Path, capsys: pytest.CaptureFixture[str],
+                                                  plan_obj: dict[str, object]) -> None:
+    (tmp_path / "plan.json").write_text(json.dumps(plan_obj), encoding="utf-8")
+    assert main(["snapshot", "--demo", "--plan", str(tmp_path / "plan.json")]) == 2
+    captured = capsys.readouterr()
+    assert captured.err.startswith("cockpit: error: ") and captured.err.count("\n") == 1
+    assert "Traceback" not in captured.err
 
 
 def test_snapshot_plan_errors_are_one_line(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:

@@ -21,6 +21,7 @@ from cockpit.sizing import (
     liquidation_price,
     parse_number,
     parse_positive,
+    parse_tier,
     size_position,
 )
 
@@ -69,6 +70,22 @@ def test_r_targets_long_and_short() -> None:
     assert short.targets == {"1R": 97.5, "2R": 95.0, "3R": 92.5}
 
 
+def test_a_short_target_at_or_below_zero_is_unreachable(capsys: pytest.CaptureFixture[str]) -> None:
+    assert size_position(10_000, 100, 150, side=Side.SHORT).targets == {"1R": 50.0, "2R": None, "3R": None}
+    argv = ["size", "--equity", "10000", "--entry", "100", "--stop", "150", "--side", "short"]
+    assert main([*argv, "--json"]) == 0
+    assert json.loads(capsys.readouterr().out)["targets"] == {"1R": 50.0, "2R": None, "3R": None}
+    assert main(argv) == 0
+    assert "targets 1R 50  2R unreachable  3R unreachable" in capsys.readouterr().out
+
+
+@pytest.mark.parametrize("text", ["３", "٣", "3.0", "", "+", "1e0"])
+def test_parse_tier_refuses_anything_but_ascii_digits(text: str) -> None:
+    with pytest.raises(SizingError, match="tier must be one of 1, 2, 3"):
+        parse_tier(text, DEFAULT_TIERS)
+    assert parse_tier(" 3 ", DEFAULT_TIERS) == parse_tier(3, DEFAULT_TIERS) == 3
+
+
 @pytest.mark.parametrize(("entry", "side", "leverage", "mmr", "expected"), [
     (100.0, Side.LONG, 10, 0.005, 100 * (1 - 0.1 + 0.005)),
     (100.0, Side.SHORT, 10, 0.005, 100 * (1 + 0.1 - 0.005)),
@@ -105,6 +122,8 @@ def test_stop_beyond_liquidation(stop: float, side: Side, flagged: bool) -> None
     ({"leverage": 0}, "leverage"),
     ({"leverage": -2}, "leverage"),
     ({"mmr": 1.5}, "maintenance"),
+    ({"mmr": 1.0}, "maintenance"),
+    ({"mmr": -0.01}, "maintenance"),
 ])
 def test_invalid_input_is_refused(kwargs: dict[str, object], message: str) -> None:
     values: dict[str, object] = {"equity": 10_000, "entry": 100, "stop": 95, **kwargs}
@@ -212,6 +231,8 @@ def test_size_text_output(capsys: pytest.CaptureFixture[str]) -> None:
     ["--equity", "1000", "--entry", "100", "--stop", "95", "--side", "short"],
     ["--equity", "1000", "--entry", "100", "--stop", "95", "--tier", "7"],
     ["--equity", "1000", "--entry", "100", "--stop", "95", "--tier", "x"],
+    ["--equity", "1000", "--entry", "100", "--stop", "95", "--tier", "３"],
+    ["--equity", "1000", "--entry", "100", "--stop", "95", "--mmr", "5"],
     ["--equity", "1000", "--entry", "100", "--stop", "95", "--leverage", "0"],
     ["--equity", "1000", "--entry", "100", "--stop", "95", "--leverage=-3"],
     ["--equity", "1000", "--entry", "100", "--stop", "95", "--regime", "panic"],

@@ -90,7 +90,9 @@ def _n(value: float | None, unit: str = "") -> str:
 
 def render_sizing(p: dict[str, Any]) -> str:
     """The sizing result as a few plain lines."""
-    targets = "  ".join(f"{name} {_n(price)}" for name, price in p["targets"].items())
+    from cockpit.sizing import format_target
+
+    targets = "  ".join(f"{name} {format_target(price)}" for name, price in p["targets"].items())
     lines = [
         f"{p['side']} size  qty {_n(p['qty'])}  notional {_n(p['notional'])}",
         f"risk    {_n(p['risk_amount'])} = {p['risk_pct']:.4g} % of {_n(p['equity'])} "

@@ -19,6 +19,8 @@ from cockpit.sizing import (
     DEFAULT_TIERS,
     Side,
     SizingError,
+    check_leverage,
+    check_mmr,
     format_number,
     liquidation_flag,
     parse_number,
@@ -27,6 +29,8 @@ from cockpit.sizing import (
     parse_tier,
 )
 
+EARLIEST_PLAN = datetime(1970, 1, 1, tzinfo=UTC)
+LATEST_PLAN = datetime(2101, 1, 1, tzinfo=UTC)  # exclusive
 PLAN_KEYS = ("ts", "symbol", "side", "entry", "stop", "qty", "equity", "tier", "leverage", "mmr")
 INDEX_ALIASES = frozenset({"ES=F", "ES", "SPX", "^GSPC", "SPY", "MES=F"})
 
@@ -226,6 +230,14 @@ def oversized(plan: TradePlan, ctx: PlanContext) -> Flag | None:
     )
 
 
+def _entries_needed(risk: float, slice_risk: float) -> int | None:
+    """How many slices the risk takes, or None when that is not a finite count."""
+    if slice_risk <= 0:
+        return None
+    count = risk / slice_risk - 1e-9
+    return math.ceil(count) if math.isfinite(count) else None
+
+
 def all_in_entry(plan: TradePlan, ctx: PlanContext) -> Flag | None:
     """One entry risking more than the profile's scale-in slice of the allowed risk."""
     allowed = ctx.allowed_risk(plan)
@@ -236,7 +248,7 @@ def all_in_entry(plan: TradePlan, ctx: PlanContext) -> Flag | None:
         return None
     evidence = _size_evidence(plan, ctx, allowed)
     evidence.update(scale_in_slice=ctx.profile.scale_in_slice, slice_risk=slice_risk,
-                    entries_needed=math.ceil(plan.risk / slice_risk - 1e-9) if slice_risk > 0 else None)
+                    entries_needed=_entries_needed(plan.risk, slice_risk))
     return Flag(
         FlagId.ALL_IN_ENTRY,
         Severity.WARNING,
@@ -284,7 +296,13 @@ def _plan_ts(value: Any) -> datetime:
         parsed = datetime.fromisoformat(value.strip().replace("Z", "+00:00"))
     except ValueError:
         raise SizingError(f"ts '{value}' is not an ISO 8601 time") from None
-    return parsed.replace(tzinfo=UTC) if parsed.tzinfo is None else parsed.astimezone(UTC)
+    try:
+        moment = parsed.replace(tzinfo=UTC) if parsed.tzinfo is None else parsed.astimezone(UTC)
+    except OverflowError:  # an offset that pushes the time past year 9999 or before year 1
+        moment = None
+    if moment is None or not EARLIEST_PLAN <= moment < LATEST_PLAN:
+        raise SizingError(f"ts '{value}' is outside the years 1970-2100")
+    return moment
 
 
 def _field(obj: Mapping[str, Any], key: str) -> str | float:
@@ -320,9 +338,12 @@ def plan_from_json(obj: Any, tiers: Mapping[int, float] | None = None) -> TradeP
         ts=_plan_ts(obj["ts"]) if obj.get("ts") is not None else None,
         equity=parse_positive(_field(obj, "equity"), "equity") if present("equity") else None,
         tier=parse_tier(str(_field(obj, "tier")), tiers or DEFAULT_TIERS) if present("tier") else None,
-        leverage=parse_positive(_field(obj, "leverage"), "leverage") if present("leverage") else None,
-        mmr=parse_number(_field(obj, "mmr"), "mmr") if present("mmr") else DEFAULT_MMR,
+        leverage=check_leverage(parse_positive(_field(obj, "leverage"), "leverage")) if present("leverage") else None,
+        mmr=check_mmr(parse_number(_field(obj, "mmr"), "mmr")) if present("mmr") else DEFAULT_MMR,
     )
+    if not (math.isfinite(plan.notional) and math.isfinite(plan.risk)):
+        raise SizingError(f"qty {format_number(plan.qty)} at entry {format_number(plan.entry)} is too large "
+                          "to be a trade (its notional or risk is not a finite number)")
     if plan.stop == plan.entry:
         raise SizingError("stop equals entry: the risk per unit would be zero")
     if (plan.stop - plan.entry) * plan.side.sign > 0:
