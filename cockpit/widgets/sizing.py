@@ -25,6 +25,7 @@ from cockpit.sizing import (
     SizingError,
     SizingResult,
     format_number,
+    format_target,
     parse_positive,
     parse_regime,
     parse_side,
@@ -98,7 +99,7 @@ def render_result(result: SizingResult | None, errors: Mapping[str, str], flags:
         f"lev used {result.leverage_used:.2f}x",
         f"risk {money(result.risk_amount)} = {result.risk_pct:.3g} % "
         + styled(f"(tier {result.tier} {result.tier_pct:g} % x {result.multiplier:g})", "$text-muted"),
-        "  ".join(f"{name} {format_number(price)}" for name, price in result.targets.items()),
+        "  ".join(f"{name} {format_target(price)}" for name, price in result.targets.items()),
     ]
     if result.liquidation_price is not None:
         lines.append(f"liq {format_number(result.liquidation_price)} at {result.leverage:g}x  "
