@@ -25,17 +25,27 @@ class ArgumentParser(argparse.ArgumentParser):
         raise UserError(message)
 
 
+SOURCE_DEFAULTS: dict[str, object] = {
+    "demo": False, "data": None, "replay": None, "live": False, "scenario": None, "seed": None, "profile": None,
+    "record": None, "at": None, "speed": None,
+}
+
+
 def add_source_arguments(parser: argparse.ArgumentParser) -> None:
-    """--demo/--data/--replay/--live and the simulator's options, shared by the screen and the commands."""
+    """--demo/--data/--replay/--live and the simulator's options, shared by the screen and the commands.
+
+    Their defaults live on the top-level parser only, so `cockpit --profile long snapshot` keeps the profile.
+    """
+    keep = argparse.SUPPRESS
     group = parser.add_mutually_exclusive_group()
-    group.add_argument("--demo", action="store_true", help="run on the built-in market simulator")
-    group.add_argument("--data", metavar="PATH", help="a Parquet or CSV file (or folder) of 1h bars")
-    group.add_argument("--replay", metavar="PATH", help="play back a recording or bar file")
-    group.add_argument("--live", action="store_true", help="live sources: Yahoo and a crypto venue")
-    parser.add_argument("--scenario", default=None, help="simulator scenario (see `cockpit scenarios`)")
-    parser.add_argument("--seed", type=int, default=None, help="simulator seed (same seed, same market)")
-    parser.add_argument("--profile", default=None, help="short, swing or long (default from config: swing)")
-    parser.add_argument("--record", metavar="DIR", default=None, help="record what the sources deliver as Parquet")
+    group.add_argument("--demo", action="store_true", default=keep, help="run on the built-in market simulator")
+    group.add_argument("--data", metavar="PATH", default=keep, help="a Parquet or CSV file (or folder) of 1h bars")
+    group.add_argument("--replay", metavar="PATH", default=keep, help="play back a recording or bar file")
+    group.add_argument("--live", action="store_true", default=keep, help="live sources: Yahoo and a crypto venue")
+    parser.add_argument("--scenario", default=keep, help="simulator scenario (see `cockpit scenarios`)")
+    parser.add_argument("--seed", type=int, default=keep, help="simulator seed (same seed, same market)")
+    parser.add_argument("--profile", default=keep, help="short, swing or long (default from config: swing)")
+    parser.add_argument("--record", metavar="DIR", default=keep, help="record what the sources deliver as Parquet")
 
 
 def build_parser() -> ArgumentParser:
@@ -43,8 +53,11 @@ def build_parser() -> ArgumentParser:
     parser = ArgumentParser(prog="cockpit", description="Terminal cockpit for correlated stock and crypto selloffs.")
     parser.add_argument("--version", action="version", version=f"cockpit {__version__}")
     add_source_arguments(parser)
-    parser.add_argument("--speed", type=float, default=None, help="simulator speed: simulated seconds per second")
-    parser.add_argument("--at", default=None, help="start the simulator at this offset into the scenario (e.g. 36h)")
+    parser.add_argument("--speed", type=float, default=argparse.SUPPRESS,
+                        help="simulator speed: simulated seconds per second")
+    parser.add_argument("--at", default=argparse.SUPPRESS,
+                        help="start the simulator at this offset into the scenario (e.g. 36h)")
+    parser.set_defaults(**SOURCE_DEFAULTS)
     subparsers = parser.add_subparsers(dest="command", metavar="COMMAND", parser_class=ArgumentParser)
     for name in COMMANDS:
         module = importlib.import_module(f"cockpit.commands.{name}")

@@ -114,3 +114,33 @@ def test_real_entry_point_exits_2_without_traceback(tmp_path: Path) -> None:
                             capture_output=True, text=True, timeout=60)
     assert result.returncode == 2
     assert result.stderr.count("\n") == 1 and "Traceback" not in result.stderr
+
+
+@pytest.mark.parametrize(
+    ("content", "needle"),
+    [("ts,symbol,open,high,low,close\n2026-01-01T00:00:00Z,ES=F,nan,1,1,1\n2026-01-01T01:00:00Z,ES=F,1,1,1,-2\n",
+      "no usable bars after cleaning"),
+     ("ts,symbol,open,high,low,close,Close\n2026-01-01T00:00:00Z,ES=F,1,1,1,1,1\n", "'close' appears twice"),
+     ("ts,symbol,open,high,low,close\n99999999999999999,ES=F,1,1,1,1\n", "outside 1970-2100"),
+     ("ts,symbol,open,high,low,close\n-40000000000,ES=F,1,1,1,1\n", "outside 1970-2100")],
+)
+def test_files_that_cannot_become_bars(content: str, needle: str, tmp_path: Path,
+                                        capsys: pytest.CaptureFixture[str]) -> None:
+    path = tmp_path / "bars.csv"
+    path.write_text(content)
+    assert_one_line_error(*run(["snapshot", "--data", str(path)], capsys), needle)
+
+
+def test_options_before_the_command_are_kept(capsys: pytest.CaptureFixture[str]) -> None:
+    import json
+
+    assert main(["--profile", "long", "--scenario", "calm", "snapshot", "--demo", "--json", "--at", "1d"]) == 0
+    payload = json.loads(capsys.readouterr().out)
+    assert payload["profile"] == "long" and payload["label"] == "calm"
+
+
+@pytest.mark.parametrize("args", [["--seed", "-1"], ["--seed", "99999999999"], ["--at", "999999999999d"],
+                                  ["--every", "99999999999999999999d"]])
+def test_out_of_range_numbers_are_one_line(args: list[str], capsys: pytest.CaptureFixture[str]) -> None:
+    code, err = run(["snapshot", "--demo", *args], capsys)
+    assert code == 2 and err.count("\n") == 1 and "Traceback" not in err

@@ -11,6 +11,8 @@ from cockpit.config import Config, load_config
 from cockpit.errors import UserError
 from cockpit.sources.base import Source
 
+MAX_DURATION_S = 3650 * 86400.0
+MAX_SEED = 2**32 - 1
 _DURATION = re.compile(r"(\d+(?:\.\d+)?)\s*([dhm])")
 
 
@@ -21,7 +23,10 @@ def parse_duration(text: str) -> timedelta:
     if not parts or _DURATION.sub("", cleaned).strip():
         raise UserError(f"'{text}' is not a duration (use e.g. 36h, 2d, 90m, 1d12h)")
     units = {"d": 86400.0, "h": 3600.0, "m": 60.0}
-    return timedelta(seconds=sum(float(n) * units[u] for n, u in parts))
+    seconds = sum(float(n) * units[u] for n, u in parts)
+    if seconds > MAX_DURATION_S:
+        raise UserError(f"'{text}' is longer than ten years")
+    return timedelta(seconds=seconds)
 
 
 def config_for(args: argparse.Namespace) -> Config:
@@ -60,8 +65,10 @@ def build_source(args: argparse.Namespace, config: Config, *, for_screen: bool =
 
     offset = parse_duration(args.at) if getattr(args, "at", None) else timedelta(0)
     speed = getattr(args, "speed", None)
-    if speed is not None and speed <= 0:
-        raise UserError(f"--speed must be positive, got {speed}")
+    if speed is not None and not 0 < speed <= 1e6:
+        raise UserError(f"--speed must be above 0 and at most 1000000, got {speed}")
+    if args.seed is not None and not 0 <= args.seed <= MAX_SEED:
+        raise UserError(f"--seed must be between 0 and {MAX_SEED}, got {args.seed}")
     simulator = SimulatorSource(
         args.scenario or DEFAULT_SCENARIO,
         DEFAULT_SEED if args.seed is None else args.seed,

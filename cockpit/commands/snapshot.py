@@ -17,7 +17,8 @@ def register(subparsers: Any) -> None:
     parser = subparsers.add_parser("snapshot", help="evaluate once and print the cockpit as a table or JSON")
     add_source_arguments(parser)
     parser.add_argument("--json", action="store_true", help="print one JSON object (schema 1)")
-    parser.add_argument("--at", default=None, help="with --demo: offset into the scenario (default: its end)")
+    parser.add_argument("--at", default=argparse.SUPPRESS,
+                        help="with --demo: offset into the scenario (default: its end)")
     parser.add_argument("--every", default=None, metavar="STEP",
                         help="with --demo: one JSON line per STEP across the whole scenario (e.g. 1h)")
     parser.add_argument("--plan", default=None, metavar="PLAN.json",

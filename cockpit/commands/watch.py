@@ -29,8 +29,9 @@ def register(subparsers: Any) -> None:
     parser.add_argument("--steps", type=int, default=None, metavar="N",
                         help="simulator or replay: evaluate N steps of simulated time, without waiting")
     parser.add_argument("--step", default="1h", metavar="DURATION", help="size of one step (default 1h)")
-    parser.add_argument("--at", default=None, help="with --demo: start at this offset into the scenario")
-    parser.add_argument("--speed", type=float, default=None, help="simulator speed in real time (default 720x)")
+    parser.add_argument("--at", default=argparse.SUPPRESS, help="with --demo: start at this offset into the scenario")
+    parser.add_argument("--speed", type=float, default=argparse.SUPPRESS,
+                        help="simulator speed in real time (default 720x)")
     parser.add_argument("--min-severity", default="info", help="print flags from this severity on (default info)")
     parser.add_argument("--no-notify", action="store_true", help="print only: no bell, desktop or ntfy")
     parser.set_defaults(handler=run)

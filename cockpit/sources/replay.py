@@ -18,6 +18,7 @@ from cockpit.errors import DataError
 from cockpit.models import DataQuality, MarketState, SourceHealth, SourceKind
 
 BAR_SUFFIXES = (".parquet", ".csv")
+EPOCH_S_MAX = 4_102_444_800  # 2100-01-01
 
 
 def _parse_ts(frame: pl.DataFrame, path: Path) -> pl.DataFrame:
@@ -35,9 +36,11 @@ def _parse_ts(frame: pl.DataFrame, path: Path) -> pl.DataFrame:
             return frame.with_columns(column.dt.replace_time_zone("UTC").cast(TS_TYPE))
         return frame.with_columns(column.dt.convert_time_zone("UTC").cast(TS_TYPE))
     if dtype.is_integer() or dtype.is_float():
-        seconds = frame.select(column.max()).item()
+        low, high = frame.select(column.min().alias("low"), column.max().alias("high")).row(0)
+        in_ms = high is not None and high > 1e11
+        if low is not None and (low < 0 or high > (EPOCH_S_MAX * 1000 if in_ms else EPOCH_S_MAX)):
+            raise DataError(f"{path}: column 'ts' holds epoch values outside 1970-2100 ({low} .. {high})")
         epoch = column.cast(pl.Int64)
-        in_ms = seconds is not None and seconds > 1e11
         stamps = pl.from_epoch(epoch, time_unit="ms") if in_ms else pl.from_epoch(epoch, time_unit="s")
         return frame.with_columns(stamps.dt.replace_time_zone("UTC").cast(TS_TYPE))
     raise DataError(f"{path}: column 'ts' has type {dtype}, not a date-time")
@@ -52,7 +55,11 @@ def _read_one(path: Path) -> pl.DataFrame:
     except (pl.exceptions.PolarsError, OSError, ValueError) as exc:
         kind = "Parquet" if path.suffix.lower() == ".parquet" else "CSV"
         raise DataError(f"{path}: not a readable {kind} file ({str(exc).splitlines()[0]})") from None
-    frame = frame.rename({c: c.strip().lower() for c in frame.columns})
+    names = [c.strip().lower() for c in frame.columns]
+    twins = sorted({n for n in names if names.count(n) > 1})
+    if twins:
+        raise DataError(f"{path}: column {', '.join(repr(t) for t in twins)} appears twice (names ignore case)")
+    frame = frame.rename(dict(zip(frame.columns, names, strict=True)))
     missing = [c for c in REQUIRED_COLUMNS if c not in frame.columns]
     if missing:
         raise DataError(f"{path}: not bar data: missing column {', '.join(repr(c) for c in missing)} "
@@ -82,7 +89,11 @@ def read_bars(path: Path) -> tuple[pl.DataFrame, DataQuality]:
     combined = pl.concat([conform(f) for f in frames], how="vertical") if frames else empty_bars()
     if combined.is_empty():
         raise DataError(f"{path}: holds no bars")
-    return clean_bars(combined)
+    cleaned, quality = clean_bars(combined)
+    if cleaned.is_empty():
+        raise DataError(f"{path}: no usable bars after cleaning ({quality.bad_prices_dropped} of {quality.rows_in} "
+                        "rows had missing, non-positive or impossible prices)")
+    return cleaned, quality
 
 
 class FileSource:
