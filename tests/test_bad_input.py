@@ -82,7 +82,7 @@ def test_broken_config_names_file_and_line(tmp_path: Path, capsys: pytest.Captur
     [('colour = "red"\n', "unknown key 'colour'"),
      ("[profiles.swing]\ncorr_windw_1h = 48\n", "unknown key 'corr_windw_1h'"),
      ("[profiles.swing]\ncorr_window_1h = \"many\"\n", "corr_window_1h"),
-     ("[profiles.swing]\ncorr_window_1h = -4\n", "must be positive"),
+     ("[profiles.swing]\ncorr_window_1h = -4\n", "must be above 2"),
      ("[profiles.daytrade]\n", "unknown profile 'daytrade'"),
      ("[symbols]\nindx = \"NQ=F\"\n", "unknown key 'symbols.indx'"),
      ('default_profile = "yolo"\n', "unknown profile 'yolo'")],
@@ -144,3 +144,24 @@ def test_options_before_the_command_are_kept(capsys: pytest.CaptureFixture[str])
 def test_out_of_range_numbers_are_one_line(args: list[str], capsys: pytest.CaptureFixture[str]) -> None:
     code, err = run(["snapshot", "--demo", *args], capsys)
     assert code == 2 and err.count("\n") == 1 and "Traceback" not in err
+
+
+@pytest.mark.parametrize(
+    ("content", "needle"),
+    [("[profiles.swing]\ntiers = { 1 = \"abc\" }\n", "tiers.1"),
+     ("[profiles.swing]\ntiers = { a = 1.0 }\n", "tier 'a' is not a whole number"),
+     ("[profiles.swing]\ntiers = { 1 = -1.0, 2 = 0.5 }\n", "risk must be above 0"),
+     ("[profiles.swing]\ntiers = { 1 = 0.25, 2 = 0.5, 4 = 50.0 }\n", "at most 10"),
+     ("[symbols]\nindex = 5\n", "symbols.index: expected a symbol"),
+     ("[symbols]\nleaders = \"NVDA\"\n", "symbols.leaders: expected a list"),
+     ("[profiles.swing]\nrules = [\"BOGUS\"]\n", "unknown rule 'BOGUS'"),
+     ("[profiles.swing]\nliq_baseline_h = 1\n", "liq_baseline_h: must be above 23"),
+     ("[profiles.swing]\ntrend_ma_bars = 100000000\n", "trend_ma_bars: must be above 0 and at most 5000"),
+     ("[profiles.swing]\nsingle_book_corr = 1.5\n", "single_book_corr")],
+)
+def test_config_values_are_checked(content: str, needle: str, tmp_path: Path, capsys: pytest.CaptureFixture[str],
+                                   monkeypatch: pytest.MonkeyPatch) -> None:
+    config = tmp_path / "config.toml"
+    config.write_text(content)
+    monkeypatch.setenv("COCKPIT_CONFIG", str(config))
+    assert_one_line_error(*run(["snapshot", "--demo"], capsys), needle, "config.toml")

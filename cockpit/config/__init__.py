@@ -14,7 +14,7 @@ from pathlib import Path
 from typing import Any
 
 from cockpit.errors import ConfigError
-from cockpit.models import ProfileName, Regime
+from cockpit.models import FlagId, ProfileName, Regime
 from cockpit.universe import ROLE_NAMES, Universe
 
 APP_NAME = "cockpit"
@@ -213,6 +213,30 @@ def _build_profile(name: ProfileName, values: Mapping[str, Any], multipliers: Ma
 
 
 VALID_TIMEFRAMES = ("1h", "4h", "1d", "1w")
+MAX_WINDOW = 5000.0  # bars or hours: beyond this no history is long enough
+MAX_TIER_PCT = 10.0  # risk per trade, % of equity
+NUMBER_BOUNDS: dict[str, tuple[float, float]] = {
+    "liq_baseline_h": (23.0, MAX_WINDOW),
+    "corr_window_1h": (2.0, MAX_WINDOW),
+    "corr_window_4h": (2.0, MAX_WINDOW),
+    "vol_recent_n": (1.0, MAX_WINDOW),
+    "vol_prior_n": (1.0, MAX_WINDOW),
+    "single_book_corr": (0.0, 1.0),
+    "scale_in_slice": (0.0, 1.0),
+    "default_tier": (0.0, 9.0),
+}
+
+
+def _check_tiers(tiers: Mapping[str, Any], default_tier: int, where: str) -> None:
+    """Tier keys are whole numbers, values a risk % in (0, MAX_TIER_PCT]; the default tier must exist."""
+    for key, value in tiers.items():
+        if not str(key).isdigit() or not str(key).isascii():
+            raise ConfigError(f"{where}: tier '{key}' is not a whole number")
+        _check_type(value, float, f"{where}.{key}")
+        if not 0 < value <= MAX_TIER_PCT:
+            raise ConfigError(f"{where}.{key}: risk must be above 0 and at most {MAX_TIER_PCT:g} %, got {value}")
+    if str(default_tier) not in {str(k) for k in tiers}:
+        raise ConfigError(f"{where}: default_tier {default_tier} is not one of the tiers {', '.join(map(str, tiers))}")
 
 
 def _merge_profile(base: dict[str, Any], override: Mapping[str, Any], where: str) -> dict[str, Any]:
@@ -226,15 +250,23 @@ def _merge_profile(base: dict[str, Any], override: Mapping[str, Any], where: str
             _check_type(value, bool, f"{where}.{key}")
         elif isinstance(default, (int, float)):
             _check_type(value, float if isinstance(default, float) else int, f"{where}.{key}")
-            if value <= 0:
-                raise ConfigError(f"{where}.{key}: must be positive, got {value}")
+            low, high = NUMBER_BOUNDS.get(key, (0.0, MAX_WINDOW))
+            if not low < value <= high:
+                raise ConfigError(f"{where}.{key}: must be above {low:g} and at most {high:g}, got {value}")
         elif isinstance(default, str):
             _check_type(value, str, f"{where}.{key}")
         elif isinstance(default, list):
             _check_type(value, list, f"{where}.{key}")
+            if not all(isinstance(item, str) for item in value):
+                raise ConfigError(f"{where}.{key}: expected a list of strings, got {value!r}")
         elif isinstance(default, dict):
             _check_type(value, dict, f"{where}.{key}")
         merged[key] = value
+    _check_tiers(merged["tiers"], merged["default_tier"], f"{where}.tiers")
+    unknown_rules = sorted(set(merged["rules"]) - {f.value for f in FlagId})
+    if unknown_rules:
+        raise ConfigError(f"{where}.rules: unknown rule {', '.join(repr(r) for r in unknown_rules)} "
+                          f"(known: {', '.join(f.value for f in FlagId)})")
     for tf_key in ("signal_timeframe", "dominant_timeframe"):
         if merged[tf_key] not in VALID_TIMEFRAMES:
             raise ConfigError(f"{where}.{tf_key}: '{merged[tf_key]}' is not one of {', '.join(VALID_TIMEFRAMES)}")
@@ -275,9 +307,14 @@ def load_config(path: Path | None = None) -> Config:
         parse_profile_name(name)
 
     symbols = user.get("symbols", {})
-    for role in symbols:
+    for role, symbol in symbols.items():
         if role not in ROLE_NAMES:
             raise ConfigError(f"{where}: unknown key 'symbols.{role}' (known: {', '.join(ROLE_NAMES)})")
+        if role == "leaders":
+            if not isinstance(symbol, list) or not symbol or not all(isinstance(s, str) and s for s in symbol):
+                raise ConfigError(f"{where}: symbols.leaders: expected a list of symbols, got {symbol!r}")
+        elif not isinstance(symbol, str) or not symbol.strip():
+            raise ConfigError(f"{where}: symbols.{role}: expected a symbol (a string), got {symbol!r}")
     universe = Universe().with_overrides(symbols)
 
     default_profile = parse_profile_name(user.get("default_profile", ProfileName.SWING.value))
