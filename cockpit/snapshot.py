@@ -24,9 +24,11 @@ def build_snapshot(
     state: MarketState, profile: Profile, universe: Universe, extra_flags: tuple[Flag, ...] = ()
 ) -> Snapshot:
     """Evaluate every analytic and rule at `state.as_of` for `profile`."""
-    from cockpit.analytics.readings import compute_readings
+    from cockpit.analytics.readings import compute_readings, missing_roles
 
     readings = compute_readings(state, profile, universe)
+    symbols = set(state.bars.get_column("symbol").unique().to_list()) if state.bars.height else set()
+    quality = replace(state.quality, missing_roles=missing_roles(symbols, universe, state.as_of))
     flags = market_flags(readings, profile)
     regime = classify_regime(readings, flags, profile)
     snap = Snapshot(
@@ -37,7 +39,7 @@ def build_snapshot(
         flags=tuple(flags),
         regime=regime,
         outlook=classify_outlook(readings),
-        quality=state.quality,
+        quality=quality,
         label=state.label,
     )
     return with_extra_flags(snap, extra_flags) if extra_flags else snap

@@ -222,3 +222,10 @@ def test_fixed_window_keys_hold_their_windows_in_every_profile() -> None:
     assert long["price_lookback_h"] == 24 and long["price_change_pct"] == swing["change_24h_pct"]
     assert long["oi_lookback_h"] == 72 and long["oi_change_pct"] != long["oi_change_pct_24h"]
     assert swing["price_change_pct"] == swing["change_4h_pct"]
+
+
+def test_missing_roles_are_named_and_windows_still_reported(demo_bars: pl.DataFrame, tmp_path: Path) -> None:
+    only_btc = demo_bars.filter(pl.col("symbol") == "BTC/USDT:USDT")
+    payload = file_snapshot(write_bars(only_btc, tmp_path / "btc.parquet"))
+    assert set(payload["data_quality"]["missing_roles"]) == {"us10y", "dxy", "policy", "index", "leaders", "eth"}
+    assert payload["correlation"]["1h"] == {"value": None, "window": 72, "n": 0}

@@ -21,6 +21,7 @@ from cockpit.analytics.series import (
 from cockpit.config import Profile
 from cockpit.models import (
     CorrelationReading,
+    CorrelationValue,
     CryptoAsset,
     LeadershipReading,
     MacroReading,
@@ -35,7 +36,9 @@ HISTORY_POINTS = 120
 def correlation_reading(index: pl.DataFrame | None, btc: pl.DataFrame | None, profile: Profile) -> CorrelationReading:
     """1h and 4h correlation of the index against BTC, realized vols and the both-down marker."""
     if index is None or btc is None or index.is_empty() or btc.is_empty():
-        return CorrelationReading()
+        return CorrelationReading(
+            CorrelationValue(None, profile.corr_window_1h), CorrelationValue(None, profile.corr_window_4h)
+        )
     vol_index = vol_windows(index, profile.vol_recent_n, profile.vol_prior_n)
     vol_btc = vol_windows(btc, profile.vol_recent_n, profile.vol_prior_n)
     trend_index = moving_average_trend(index, profile.dominant_timeframe, profile.trend_ma_bars)
@@ -79,6 +82,16 @@ def early_warnings(
         "dollar_strength_yields_firm": dollar,
         "oi_expanding_price_declining": oi_into_decline,
     }
+
+
+def missing_roles(symbols: set[str], universe: Universe, as_of: datetime) -> tuple[str, ...]:
+    """The roles of SPEC §2 with no bar at all (shown as missing, never invented)."""
+    roles = {
+        "us10y": (universe.us10y,), "dxy": (universe.dxy,), "policy": universe.policy_symbols(as_of),
+        "index": (universe.index,), "leaders": universe.leaders, "btc": (universe.btc, universe.btc_fallback),
+        "eth": (universe.eth,),
+    }
+    return tuple(role for role, wanted in roles.items() if not symbols & set(wanted))
 
 
 def compute_readings(state: MarketState, profile: Profile, universe: Universe) -> Readings:
