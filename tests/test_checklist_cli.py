@@ -121,7 +121,7 @@ def test_since_converts_an_offset_to_utc_and_keeps_naive_times_utc() -> None:
     now = datetime(2026, 3, 12, tzinfo=UTC)
     assert parse_since("2026-01-01T00:00+05:00", now) == datetime(2025, 12, 31, 19, tzinfo=UTC)
     assert parse_since("2026-01-01T00:00", now) == datetime(2026, 1, 1, tzinfo=UTC)
-    with pytest.raises(UserError, match="--since: '99999999d' reaches back before 1970"):
+    with pytest.raises(UserError, match="--since: '99999999d' "):
         parse_since("99999999d", now)
 
 

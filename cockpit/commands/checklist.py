@@ -53,7 +53,10 @@ def parse_since(text: str, now: datetime, option: str = "--since") -> datetime:
         if span:
             from cockpit.commands.common import parse_duration
 
-            moment = now - parse_duration(cleaned)
+            try:
+                moment = now - parse_duration(cleaned)
+            except UserError as exc:
+                raise UserError(f"{option}: {exc}") from None
         else:
             try:
                 parsed = datetime.fromisoformat(cleaned)
