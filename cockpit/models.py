@@ -162,6 +162,7 @@ class MacroReading:
     dxy_age_s: float | None = None
     policy_path: tuple[PolicyPoint, ...] = ()
     policy_change_bp: float | None = None
+    policy_age_s: float | None = None
     risk_budget: str | None = None
     lookback_h: int = 24
     us10y_history: tuple[float, ...] = ()
@@ -266,6 +267,7 @@ class CorrelationReading:
     trend_index: str | None = None
     trend_btc: str | None = None
     both_down_vol_rising: bool | None = None
+    age_s: float | None = None  # the older of the two series' newest bars
     history_1h: tuple[float, ...] = ()
     history_4h: tuple[float, ...] = ()
 

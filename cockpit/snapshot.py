@@ -101,6 +101,7 @@ def snapshot_json(snap: Snapshot) -> dict[str, Any]:
             "policy": {
                 "front_rate": _num(m.policy_path[0].rate, 4) if m.policy_path else None,
                 "change_bp": _num(m.policy_change_bp, 3),
+                "age_s": _num(m.policy_age_s, 1),
                 "path": [{"symbol": p.symbol, "rate": _num(p.rate, 4), "change_bp": _num(p.change_bp, 3)}
                          for p in m.policy_path],
             },
@@ -138,6 +139,7 @@ def snapshot_json(snap: Snapshot) -> dict[str, Any]:
             },
             "trend": {"index": c.trend_index, "btc": c.trend_btc},
             "both_down_vol_rising": c.both_down_vol_rising,
+            "age_s": _num(c.age_s, 1),
         },
         "early_warnings": dict(r.early_warnings),
         "regime": {"label": snap.regime.label.value, "multiplier": snap.regime.multiplier,

@@ -229,3 +229,15 @@ def test_missing_roles_are_named_and_windows_still_reported(demo_bars: pl.DataFr
     payload = file_snapshot(write_bars(only_btc, tmp_path / "btc.parquet"))
     assert set(payload["data_quality"]["missing_roles"]) == {"us10y", "dxy", "policy", "index", "leaders", "eth"}
     assert payload["correlation"]["1h"] == {"value": None, "window": 72, "n": 0}
+
+
+def test_policy_path_keeps_front_and_five_after_a_month_boundary() -> None:
+    config = load_config()
+    source = SimulatorSource("cascade-2026-01")
+    for hours in (0, 72, 160):
+        state = source.state_at(source.scenario.start + timedelta(hours=hours))
+        payload = snapshot_json(build_snapshot(state, config.profile(), config.universe))
+        path = [p["symbol"] for p in payload["macro"]["policy"]["path"]]
+        assert path == list(config.universe.policy_symbols(state.as_of)), hours
+        assert payload["macro"]["policy"]["age_s"] is not None
+        assert payload["correlation"]["age_s"] is not None

@@ -67,6 +67,7 @@ def macro_reading(
         dxy_age_s=age_seconds(as_of, last_value(dxy, "close")[1]),
         policy_path=tuple(points),
         policy_change_bp=sum(changes) / len(changes) if changes else None,
+        policy_age_s=age_seconds(as_of, last_value(policy[0][1], "close")[1]) if policy else None,
         risk_budget=risk_budget(y_change, d_change, rise_bp, rise_pct),
         lookback_h=lookback_h,
         us10y_history=_history(us10y),

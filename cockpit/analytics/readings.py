@@ -6,7 +6,7 @@ from datetime import datetime
 
 import polars as pl
 
-from cockpit.analytics.bars import completed_by, split_symbols, trim_history
+from cockpit.analytics.bars import age_seconds, completed_by, split_symbols, trim_history
 from cockpit.analytics.crypto import asset_reading, crypto_reading
 from cockpit.analytics.leadership import leadership_reading
 from cockpit.analytics.macro import change_over, macro_reading
@@ -33,7 +33,9 @@ from cockpit.universe import Universe
 HISTORY_POINTS = 120
 
 
-def correlation_reading(index: pl.DataFrame | None, btc: pl.DataFrame | None, profile: Profile) -> CorrelationReading:
+def correlation_reading(
+    index: pl.DataFrame | None, btc: pl.DataFrame | None, profile: Profile, as_of: datetime
+) -> CorrelationReading:
     """1h and 4h correlation of the index against BTC, realized vols and the both-down marker."""
     if index is None or btc is None or index.is_empty() or btc.is_empty():
         return CorrelationReading(
@@ -58,6 +60,7 @@ def correlation_reading(index: pl.DataFrame | None, btc: pl.DataFrame | None, pr
         trend_index=trend_index,
         trend_btc=trend_btc,
         both_down_vol_rising=both_down,
+        age_s=max(age_seconds(as_of, index["ts"][-1]) or 0.0, age_seconds(as_of, btc["ts"][-1]) or 0.0),
         history_1h=history_from_returns(returns_1h, profile.corr_window_1h, HISTORY_POINTS),
         history_4h=history_from_returns(returns_4h, profile.corr_window_4h, HISTORY_POINTS // 4),
     )
@@ -125,7 +128,7 @@ def compute_readings(state: MarketState, profile: Profile, universe: Universe) -
     btc = asset_reading(btc_symbol, btc_series, as_of, **options)  # type: ignore[arg-type]
     eth = asset_reading(universe.eth, by_symbol.get(universe.eth), as_of, **options)  # type: ignore[arg-type]
     crypto = crypto_reading(btc, eth, btc_series, profile.liq_baseline_h, profile.liq_zscore)
-    corr = correlation_reading(index, btc_series, profile)
+    corr = correlation_reading(index, btc_series, profile, as_of)
     return Readings(
         as_of=as_of,
         macro=macro,

@@ -19,7 +19,7 @@ import polars as pl
 
 from cockpit.analytics.bars import conform
 from cockpit.sources.simulator.scenarios import CALM, Scenario
-from cockpit.universe import Universe, market_open, session_kind
+from cockpit.universe import Universe, market_open, policy_contracts, session_kind
 
 WARMUP_H = 24 * 150  # 20 weekly bars for the long profile's trend, with room
 BOOK_H = 24 * 16  # hours before the start that run the full perp book (7-day liquidation baseline and more)
@@ -215,7 +215,10 @@ def generate(scenario: Scenario, seed: int, universe: Universe | None = None) ->
 
     masks = _week_masks(stamps, universe)
     front_then = POLICY_FRONT_RATE
-    for m, symbol in enumerate(universe.policy_symbols(scenario.start)):
+    end = scenario.start + timedelta(hours=scenario.hours)
+    months_spanned = (end.year - scenario.start.year) * 12 + end.month - scenario.start.month
+    strip = (universe.policy_front, *policy_contracts(scenario.start, universe.policy_months + months_spanned))
+    for m, symbol in enumerate(strip):
         series[symbol] = 100.0 - (front_then + (POLICY_STEP_BP * m) / 100 + policy_level * (1 + 0.15 * m))
     return _bars_frame(series, stamps, masks, universe, rng, perp_extra)
 
