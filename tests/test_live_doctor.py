@@ -63,3 +63,13 @@ def test_keys_are_reported_without_showing_them(offline: None, monkeypatch: pyte
     out = capsys.readouterr().out
     assert "from env ****mnop" in out
     assert "dk-abcdefghijklmnop" not in out and "ds-qrstuvwxyz0123456" not in out
+
+
+def test_a_damaged_liquidation_store_is_reported_not_a_crash(offline: None, capsys: pytest.CaptureFixture[str]) -> None:
+    from cockpit.config import data_dir
+
+    data_dir().mkdir(parents=True, exist_ok=True)
+    (data_dir() / "liquidations.sqlite3").write_bytes(b"not a database at all" * 10)
+    assert main(["doctor", "--json"]) == 1
+    report = json.loads(capsys.readouterr().out)
+    assert "unreadable" in report["data"]["liquidation_baseline"]["error"]

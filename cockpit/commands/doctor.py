@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import argparse
 import json
+import sqlite3
 import sys
 from datetime import UTC, datetime
 from pathlib import Path
@@ -55,11 +56,14 @@ def gather(config: Any) -> dict[str, Any]:
     liq_path = folder / "liquidations.sqlite3"
     baseline: dict[str, str] = {}
     if liq_path.exists():
-        store = LiquidationStore(liq_path)
-        now = datetime.now(UTC)
-        for symbol in config.universe.perp_symbols():
-            baseline[symbol] = f"{store.baseline_hours(settings.venue, symbol, now)}h of {BASELINE_H}h"
-        store.close()
+        try:
+            store = LiquidationStore(liq_path)
+            now = datetime.now(UTC)
+            for symbol in config.universe.perp_symbols():
+                baseline[symbol] = f"{store.baseline_hours(settings.venue, symbol, now)}h of {BASELINE_H}h"
+            store.close()
+        except sqlite3.DatabaseError as exc:  # the doctor reports a damaged file, it does not crash on it
+            baseline["error"] = f"{liq_path} unreadable ({exc})"
     results = run_probes([
         ("yahoo", lambda: probe_yahoo(config.universe, settings.timeout_s)),
         (settings.venue, lambda: probe_exchange(settings.venue, settings.timeout_s)),
