@@ -61,6 +61,7 @@ class Regime(StrEnum):
     TREND_BREAK = "trend_break"
     VOLATILITY_EVENT = "volatility_event"
     LIQUIDITY_SHOCK = "liquidity_shock"
+    UNKNOWN = "unknown"  # the data cannot judge the regime (a source stale or down, a core role missing)
 
 
 class ProfileName(StrEnum):

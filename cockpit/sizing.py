@@ -23,6 +23,7 @@ DEFAULT_MULTIPLIERS: Mapping[Regime, float] = {
     Regime.TREND_BREAK: 0.75,
     Regime.VOLATILITY_EVENT: 0.5,
     Regime.LIQUIDITY_SHOCK: 0.25,
+    Regime.UNKNOWN: 0.25,
 }
 
 _NUMBER = re.compile(r"[+-]?(\d+(\.\d*)?|\.\d+)([eE][+-]?\d+)?")

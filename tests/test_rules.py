@@ -184,3 +184,22 @@ def test_outlooks() -> None:
 def test_outlook_without_data_is_none() -> None:
     empty = Readings(AS_OF, MacroReading(), LeadershipReading(), CryptoReading(), CorrelationReading())
     assert classify_outlook(empty).label is None
+
+
+@pytest.mark.parametrize(
+    ("state", "gap"),
+    [(readings(health=(SourceHealth("yahoo", 4000.0, True, "timeout", "stale"),)), "yahoo stale"),
+     (readings(health=(SourceHealth("bybit", None, False, "geo-blocked", "down"),)), "bybit down"),
+     (with_btc(price=None), "no BTC"),
+     (readings(macro=MacroReading()), "no US10Y")],
+)
+def test_regime_is_unknown_without_the_data_to_judge_it(state: Readings, gap: str, swing: Profile) -> None:
+    call = classify_regime(state, market_flags(state, swing), swing)
+    assert call.label == Regime.UNKNOWN
+    assert call.multiplier == 0.25
+    assert gap in call.evidence[0]
+
+
+def test_a_closed_market_is_not_a_gap(swing: Profile) -> None:
+    state = readings(health=(SourceHealth("yahoo", 50000.0, False, None, "closed"),))
+    assert classify_regime(state, [], swing).label == Regime.CALM

@@ -8,13 +8,29 @@ from cockpit.models import Flag, FlagId, OutlookCall, Readings, Regime, RegimeCa
 OUTLOOKS = ("A_normalization", "B_liquidity_tightening", "C_reflation")
 
 
+def judgement_gaps(readings: Readings) -> list[str]:
+    """What keeps the regime from being judged: a core role without data, a source stale or down."""
+    index_seen = readings.correlation.trend_index is not None or readings.leadership.index_above_ma is not None
+    gaps = [f"no {name}" for name, present in (
+        ("US10Y", readings.macro.us10y is not None), ("DXY", readings.macro.dxy is not None),
+        ("SPX futures", index_seen), ("BTC", readings.crypto.btc.price is not None),
+    ) if not present]
+    gaps += [f"{h.name} {'down' if h.state == 'down' else 'stale'}" for h in readings.health
+             if h.stale or h.state == "down"]
+    return gaps
+
+
 def classify_regime(readings: Readings, flags: list[Flag], profile: Profile) -> RegimeCall:
     """liquidity_shock > volatility_event > trend_break > calm, chosen by the flags that fired."""
     ids = {f.id for f in flags}
     evidence: list[str] = []
+    gaps = judgement_gaps(readings)
     if FlagId.LIQUIDATION_CASCADE in ids or readings.crypto.state == "liquidation-driven":
         label = Regime.LIQUIDITY_SHOCK
         evidence.append(f"crypto structure {readings.crypto.state}")
+    elif gaps:
+        label = Regime.UNKNOWN
+        evidence.append("cannot judge the regime (" + "; ".join(gaps) + "): size as in the worst regime")
     elif ids & {FlagId.VOL_SPIKE, FlagId.CORRELATED_RISK_OFF, FlagId.SINGLE_RISK_BOOK}:
         label = Regime.VOLATILITY_EVENT
     elif ids & {FlagId.LEADERSHIP_BREAK, FlagId.RISK_BUDGET_SHRINKING, FlagId.OI_BUILD_INTO_DECLINE} or (

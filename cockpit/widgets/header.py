@@ -17,6 +17,7 @@ REGIME_STYLES = {
     Regime.TREND_BREAK: "bold $warning",
     Regime.VOLATILITY_EVENT: "bold $loss",
     Regime.LIQUIDITY_SHOCK: "bold reverse $alert",
+    Regime.UNKNOWN: "bold $stale",
 }
 SOURCE_WORDS = {"demo": "DEMO", "live": "LIVE", "replay": "REPLAY", "file": "DATA"}
 
