@@ -165,3 +165,8 @@ def test_config_values_are_checked(content: str, needle: str, tmp_path: Path, ca
     config.write_text(content)
     monkeypatch.setenv("COCKPIT_CONFIG", str(config))
     assert_one_line_error(*run(["snapshot", "--demo"], capsys), needle, "config.toml")
+
+
+@pytest.mark.parametrize("args", [["--live", "--at", "3h"], ["--demo", "--every", "6h", "--at", "3h"]])
+def test_at_where_it_cannot_apply_is_refused(args: list[str], capsys: pytest.CaptureFixture[str]) -> None:
+    assert_one_line_error(*run(["snapshot", *args], capsys), "--")

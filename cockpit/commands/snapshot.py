@@ -40,6 +40,10 @@ def run(args: argparse.Namespace) -> int:
     plan = plan_inputs(args.plan, args.trades, profile)
     if args.every and not (args.demo or not (args.data or args.replay or args.live)):
         raise UserError("--every works with --demo (a scenario has a beginning and an end)")
+    if args.at and (args.data or args.live):
+        raise UserError("--at works with --demo or --replay (a file is evaluated at its end, live at now)")
+    if args.at and args.every:
+        raise UserError("--every walks the whole scenario; drop --at")
     source = build_source(args, config)
     if isinstance(source, SimulatorSource) and not args.at:
         source.seek(source.end)
