@@ -91,7 +91,7 @@ def render_result(result: SizingResult | None, errors: Mapping[str, str], flags:
     regime = f"{market.regime_label} x{market.multiplier:g}"
     head = styled(f"{market.symbol or 'no symbol'} · regime {regime}", "$text-muted")
     if result is None:
-        first = next(iter(errors.values()), "fill in equity, entry and stop")
+        first = next(iter(errors.values()), "type your equity, entry and stop (s, then Tab between fields)")
         return "\n".join([head, styled(first, "$error" if errors else "$text-muted")])
     lines = [
         head,
@@ -165,7 +165,7 @@ class SizingPane(Vertical, can_focus=False):
 
     def compose(self) -> ComposeResult:
         """Two rows of three fields, the inline errors, then the figures."""
-        placeholders = {"equity": "10000", "entry": "price", "stop": "price", "side": "long/short",
+        placeholders = {"equity": "? $", "entry": "price", "stop": "price", "side": "long/short",
                         "tier": "1-3", "leverage": "spot"}
         values = {"equity": self._equity, "side": "long", "tier": str(self.default_tier)}
         for row in (FIELDS[:3], FIELDS[3:]):
