@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import argparse
+import sys
 from typing import Any
 
 
@@ -20,5 +21,5 @@ def run(args: argparse.Namespace) -> int:
     for name, scenario in SCENARIOS.items():
         default = " (default)" if name == DEFAULT_SCENARIO else ""
         days = scenario.hours / 24
-        print(f"{name:<{width}}  {days:.0f}d from {scenario.start:%Y-%m-%d}  {scenario.summary}{default}")
+        sys.stdout.write(f"{name:<{width}}  {days:.0f}d from {scenario.start:%Y-%m-%d}  {scenario.summary}{default}\n")
     return 0

@@ -44,17 +44,23 @@ def num(value: float | None, spec: str = ".2f", unit: str = "") -> str:
     return f"{format(value, spec)}{unit}"
 
 
+def _scaled(value: float) -> tuple[float, str]:
+    """`value` in thousands, millions or billions, and the suffix that says which."""
+    for limit, suffix in ((1e9, "B"), (1e6, "M"), (1e3, "K")):
+        if abs(value) >= limit:
+            return value / limit, suffix
+    return value, ""
+
+
 def money(value: float | None) -> str:
     """Dollars scaled to K/M/B: $9.55B, $246K."""
     if not is_number(value):
         return NA
     assert value is not None
-    size = abs(value)
-    for limit, suffix in ((1e9, "B"), (1e6, "M"), (1e3, "K")):
-        if size >= limit:
-            scaled = value / limit
-            return f"${scaled:.2f}{suffix}" if abs(scaled) < 100 else f"${scaled:.0f}{suffix}"
-    return f"${value:.0f}"
+    scaled, suffix = _scaled(value)
+    if not suffix:
+        return f"${value:.0f}"
+    return f"${scaled:.2f}{suffix}" if abs(scaled) < 100 else f"${scaled:.0f}{suffix}"
 
 
 def short_money(value: float | None) -> str:
@@ -62,12 +68,10 @@ def short_money(value: float | None) -> str:
     if not is_number(value):
         return NA
     assert value is not None
-    size = abs(value)
-    for limit, suffix in ((1e9, "B"), (1e6, "M"), (1e3, "K")):
-        if size >= limit:
-            scaled = size / limit
-            return f"{scaled:.1f}{suffix}" if scaled < 10 else f"{scaled:.0f}{suffix}"
-    return f"{size:.0f}"
+    scaled, suffix = _scaled(abs(value))
+    if not suffix:
+        return f"{scaled:.0f}"
+    return f"{scaled:.1f}{suffix}" if scaled < 10 else f"{scaled:.0f}{suffix}"
 
 
 def price(value: float | None) -> str:
