@@ -198,6 +198,7 @@ class CryptoAsset:
     change_24h_pct: float | None = None
     funding_rate: float | None = None
     funding_annualised_pct: float | None = None
+    funding_settled_rate: float | None = None  # the rate that settled at the last funding time (00/08/16 UTC)
     funding_spend_usd_per_interval: float | None = None
     open_interest_usd: float | None = None
     oi_change_pct_24h: float | None = None

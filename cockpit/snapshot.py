@@ -62,6 +62,7 @@ def _asset_json(asset: CryptoAsset) -> dict[str, Any]:
         "change_24h_pct": _num(asset.change_24h_pct, 4),
         "funding_rate": _num(asset.funding_rate, 8),
         "funding_annualised_pct": _num(asset.funding_annualised_pct, 4),
+        "funding_rate_settled": _num(asset.funding_settled_rate, 8),
         "funding_spend_usd": _num(asset.funding_spend_usd_per_interval, 2),
         "open_interest_usd": _num(asset.open_interest_usd, 2),
         "oi_change_pct_24h": _num(asset.oi_change_pct_24h, 4),

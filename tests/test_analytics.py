@@ -210,3 +210,16 @@ def test_clean_bars_rejects_infinite_and_impossible_bars() -> None:
     assert quality.bad_prices_dropped == 3
     assert clean["open_interest_usd"].to_list() == [5.0, None]
     assert clean["funding_rate"].to_list() == [0.0001, None]
+
+
+def test_funding_settled_is_the_rate_in_force_before_the_last_settlement() -> None:
+    from cockpit.analytics.crypto import asset_reading
+
+    rates = [0.0001 * (i + 1) for i in range(30)]  # 00:00 .. 05:00 next day, one rate per hour
+    frame = series([100.0] * 30, funding_rate=rates, open_interest_usd=[1e9] * 30, long_liq_usd=[1e6] * 30,
+                   short_liq_usd=[1e6] * 30)
+    as_of = T0 + timedelta(hours=30)  # 06:00 on day two: last settlement at 00:00, rate of the 23:00 bar
+    asset = asset_reading("BTC", frame, as_of, baseline_h=168, oi_lookback_h=24, price_lookback_h=4,
+                          trend_timeframe="1h", trend_bars=20)
+    assert asset.funding_rate == pytest.approx(rates[-1])
+    assert asset.funding_settled_rate == pytest.approx(rates[23])

@@ -65,7 +65,10 @@ def asset_reading(
         now_value = price if column == "close" else last_value(series, column)[0]
         return pct_change(now_value, value_at(series, column, reference - timedelta(hours=hours)))
 
-    funding, _ = last_value(series, "funding_rate")
+    funding, _ = last_value(series, "funding_rate")  # the predicted rate for the current interval
+    settlement = as_of.replace(minute=0, second=0, microsecond=0)
+    settlement -= timedelta(hours=settlement.hour % FUNDING_INTERVAL_H)
+    settled = value_at(series, "funding_rate", settlement - timedelta(hours=1))
     oi, _ = last_value(series, "open_interest_usd")
     long_liq, liq_ts = last_value(series, "long_liq_usd")
     short_liq, _ = last_value(series, "short_liq_usd")
@@ -79,6 +82,7 @@ def asset_reading(
         change_24h_pct=change_over("close", 24),
         funding_rate=funding,
         funding_annualised_pct=None if funding is None else funding * (24 / FUNDING_INTERVAL_H) * 365 * 100,
+        funding_settled_rate=settled,
         funding_spend_usd_per_interval=None if funding is None or oi is None else funding * oi,
         open_interest_usd=oi,
         oi_change_pct_24h=change_over("open_interest_usd", 24),

@@ -12,8 +12,8 @@ VERDICT_STYLES = {"calm": "bold $gain", "building": "bold $warning", "liquidatio
 COLUMN = 9
 
 
-def _funding_pct(asset: CryptoAsset) -> str:
-    return num(None if asset.funding_rate is None else asset.funding_rate * 100, ".4f", "%")
+def _funding_pct(rate: float | None) -> str:
+    return num(None if rate is None else rate * 100, ".4f", "%")
 
 
 def _liq_z(asset: CryptoAsset, threshold: float) -> str:
@@ -31,7 +31,8 @@ def asset_rows(btc: CryptoAsset, eth: CryptoAsset, ctx: PaneContext) -> list[str
         row("price $", [cell(price(a.price), COLUMN) for a in pair]),
         row("4h", [signed(a.change_4h_pct, "+.2f", "%", COLUMN) for a in pair]),
         row("24h", [signed(a.change_24h_pct, "+.2f", "%", COLUMN) for a in pair]),
-        row("funding", [cell(_funding_pct(a), COLUMN) for a in pair]),
+        row("funding", [cell(_funding_pct(a.funding_rate), COLUMN) for a in pair]),  # predicted, this interval
+        row(" settled", [cell(_funding_pct(a.funding_settled_rate), COLUMN, "$text-muted") for a in pair]),
         row(" annual", [signed(a.funding_annualised_pct, "+.1f", "%", COLUMN, rising_is_good=False) for a in pair]),
         row(" spend", [cell(money(a.funding_spend_usd_per_interval), COLUMN) for a in pair]),
         row("OI", [cell(money(a.open_interest_usd), COLUMN) for a in pair]),
