@@ -14,6 +14,7 @@ from datetime import UTC, datetime, timedelta
 
 import numpy as np
 import pandas as pd
+import polars as pl
 
 from cockpit.config import Profile, load_config
 from cockpit.models import MarketState, SourceKind
@@ -86,6 +87,9 @@ def main() -> None:
     bars = generate(scenario, 11, universe)
     generate_ms = (time.perf_counter() - start) * 1000
     as_of = scenario.start + timedelta(hours=scenario.hours)
+    # the default universe at as_of: the simulator also priced the fed funds contracts of earlier months
+    default_universe = {*universe.yahoo_symbols(as_of), *universe.perp_symbols()}
+    bars = bars.filter(pl.col("symbol").is_in(sorted(default_universe)))
     state = MarketState(SourceKind.FILE, as_of, bars)
     pandas_bars = bars.to_pandas()
     pandas_bars["ts"] = pd.to_datetime(pandas_bars["ts"], utc=True)

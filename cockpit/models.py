@@ -285,6 +285,7 @@ class Readings:
     correlation: CorrelationReading
     health: tuple[SourceHealth, ...] = ()
     early_warnings: Mapping[str, bool | None] = field(default_factory=frozen_map)
+    missing_roles: tuple[str, ...] = ()
 
 
 @dataclass(frozen=True, slots=True)

@@ -24,11 +24,10 @@ def build_snapshot(
     state: MarketState, profile: Profile, universe: Universe, extra_flags: tuple[Flag, ...] = ()
 ) -> Snapshot:
     """Evaluate every analytic and rule at `state.as_of` for `profile`."""
-    from cockpit.analytics.readings import compute_readings, missing_roles
+    from cockpit.analytics.readings import compute_readings
 
     readings = compute_readings(state, profile, universe)
-    symbols = set(state.bars.get_column("symbol").unique().to_list()) if state.bars.height else set()
-    quality = replace(state.quality, missing_roles=missing_roles(symbols, universe, state.as_of))
+    quality = replace(state.quality, missing_roles=readings.missing_roles)
     flags = market_flags(readings, profile)
     regime = classify_regime(readings, flags, profile)
     snap = Snapshot(

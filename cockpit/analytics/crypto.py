@@ -61,15 +61,16 @@ def asset_reading(
     price, price_ts = last_value(series, "close")
     reference = as_of - timedelta(hours=1)
 
-    def change_over(column: str, hours: int) -> float | None:
-        now_value = price if column == "close" else last_value(series, column)[0]
-        return pct_change(now_value, value_at(series, column, reference - timedelta(hours=hours)))
-
     funding, _ = last_value(series, "funding_rate")  # the predicted rate for the current interval
+    oi, _ = last_value(series, "open_interest_usd")
+    latest = {"close": price, "open_interest_usd": oi}
+
+    def change_over(column: str, hours: int) -> float | None:
+        return pct_change(latest[column], value_at(series, column, reference - timedelta(hours=hours)))
+
     settlement = as_of.replace(minute=0, second=0, microsecond=0)
     settlement -= timedelta(hours=settlement.hour % FUNDING_INTERVAL_H)
     settled = value_at(series, "funding_rate", settlement - timedelta(hours=1))
-    oi, _ = last_value(series, "open_interest_usd")
     long_liq, liq_ts = last_value(series, "long_liq_usd")
     short_liq, _ = last_value(series, "short_liq_usd")
     liq_values = series["long_liq_usd"].drop_nulls().to_numpy()

@@ -137,4 +137,5 @@ def compute_readings(state: MarketState, profile: Profile, universe: Universe) -
         correlation=corr,
         health=state.health,
         early_warnings=early_warnings(macro, corr, btc, by_symbol.get(universe.dxy), as_of, profile),
+        missing_roles=missing_roles(set(by_symbol), universe, as_of),
     )
