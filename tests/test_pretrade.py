@@ -348,3 +348,14 @@ def test_snapshot_plan_errors_are_one_line(tmp_path: Path, capsys: pytest.Captur
     assert main(["snapshot", "--demo", "--trades", str(tmp_path / "fills.csv")]) == 2
     err = capsys.readouterr().err.strip().splitlines()
     assert len(err) == 2 and "not valid JSON" in err[0] and "--trades needs --plan" in err[1]
+
+
+def test_a_plan_tier_written_as_a_json_float_is_that_tier() -> None:
+    from cockpit.rules.pretrade import plan_from_json
+    from cockpit.sizing import SizingError
+
+    base = {"ts": "2026-01-30T10:00:00Z", "symbol": "BTC/USDT:USDT", "side": "long", "entry": 100.0, "stop": 95.0,
+            "qty": 1.0}
+    assert plan_from_json({**base, "tier": 1.0}).tier == 1
+    with pytest.raises(SizingError, match="tier must be one of 1, 2, 3"):
+        plan_from_json({**base, "tier": 1.5})

@@ -305,6 +305,13 @@ def _plan_ts(value: Any) -> datetime:
     return moment
 
 
+def _whole(value: object) -> str:
+    """A JSON number like 1.0 as the whole number it is; anything else unchanged, for parse_tier to judge."""
+    if isinstance(value, float) and value.is_integer():
+        return str(int(value))
+    return str(value)
+
+
 def _field(obj: Mapping[str, Any], key: str) -> str | float:
     value = obj[key]
     if isinstance(value, bool) or not isinstance(value, (str, int, float)):
@@ -337,7 +344,7 @@ def plan_from_json(obj: Any, tiers: Mapping[int, float] | None = None) -> TradeP
         qty=parse_positive(_field(obj, "qty"), "qty"),
         ts=_plan_ts(obj["ts"]) if obj.get("ts") is not None else None,
         equity=parse_positive(_field(obj, "equity"), "equity") if present("equity") else None,
-        tier=parse_tier(str(_field(obj, "tier")), tiers or DEFAULT_TIERS) if present("tier") else None,
+        tier=parse_tier(_whole(_field(obj, "tier")), tiers or DEFAULT_TIERS) if present("tier") else None,
         leverage=check_leverage(parse_positive(_field(obj, "leverage"), "leverage")) if present("leverage") else None,
         mmr=check_mmr(parse_number(_field(obj, "mmr"), "mmr")) if present("mmr") else DEFAULT_MMR,
     )
