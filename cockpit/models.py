@@ -94,6 +94,7 @@ class Flag:
     severity: Severity
     message: str
     evidence: Evidence = field(default_factory=frozen_map)
+    since: datetime | None = None  # start of the flag's active span (SPEC §3 v2, §13); None until spans are known
 
     def __post_init__(self) -> None:
         object.__setattr__(self, "evidence", frozen_map(self.evidence))
@@ -152,6 +153,24 @@ class PolicyPoint:
 
 
 @dataclass(frozen=True, slots=True)
+class ImpliedVolReading:
+    """An implied-vol index (VIX, VIX3M, MOVE): level, change over the macro lookback, age."""
+
+    value: float | None = None
+    change_pct: float | None = None
+    age_s: float | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class CreditReading:
+    """HYG/LQD: the ratio's change over the macro lookback; spreads widen when it falls >= 0.5 %."""
+
+    hyg_lqd_change_pct: float | None = None
+    spreads_widening: bool | None = None
+    age_s: float | None = None
+
+
+@dataclass(frozen=True, slots=True)
 class MacroReading:
     """Rates, dollar, policy path and the risk-budget verdict."""
 
@@ -168,6 +187,10 @@ class MacroReading:
     lookback_h: int = 24
     us10y_history: tuple[float, ...] = ()
     dxy_history: tuple[float, ...] = ()
+    vix: ImpliedVolReading | None = None  # None when ^VIX has no data (SPEC §3 v2)
+    vix3m: ImpliedVolReading | None = None
+    move: ImpliedVolReading | None = None
+    credit: CreditReading | None = None
 
 
 @dataclass(frozen=True, slots=True)
@@ -200,6 +223,8 @@ class CryptoAsset:
     funding_annualised_pct: float | None = None
     funding_settled_rate: float | None = None  # the rate that settled at the last funding time (00/08/16 UTC)
     funding_spend_usd_per_interval: float | None = None
+    funding_interval_h: float | None = None  # the venue's funding interval (8 h only as the last default)
+    open_interest: float | None = None  # coins (base units); changes and resets are measured on this
     open_interest_usd: float | None = None
     oi_change_pct_24h: float | None = None
     price_change_pct: float | None = None  # over the profile's liquidation price lookback
@@ -209,7 +234,8 @@ class CryptoAsset:
     oi_lookback_h: int = 24
     long_liq_usd_1h: float | None = None
     short_liq_usd_1h: float | None = None
-    liq_zscore_1h: float | None = None
+    liq_zscore_1h: float | None = None  # robust: (ln(1+L) - median) / max(1.4826 MAD, 0.25), SPEC §3 v2
+    liq_oi_pct_1h: float | None = None  # long liquidations of the hour as % of open interest in USD
     liq_baseline_h: int = 0
     trend: str | None = None
     age_s: float | None = None
@@ -224,8 +250,10 @@ class CryptoReading:
     btc: CryptoAsset = CryptoAsset("BTC/USDT:USDT")
     eth: CryptoAsset = CryptoAsset("ETH/USDT:USDT")
     state: str | None = None
-    flush_count: int = 0
+    flush_count: int = 0  # flushes within the current move (SPEC §3 v2)
     oi_reset: bool | None = None
+    move_start: datetime | None = None  # the highest close of the move lookback: where the current move began
+    flush_active: bool | None = None  # a flush is under way (the last hour qualifies, or within its quiet gap)
 
 
 @dataclass(frozen=True, slots=True)
@@ -235,6 +263,7 @@ class CorrelationValue:
     value: float | None
     window: int
     n: int = 0
+    gap_pairs_dropped: int = 0  # return pairs spanning a session gap, left out of the window (SPEC §3 v2)
 
 
 @dataclass(frozen=True, slots=True)
@@ -243,6 +272,7 @@ class VolReading:
 
     recent: float | None
     prior: float | None
+    annualised_pct: float | None = None  # the recent window's RMS vol, annualised with the instrument's bars/year
 
     @property
     def ratio(self) -> float | None:
@@ -270,6 +300,7 @@ class CorrelationReading:
     trend_btc: str | None = None
     both_down_vol_rising: bool | None = None
     age_s: float | None = None  # the older of the two series' newest bars
+    gap_pct: float | None = None  # the index's latest session opening gap: first open vs the previous last close
     history_1h: tuple[float, ...] = ()
     history_4h: tuple[float, ...] = ()
 
@@ -295,6 +326,8 @@ class RegimeCall:
     label: Regime
     multiplier: float
     evidence: tuple[str, ...] = ()
+    since: datetime | None = None  # when the regime took this label
+    held_from: datetime | None = None  # when its evidence last held, while the label is kept by hysteresis
 
 
 @dataclass(frozen=True, slots=True)
@@ -305,6 +338,7 @@ class OutlookCall:
     scores: Mapping[str, int] = field(default_factory=frozen_map)
     signals_for: Mapping[str, tuple[str, ...]] = field(default_factory=frozen_map)
     signals_against: Mapping[str, tuple[str, ...]] = field(default_factory=frozen_map)
+    reason: str | None = None  # why there is no call (no stress in 7 days, a tie, nothing judged)
 
 
 @dataclass(frozen=True, slots=True)

@@ -22,6 +22,11 @@ class Universe:
     btc: str = "BTC/USDT:USDT"
     eth: str = "ETH/USDT:USDT"
     btc_fallback: str = "BTC-USD"
+    vix: str = "^VIX"
+    vix3m: str = "^VIX3M"
+    move: str = "^MOVE"
+    hyg: str = "HYG"
+    lqd: str = "LQD"
     policy_months: int = 5
     extra: Mapping[str, str] = field(default_factory=dict)
 
@@ -31,7 +36,11 @@ class Universe:
 
     def yahoo_symbols(self, as_of: datetime) -> tuple[str, ...]:
         """Every Yahoo-sourced symbol: macro, index, leaders and the policy strip."""
-        return (self.us10y, self.dxy, self.index, *self.leaders, *self.policy_symbols(as_of))
+        return (self.us10y, self.dxy, self.index, *self.leaders, *self.policy_symbols(as_of), *self.vol_credit_symbols())
+
+    def vol_credit_symbols(self) -> tuple[str, ...]:
+        """Implied vol and credit inputs of SPEC §3 v2: VIX, VIX3M, MOVE, HYG, LQD (each optional; "" is none)."""
+        return tuple(s for s in (self.vix, self.vix3m, self.move, self.hyg, self.lqd) if s)
 
     def perp_symbols(self) -> tuple[str, ...]:
         """The perps watched on the crypto venue."""
@@ -45,7 +54,10 @@ class Universe:
         return replace(self, **values)  # type: ignore[arg-type]
 
 
-ROLE_NAMES = ("us10y", "dxy", "policy_front", "index", "leaders", "btc", "eth", "btc_fallback")
+ROLE_NAMES = (
+    "us10y", "dxy", "policy_front", "index", "leaders", "btc", "eth", "btc_fallback",
+    "vix", "vix3m", "move", "hyg", "lqd",
+)
 
 
 def policy_contracts(as_of: datetime, count: int) -> tuple[str, ...]:

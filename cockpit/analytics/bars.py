@@ -11,7 +11,10 @@ from cockpit.models import DataQuality
 
 PRICE_COLUMNS = ("open", "high", "low", "close")
 OHLC_TOLERANCE = 0.005
-PERP_COLUMNS = ("funding_rate", "open_interest_usd", "long_liq_usd", "short_liq_usd")
+# open_interest is in coins (base units), open_interest_usd in USD; funding_interval_h is the venue's interval
+PERP_COLUMNS = (
+    "funding_rate", "funding_interval_h", "open_interest", "open_interest_usd", "long_liq_usd", "short_liq_usd",
+)
 REQUIRED_COLUMNS = ("ts", "symbol", *PRICE_COLUMNS)
 TS_TYPE = pl.Datetime("us", "UTC")
 SCHEMA: dict[str, pl.DataType] = {
@@ -68,7 +71,9 @@ def clean_bars(frame: pl.DataFrame) -> tuple[pl.DataFrame, DataQuality]:
         pl.when(pl.col("funding_rate").is_finite() & (pl.col("funding_rate").abs() < 0.05))
         .then(pl.col("funding_rate")).alias("funding_rate"),
         *[pl.when(pl.col(c).is_finite() & (pl.col(c) >= 0)).then(pl.col(c)).alias(c)
-          for c in ("open_interest_usd", "long_liq_usd", "short_liq_usd")],
+          for c in ("open_interest", "open_interest_usd", "long_liq_usd", "short_liq_usd")],
+        pl.when(pl.col("funding_interval_h").is_finite() & (pl.col("funding_interval_h") > 0))
+        .then(pl.col("funding_interval_h")).alias("funding_interval_h"),
     )
     quality = DataQuality(
         rows_in=rows_in,
