@@ -6,10 +6,14 @@ import argparse
 import json
 import sys
 from datetime import timedelta
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from cockpit.cli import add_source_arguments
 from cockpit.errors import UserError
+
+if TYPE_CHECKING:
+    from cockpit.config import Config
+    from cockpit.sources.base import Source
 
 
 def register(subparsers: Any) -> None:
@@ -30,7 +34,7 @@ def register(subparsers: Any) -> None:
 
 def run(args: argparse.Namespace) -> int:
     """Evaluate and print; a timeline with --every."""
-    from cockpit.commands.common import build_source, config_for, parse_duration
+    from cockpit.commands.common import config_for, parse_duration
     from cockpit.commands.size import plan_inputs, plan_snapshot
     from cockpit.snapshot import snapshot_json
     from cockpit.sources.simulator import SimulatorSource
@@ -40,13 +44,9 @@ def run(args: argparse.Namespace) -> int:
     plan = plan_inputs(args.plan, args.trades, profile)
     if args.every and not (args.demo or not (args.data or args.replay or args.live)):
         raise UserError("--every works with --demo (a scenario has a beginning and an end)")
-    if args.at and (args.data or args.live):
-        raise UserError("--at works with --demo or --replay (a file is evaluated at its end, live at now)")
     if args.at and args.every:
         raise UserError("--every walks the whole scenario; drop --at")
-    source = build_source(args, config)
-    if isinstance(source, SimulatorSource) and not args.at:
-        source.seek(source.end)
+    source = evaluation_source(args, config)
     if args.every:
         if not isinstance(source, SimulatorSource):
             raise UserError("--every works with --demo")
@@ -66,6 +66,23 @@ def run(args: argparse.Namespace) -> int:
     else:
         sys.stdout.write(render_table(payload))
     return 0
+
+
+def evaluation_source(args: argparse.Namespace, config: Config) -> Source:
+    """The source at the moment a one-shot evaluation reads: a demo at --at (else its end), a file at its end, live now.
+
+    `cockpit snapshot` and the agent tools share it, so both read the same simulated moment.
+    """
+    from cockpit.commands.common import build_source
+    from cockpit.sources.simulator import SimulatorSource
+
+    at = getattr(args, "at", None)
+    if at and (getattr(args, "data", None) or getattr(args, "live", False)):
+        raise UserError("--at works with --demo or --replay (a file is evaluated at its end, live at now)")
+    source = build_source(args, config)
+    if isinstance(source, SimulatorSource) and not at:
+        source.seek(source.end)
+    return source
 
 
 def _f(value: Any, spec: str = ".2f", unit: str = "", scale: float = 1.0) -> str:
