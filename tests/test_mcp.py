@@ -125,7 +125,8 @@ def test_bad_source_options_are_one_line_and_status_2() -> None:
     assert result.stderr.count("\n") == 1 and "unknown scenario 'nope'" in result.stderr
 
 
-@pytest.mark.parametrize(("command", "module", "extra"), [("mcp", "mcp", "agent")])
+@pytest.mark.parametrize(("command", "module", "extra"), [("mcp", "mcp", "agent"),
+                                                          ("serve", "textual_serve", "web")])
 def test_without_the_extra_one_line_names_it_and_status_2(command: str, module: str, extra: str) -> None:
     code = (f"import sys; sys.modules[{module!r}] = None; from cockpit.cli import main; "
             f"sys.exit(main([{command!r}, '--demo']))")
