@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import argparse
 import threading
+import time
 from typing import TYPE_CHECKING, Any
 
 from cockpit.errors import UserError
@@ -17,7 +18,7 @@ from cockpit.errors import UserError
 if TYPE_CHECKING:
     from cockpit.config import Config
     from cockpit.journal.fills import RoundTrip
-    from cockpit.models import Snapshot
+    from cockpit.models import MarketState, Snapshot
     from cockpit.sources.base import Source
 
 
@@ -38,13 +39,14 @@ def journal_round_trips() -> tuple[RoundTrip, ...]:
 class AgentTools:
     """One source, evaluated on demand; each public method is one tool and returns a JSON object."""
 
-    def __init__(self, args: argparse.Namespace, config: Config) -> None:
+    def __init__(self, args: argparse.Namespace, config: Config, source: Source | None = None) -> None:
         from cockpit.commands.snapshot import evaluation_source
 
         self._config = config
         self._profile = config.profile(args.profile)
-        self._source: Source = evaluation_source(args, config)
+        self._source: Source = source or evaluation_source(args, config)
         self._lock = threading.Lock()  # tools run in worker threads; a source polls one caller at a time
+        self._last: tuple[float, MarketState] | None = None
 
     @property
     def source_kind(self) -> str:
@@ -58,9 +60,15 @@ class AgentTools:
     def _evaluate(self) -> Snapshot:
         from cockpit.snapshot import build_snapshot
 
+        return build_snapshot(self._state(), self._profile, self._config.universe)
+
+    def _state(self) -> MarketState:
+        """The source's state, polled at most once per its poll interval (calls in a burst read one moment)."""
         with self._lock:
-            state = self._source.poll()
-        return build_snapshot(state, self._profile, self._config.universe)
+            now = time.monotonic()
+            if self._last is None or now - self._last[0] >= self._source.poll_interval_s:
+                self._last = (now, self._source.poll())
+            return self._last[1]
 
     def snapshot(self) -> dict[str, Any]:
         """Exactly `cockpit snapshot --json` at the source's current moment."""
@@ -126,7 +134,7 @@ class AgentTools:
         """`cockpit checklist history --json`, read-only: saved daily checklist runs, newest last."""
         from cockpit.commands.checklist import load_runs, run_json
 
-        runs = load_runs(since, read_only=True)
+        runs = load_runs(since, read_only=True, option="since")
         return {"count": len(runs), "runs": [run_json(run) for run in runs]}
 
     def scenarios(self) -> dict[str, Any]:
