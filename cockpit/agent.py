@@ -18,7 +18,7 @@ from cockpit.errors import UserError
 if TYPE_CHECKING:
     from cockpit.config import Config
     from cockpit.journal.fills import RoundTrip
-    from cockpit.models import MarketState, Snapshot
+    from cockpit.models import MarketState
     from cockpit.sources.base import Source
 
 
@@ -57,11 +57,6 @@ class AgentTools:
         """Release the source."""
         self._source.close()
 
-    def _evaluate(self) -> Snapshot:
-        from cockpit.snapshot import build_snapshot
-
-        return build_snapshot(self._state(), self._profile, self._config.universe)
-
     def _state(self) -> MarketState:
         """The source's state, polled at most once per its poll interval (calls in a burst read one moment)."""
         with self._lock:
@@ -72,9 +67,9 @@ class AgentTools:
 
     def snapshot(self) -> dict[str, Any]:
         """Exactly `cockpit snapshot --json` at the source's current moment."""
-        from cockpit.snapshot import snapshot_json
+        from cockpit.commands.snapshot import moment_payload
 
-        return snapshot_json(self._evaluate())
+        return moment_payload(self._state(), self._profile, self._config.universe)
 
     def flags(self) -> dict[str, Any]:
         """The active flags with their evidence, the regime they set, the freshness behind them, and the log."""
@@ -97,14 +92,12 @@ class AgentTools:
 
         judged_at = None
         if regime is None:
-            snap = self._evaluate()
-            regime, judged_at = snap.regime.label.value, snap.as_of
+            now = self.snapshot()
+            regime, judged_at = now["regime"]["label"], now["as_of"]
         payload = sizing_payload(self._profile, equity=equity, entry=entry, stop=stop, side=side, tier=tier,
                                  regime=regime, leverage=leverage, mmr=mmr)
         if judged_at is not None:
-            from cockpit.models import to_plain
-
-            payload["regime_judged_at"] = to_plain(judged_at)
+            payload["regime_judged_at"] = judged_at
         return payload
 
     def check_plan(self, plan: dict[str, Any]) -> dict[str, Any]:
@@ -112,22 +105,21 @@ class AgentTools:
 
         `checks` lists the plan's own pre-trade flags; `snapshot` is the whole evaluation with them joined.
         """
-        from cockpit.commands.size import PlanInputs, plan_flags
+        from cockpit.commands.size import PlanInputs
+        from cockpit.commands.snapshot import moment_payload
         from cockpit.rules.pretrade import plan_from_json
         from cockpit.sizing import SizingError
-        from cockpit.snapshot import snapshot_json, with_extra_flags
 
         try:
             trade = plan_from_json({key: value for key, value in plan.items() if value is not None},
                                    self._profile.tiers)
         except SizingError as exc:
             raise UserError(f"plan: {exc}") from None
-        inputs = PlanInputs(trade, journal_round_trips())
-        snap = self._evaluate()
-        own = plan_flags(snap, self._profile, self._config.universe, inputs)
-        payload = snapshot_json(with_extra_flags(snap, own) if own else snap)
-        ids = {flag.id.value for flag in own}
-        return {"as_of": payload["as_of"], "checks": [f for f in payload["flags"] if f["id"] in ids],
+        state = self._state()
+        market = {flag["id"] for flag in moment_payload(state, self._profile, self._config.universe)["flags"]}
+        payload = moment_payload(state, self._profile, self._config.universe,
+                                 PlanInputs(trade, journal_round_trips()))
+        return {"as_of": payload["as_of"], "checks": [f for f in payload["flags"] if f["id"] not in market],
                 "snapshot": payload}
 
     def checklist_history(self, since: str | None = None) -> dict[str, Any]:

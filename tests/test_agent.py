@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import argparse
+import subprocess
+import sys
 from datetime import UTC, datetime, timedelta
 
 import pytest
@@ -101,3 +103,10 @@ def test_bad_input_is_one_user_error_line(call: object, words: str) -> None:
     with pytest.raises(UserError) as caught:
         call(tools_for(demo_args()))  # type: ignore[operator]
     assert str(caught.value).startswith(words) and "\n" not in str(caught.value)
+
+
+def test_the_command_line_imports_neither_extra_until_its_command_runs() -> None:
+    code = "import sys; from cockpit.cli import build_parser; build_parser(); print(' '.join(sorted(sys.modules)))"
+    loaded = set(subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True,
+                                timeout=60).stdout.split())
+    assert not {"mcp", "textual_serve", "aiohttp", "pydantic", "anyio", "polars", "textual"} & loaded

@@ -12,8 +12,11 @@ from cockpit.cli import add_source_arguments
 from cockpit.errors import UserError
 
 if TYPE_CHECKING:
-    from cockpit.config import Config
+    from cockpit.commands.size import PlanInputs
+    from cockpit.config import Config, Profile
+    from cockpit.models import MarketState
     from cockpit.sources.base import Source
+    from cockpit.universe import Universe
 
 
 def register(subparsers: Any) -> None:
@@ -59,13 +62,21 @@ def run(args: argparse.Namespace) -> int:
             sys.stdout.write(json.dumps(snapshot_json(snap), separators=(",", ":")) + "\n")
             at += step
         return 0
-    snap = plan_snapshot(source.poll(), profile, config.universe, plan)
-    payload = snapshot_json(snap)
+    payload = moment_payload(source.poll(), profile, config.universe, plan)
     if args.json:
         sys.stdout.write(json.dumps(payload, indent=2) + "\n")
     else:
         sys.stdout.write(render_table(payload))
     return 0
+
+
+def moment_payload(state: MarketState, profile: Profile, universe: Universe,
+                   plan: PlanInputs | None = None) -> dict[str, Any]:
+    """The JSON object `cockpit snapshot --json` prints for one moment; the agent tools answer with it too."""
+    from cockpit.commands.size import plan_snapshot
+    from cockpit.snapshot import snapshot_json
+
+    return snapshot_json(plan_snapshot(state, profile, universe, plan))
 
 
 def evaluation_source(args: argparse.Namespace, config: Config) -> Source:
