@@ -107,6 +107,17 @@ def test_bad_options_are_one_line_and_status_2() -> None:
         assert result.returncode == 2 and result.stderr.count("\n") == 1 and words in result.stderr
 
 
+def test_a_port_in_use_is_one_line_and_status_2() -> None:
+    with socket.socket() as taken:
+        taken.bind(("127.0.0.1", 0))
+        taken.listen()
+        port = taken.getsockname()[1]
+        result = subprocess.run([sys.executable, "-m", "cockpit", "serve", "--demo", "--port", str(port)],
+                                capture_output=True, text=True, timeout=60, stdin=subprocess.DEVNULL)
+    assert result.returncode == 2 and result.stderr.count("\n") == 1
+    assert result.stderr.startswith(f"cockpit: error: cannot listen on 127.0.0.1:{port} (")
+
+
 async def test_the_page_loads_and_its_websocket_runs_the_cockpit(served: tuple[str, str]) -> None:
     address, page = served
     assert f'data-session-websocket-url="ws://{address}/ws"' in page and "<div>cockpit</div>" in page
