@@ -50,10 +50,10 @@ def wait_for_page(url: str, process: subprocess.Popen[bytes], timeout_s: float =
 
 @pytest.fixture
 def served(tmp_path: Path) -> Iterator[tuple[str, str]]:
-    """`cockpit serve --demo` on a free localhost port, paused 36 h into the cascade: its address and page."""
+    """`cockpit serve --demo` on a free localhost port, 36 h into the cascade at real-time speed: address, page."""
     port = free_port()
     log = (tmp_path / "serve.log").open("wb")
-    process = subprocess.Popen([sys.executable, "-m", "cockpit", "serve", "--demo", "--at", "36h",
+    process = subprocess.Popen([sys.executable, "-m", "cockpit", "serve", "--demo", "--at", "36h", "--speed", "1",
                                 "--port", str(port)], stdout=log, stderr=subprocess.STDOUT,
                                stdin=subprocess.DEVNULL, env={**os.environ})
     try:
@@ -178,8 +178,13 @@ class DevTools:
                 task.add_done_callback(self.tasks.discard)
 
 
+def drawn_with_data(rows: str) -> bool:
+    """The first figures are on screen: the header names the scenario and no pane is still waiting."""
+    return "cascade-2026-01" in rows and "waiting for data" not in rows
+
+
 async def browse(url: str, browser: str, profile_dir: Path, screenshot: Path) -> str:
-    """Open `url` in headless Chromium; return the terminal's rows as text once every pane title is drawn.
+    """Open `url` in headless Chromium; the terminal's rows as text once every pane is drawn with its figures.
 
     The page draws the terminal on a canvas. Its script is served to this browser with xterm's screen-reader
     mode switched on, so xterm also writes each rendered row into its accessibility tree, which is text.
@@ -222,7 +227,7 @@ async def browse(url: str, browser: str, profile_dir: Path, screenshot: Path) ->
                     result = await devtools.call("Runtime.evaluate", returnByValue=True, expression=(
                         "(document.querySelector('.xterm-accessibility-tree') || {}).innerText || ''"))
                     rows = str(result["result"].get("value", ""))
-                    if all(title in rows for title in TITLES):
+                    if all(title in rows for title in TITLES) and drawn_with_data(rows):
                         break
                     await asyncio.sleep(0.5)
                 await asyncio.sleep(1.0)  # let the canvas catch up with the rows before the picture
@@ -245,4 +250,5 @@ async def test_headless_chromium_draws_every_pane(served: tuple[str, str], tmp_p
     rows = await browse(f"http://{served[0]}/?fontsize=12", browser, tmp_path / "chromium-profile", screenshot)
     missing = [title for title in TITLES if title not in rows]
     assert not missing, f"pane titles not in the rendered terminal: {missing}\n{rows[:2000]}"
-    assert "demo" in rows and screenshot.stat().st_size > 10_000
+    assert drawn_with_data(rows), f"the panes never showed the demo's figures\n{rows[:2000]}"
+    assert "RISK_BUDGET_SHRINKING" in rows and screenshot.stat().st_size > 10_000
