@@ -241,13 +241,19 @@ async def browse(url: str, browser: str, profile_dir: Path, screenshot: Path) ->
             await process.wait()
 
 
-@pytest.mark.browser
-async def test_headless_chromium_draws_every_pane(served: tuple[str, str], tmp_path: Path) -> None:
+@pytest.fixture
+def chromium() -> str:
+    """The headless browser's binary; the test skips, saying why, when there is none."""
     browser = find_browser()
     if browser is None:
         pytest.skip(f"no Chromium binary found (looked for {', '.join(BROWSERS)}); CI installs Debian's chromium")
+    return browser
+
+
+@pytest.mark.browser
+async def test_headless_chromium_draws_every_pane(chromium: str, served: tuple[str, str], tmp_path: Path) -> None:
     screenshot = tmp_path / "cockpit-in-chromium.png"
-    rows = await browse(f"http://{served[0]}/?fontsize=12", browser, tmp_path / "chromium-profile", screenshot)
+    rows = await browse(f"http://{served[0]}/?fontsize=12", chromium, tmp_path / "chromium-profile", screenshot)
     missing = [title for title in TITLES if title not in rows]
     assert not missing, f"pane titles not in the rendered terminal: {missing}\n{rows[:2000]}"
     assert drawn_with_data(rows), f"the panes never showed the demo's figures\n{rows[:2000]}"
