@@ -212,6 +212,10 @@ V2_KEYS: dict[str, type[int] | type[float]] = {
 }
 
 
+def _v2_values(values: Mapping[str, Any]) -> dict[str, Any]:
+    return {key: kind(values[key]) for key, kind in V2_KEYS.items() if key in values}
+
+
 def _build_profile(name: ProfileName, values: Mapping[str, Any], multipliers: Mapping[Regime, float]) -> Profile:
     tiers = {int(k): float(v) for k, v in values["tiers"].items()}
     return Profile(
@@ -244,7 +248,7 @@ def _build_profile(name: ProfileName, values: Mapping[str, Any], multipliers: Ma
         emphasis=tuple(values["emphasis"]),
         rules=frozenset(values["rules"]),
         regime_multipliers=multipliers,
-        **{key: kind(values[key]) for key, kind in V2_KEYS.items() if key in values},
+        **_v2_values(values),
     )
 
 
