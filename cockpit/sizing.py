@@ -109,6 +109,11 @@ def format_number(value: float) -> str:
     return f"{value:,.8f}".rstrip("0").rstrip(".") if abs(value) < 1e15 else f"{value:.6g}"
 
 
+def format_money(value: float) -> str:
+    """An amount of money to the cent, with thousands separators ('1,560.19')."""
+    return f"{value:,.2f}" if abs(value) < 1e15 else f"{value:.6g}"
+
+
 def check_mmr(mmr: float) -> float:
     """A maintenance margin rate in [0, 1), else SizingError."""
     if not math.isfinite(mmr) or not 0 <= mmr < 1:
