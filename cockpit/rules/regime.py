@@ -19,9 +19,12 @@ TREND_FLAGS = frozenset({FlagId.LEADERSHIP_BREAK, FlagId.RISK_BUDGET_SHRINKING, 
 STRESS_FLAGS = frozenset(FlagId) - {FlagId.STALE_DATA}
 
 
+_RANKS = {label: rank for rank, label in enumerate(LADDER)}
+
+
 def severity_rank(label: Regime) -> int:
     """0 calm … 3 liquidity_shock; unknown is not on the ladder (-1)."""
-    return LADDER.index(label) if label in LADDER else -1
+    return _RANKS.get(label, -1)
 
 
 def judgement_gaps(readings: Readings) -> list[str]:

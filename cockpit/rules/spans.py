@@ -115,26 +115,28 @@ class _Bars:
     def __init__(self, bars: pl.DataFrame, first_hour: datetime, last_hour: datetime, history_h: int) -> None:
         low = first_hour - timedelta(hours=history_h)
         frame = bars.filter((pl.col("ts") > low) & (pl.col("ts") <= last_hour - HOUR))
-        self.frame = frame.sort("ts", maintain_order=True)
+        self.frame = frame if frame.get_column("ts").is_sorted() else frame.sort("ts", maintain_order=True)
         self.history = timedelta(hours=history_h)
+        self.bounds: dict[datetime, tuple[int, int]] = {}
         self.stamps = self.frame.get_column("ts").to_numpy()
         hashes = self.frame.hash_rows(seed=7).to_numpy().astype(np.uint64)
         self.running = np.concatenate((np.zeros(1, dtype=np.uint64), np.cumsum(hashes, dtype=np.uint64)))
 
-    def _bounds(self, hour: datetime) -> tuple[int, int]:
-        def index(at: datetime) -> int:
-            return int(np.searchsorted(self.stamps, np.datetime64(at.replace(tzinfo=None), "us"), side="right"))
-
-        return index(hour - self.history), index(hour - HOUR)
+    def index(self, hours: Sequence[datetime]) -> None:
+        """Find, in one vectorized search, the rows each of these hours reads."""
+        naive = np.array([h.replace(tzinfo=None) for h in hours], dtype="datetime64[us]")
+        lows = np.searchsorted(self.stamps, naive - np.timedelta64(self.history), side="right")
+        highs = np.searchsorted(self.stamps, naive - np.timedelta64(HOUR), side="right")
+        self.bounds = {h: (int(lo), int(hi)) for h, lo, hi in zip(hours, lows, highs, strict=True)}
 
     def fingerprint(self, hour: datetime) -> tuple[int, int]:
-        """(rows, sum of row hashes) of the bars `compute_readings` reads at `hour`."""
-        lo, hi = self._bounds(hour)
+        """(rows, sum of row hashes) of the bars `compute_readings` reads at `hour` (an indexed hour)."""
+        lo, hi = self.bounds[hour]
         return hi - lo, (int(self.running[hi]) - int(self.running[lo])) % 2**64
 
     def at(self, hour: datetime) -> pl.DataFrame:
         """Those bars themselves."""
-        lo, hi = self._bounds(hour)
+        lo, hi = self.bounds[hour]
         return self.frame.slice(lo, hi - lo)
 
 
@@ -161,6 +163,7 @@ def hour_views(state: MarketState, profile: Profile, universe: Universe, current
     dense_hours, sparse_hours = _hours(now, profile)
     first = min([*sparse_hours, *dense_hours, now])
     bars = _Bars(state.bars, first, now, profile.history_hours())
+    bars.index([*sparse_hours, *dense_hours, now])
     context = (repr(profile), repr(universe))
 
     def view(hour: datetime) -> HourView:
