@@ -44,9 +44,9 @@ def judgement_gaps(readings: Readings) -> list[str]:
     return gaps
 
 
-def _volatility_evidence(readings: Readings, ids: set[FlagId], profile: Profile) -> list[str]:
+def _volatility_evidence(readings: Readings, messages: dict[FlagId, str], profile: Profile) -> list[str]:
     vol, vix = readings.correlation.vol_index.annualised_pct, readings.macro.vix
-    found = [f"{i.value} active" for i in sorted(ids & VOLATILITY_FLAGS)]
+    found = [messages[i] for i in sorted(messages.keys() & VOLATILITY_FLAGS)]
     if vol is not None and vol >= profile.regime_index_vol_pct:
         found.append(f"ES realized vol {vol:.0f} % annualised (>= {profile.regime_index_vol_pct:g} %)")
     if vix is not None and vix.value is not None and vix.value >= profile.regime_vix:
@@ -54,9 +54,9 @@ def _volatility_evidence(readings: Readings, ids: set[FlagId], profile: Profile)
     return found
 
 
-def _trend_evidence(readings: Readings, ids: set[FlagId], profile: Profile) -> list[str]:
+def _trend_evidence(readings: Readings, messages: dict[FlagId, str], profile: Profile) -> list[str]:
     gap = readings.correlation.index_trend_gap_atr
-    found = [f"{i.value} active" for i in sorted(ids & TREND_FLAGS)]
+    found = [messages[i] for i in sorted(messages.keys() & TREND_FLAGS)]
     if gap is not None and gap < -profile.trend_break_atr:
         found.append(f"index {-gap:.1f} ATR below its {profile.dominant_timeframe} trend "
                      f"(> {profile.trend_break_atr:g} ATR)")
@@ -68,12 +68,11 @@ def classify_regime(readings: Readings, flags: Iterable[Flag], profile: Profile)
 
     `unknown` (sized as the worst) when a core role, a trend or a source is missing: a gap is never calm.
     """
-    ids = {f.id for f in flags}
-    messages = {f.id: f.message for f in flags}
+    messages = {f.id: f.message for f in flags}  # each flag's message carries its figures
     gaps = judgement_gaps(readings)
-    volatility = _volatility_evidence(readings, ids, profile)
-    trend = _trend_evidence(readings, ids, profile)
-    if FlagId.LIQUIDATION_CASCADE in ids:
+    volatility = _volatility_evidence(readings, messages, profile)
+    trend = _trend_evidence(readings, messages, profile)
+    if FlagId.LIQUIDATION_CASCADE in messages:
         label, evidence = Regime.LIQUIDITY_SHOCK, [messages[FlagId.LIQUIDATION_CASCADE]]
     elif gaps:
         label = Regime.UNKNOWN
