@@ -91,7 +91,8 @@ def render_table(p: dict[str, Any]) -> str:
         f"cockpit snapshot  {p['as_of']}  source {p['source']} {p['label']}  profile {p['profile']}",
         f"regime  {p['regime']['label']} (size x{p['regime']['multiplier']}) since {p['regime']['since']}"
         + (f", held (evidence last {p['regime']['held_from']})" if p["regime"].get("held_from") else ""),
-        f"outlook {p['outlook']['label'] or 'none'}" + (f" - {p['outlook']['reason']}" if p["outlook"]["reason"] else ""),
+        f"outlook {p['outlook']['label'] or 'none'}"
+        + (f" - {p['outlook']['reason']}" if p["outlook"]["reason"] else ""),
         "",
         f"MACRO  (changes over {m['lookback_h']}h)",
         f"  US10Y   {_f(us10y['value'], '.3f', '%'):>9}  {_f(us10y['change_bp'], '+.1f', ' bp'):>10}"
