@@ -8,6 +8,8 @@ from datetime import datetime, timedelta
 from typing import Any
 
 import pytest
+from hypothesis import given
+from hypothesis import strategies as st
 from rule_fixtures import AS_OF, readings, vol, with_btc, with_corr
 
 from cockpit.config import Profile, load_config
@@ -190,3 +192,34 @@ def test_stale_data_since_is_when_the_source_crossed_its_limit(swing: Profile) -
 def test_leadership_field_default_keeps_old_readings_valid() -> None:
     assert LeadershipReading().rs_below_ma is None
     assert MacroReading().vix is None
+
+
+RUNGS = [Regime.CALM, Regime.TREND_BREAK, Regime.VOLATILITY_EVENT, Regime.LIQUIDITY_SHOCK, Regime.UNKNOWN]
+
+
+@given(st.lists(st.sampled_from(RUNGS), min_size=1, max_size=60), st.integers(min_value=1, max_value=24))
+def test_hysteresis_never_sizes_larger_than_the_hours_own_evidence(labels: list[Regime], hold_h: int) -> None:
+    from cockpit.rules.regime import severity_rank
+    from cockpit.rules.spans import _Hysteresis
+
+    machine = _Hysteresis(timedelta(hours=hold_h))
+    previous: Regime | None = None
+    for i, raw in enumerate(labels):
+        machine.step(START + HOUR * i, raw)
+        if raw is not Regime.UNKNOWN:
+            assert machine.label is not None and severity_rank(machine.label) >= severity_rank(raw)
+        if previous is not None and machine.label is not None:
+            assert severity_rank(previous) - severity_rank(machine.label) <= 1  # one rung at a time
+        previous = machine.label
+
+
+def test_a_moment_between_hours_judges_as_its_hour(swing: Profile) -> None:
+    """A live moment (10:37) reads the bars complete at 10:00: same flags, spans and regime."""
+    config = load_config()
+    on_the_hour = _cascade_state(60)
+    between = replace(on_the_hour, as_of=on_the_hour.as_of + timedelta(minutes=37))
+    a = build_snapshot(on_the_hour, swing, config.universe)
+    b = build_snapshot(between, swing, config.universe)
+    assert [(f.id, f.message, f.since) for f in a.flags] == [(f.id, f.message, f.since) for f in b.flags]
+    assert (a.regime.label, a.regime.since, a.regime.held_from) == (b.regime.label, b.regime.since,
+                                                                    b.regime.held_from)
