@@ -14,7 +14,7 @@ from __future__ import annotations
 
 import threading
 from collections import OrderedDict
-from collections.abc import Hashable, Sequence
+from collections.abc import Hashable, Iterable, Iterator, Sequence
 from dataclasses import dataclass, replace
 from datetime import datetime, timedelta
 
@@ -155,8 +155,9 @@ def _hours(now: datetime, profile: Profile) -> tuple[list[datetime], list[dateti
 
 
 def hour_views(state: MarketState, profile: Profile, universe: Universe, current: Readings
-               ) -> tuple[list[HourView], list[HourView]]:
-    """The dense views (oldest first, the moment last) and the sparse older ones, from the memo where known."""
+               ) -> tuple[list[HourView], Iterator[HourView]]:
+    """The dense views (oldest first, the moment last), and the sparse older ones newest first, evaluated only
+    as they are asked for; from the memo where known."""
     from cockpit.analytics.readings import compute_readings
 
     now = floor_hour(state.as_of)
@@ -180,7 +181,7 @@ def hour_views(state: MarketState, profile: Profile, universe: Universe, current
     moment = HourView(now, current, tuple(market_flags(current, profile)))
     if state.as_of == now:  # the moment is an hour of the grid: the next evaluation reads it from the memo
         _MEMO.put((*context, now, *bars.fingerprint(now)), HourView(now, slim(current), _raw(current, profile)))
-    return [*dense, moment], [view(h) for h in sparse_hours]
+    return [*dense, moment], (view(h) for h in reversed(sparse_hours))
 
 
 # --- holds and spans -----------------------------------------------------------------------------------
@@ -293,22 +294,29 @@ def held_regime(views: Sequence[HourView], actives: Sequence[dict[FlagId, Flag]]
     return call, labels
 
 
+def _stress_of(labels: Sequence[Regime], flag_ids: Iterable[FlagId]) -> str | None:
+    """What stress an hour shows (its regime above calm, its stress flags), or None."""
+    names = sorted(i.value for i in flag_ids if i in STRESS_FLAGS)
+    above_calm = [label.value for label in labels if severity_rank(label) >= 1]
+    return ", ".join([*above_calm, *names]) or None
+
+
 def _stress_text(views: Sequence[HourView], actives: Sequence[dict[FlagId, Flag]], regime_labels: Sequence[Regime],
-                 sparse: Sequence[HourView], profile: Profile) -> str | None:
-    found: list[tuple[datetime, str]] = []
+                 sparse: Iterator[HourView], profile: Profile) -> str | None:
+    """The latest stress within the outlook's window: the dense hours first, then older samples newest first
+    (evaluated only while no stress has been found)."""
+    latest: tuple[datetime, str] | None = None
     for view, active, label in zip(views, actives, regime_labels, strict=True):
-        names = sorted(i.value for i in active if i in STRESS_FLAGS)
-        if severity_rank(label) >= 1 or names:
-            found.append((view.at, ", ".join([label.value, *names] if severity_rank(label) >= 1 else names)))
-    for view in sparse:
-        names = sorted(f.id.value for f in view.raw if f.id in STRESS_FLAGS)
-        label = classify_regime(view.readings, view.raw, profile).label
-        if severity_rank(label) >= 1 or names:
-            found.append((view.at, ", ".join([label.value, *names] if severity_rank(label) >= 1 else names)))
-    if not found:
+        what = _stress_of([label], active)
+        latest = (view.at, what) if what else latest
+    for view in sparse if latest is None else ():
+        what = _stress_of([classify_regime(view.readings, view.raw, profile).label], (f.id for f in view.raw))
+        if what:
+            latest = (view.at, what)
+            break
+    if latest is None:
         return None
-    at, what = max(found)
-    return f"stress within {profile.outlook_stress_h // 24} days ({what}, {_iso(at)})"
+    return f"stress within {profile.outlook_stress_h // 24} days ({latest[1]}, {_iso(latest[0])})"
 
 
 def evaluate_timeline(state: MarketState, profile: Profile, universe: Universe, current: Readings) -> Timeline:
