@@ -223,3 +223,18 @@ def test_a_moment_between_hours_judges_as_its_hour(swing: Profile) -> None:
     assert [(f.id, f.message, f.since) for f in a.flags] == [(f.id, f.message, f.since) for f in b.flags]
     assert (a.regime.label, a.regime.since, a.regime.held_from) == (b.regime.label, b.regime.since,
                                                                     b.regime.held_from)
+
+
+def test_a_timeline_line_equals_the_one_shot_snapshot_at_that_moment(capsys: pytest.CaptureFixture[str]) -> None:
+    """`snapshot --every` (warm, hour after hour) and `snapshot --at` (cold) agree on spans and the regime."""
+    from cockpit.cli import main
+
+    clear_memo()
+    assert main(["snapshot", "--demo", "--every", "1h"]) == 0
+    timeline = [json.loads(line) for line in capsys.readouterr().out.strip().splitlines()]
+    at_60h = next(row for row in timeline if row["as_of"] == "2026-01-31T12:00:00Z")
+    clear_memo()
+    assert main(["snapshot", "--demo", "--at", "60h", "--json"]) == 0
+    one_shot = json.loads(capsys.readouterr().out)
+    for key in ("flags", "regime", "outlook"):
+        assert one_shot[key] == at_60h[key]
