@@ -17,7 +17,6 @@ from cockpit.models import (
     to_plain,
 )
 from cockpit.rules import classify_outlook
-from cockpit.rules.spans import evaluate_timeline
 from cockpit.universe import Universe
 
 
@@ -27,6 +26,7 @@ def build_snapshot(
     """Evaluate every analytic and rule at `state.as_of` for `profile`; spans, holds and the regime's
     hysteresis come from the hours before it (cockpit.rules.spans), so they depend on the bars alone."""
     from cockpit.analytics.readings import compute_readings
+    from cockpit.rules.spans import evaluate_timeline
 
     readings = compute_readings(state, profile, universe)
     quality = replace(state.quality, missing_roles=readings.missing_roles)
