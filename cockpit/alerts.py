@@ -60,23 +60,29 @@ def alert_settings(config: Any) -> AlertSettings:
 
 
 class FlagTracker:
-    """Announces a flag when it fires: absent before (or now more severe), present now."""
+    """Announces a flag when its span starts (absent before, or a new span since the last look) or escalates."""
 
     def __init__(self) -> None:
-        self._active: dict[FlagId, Severity] = {}
+        self._active: dict[FlagId, tuple[Severity, datetime | None]] = {}
 
     def new_flags(self, flags: Iterable[Flag]) -> list[Flag]:
-        """The flags of this evaluation that were not active at the previous one."""
+        """The flags of this evaluation that were not active at the previous one, began a new span, or escalated."""
         current = list(flags)
-        fired = [f for f in current if f.id not in self._active or f.severity.rank > self._active[f.id].rank]
-        self._active = {f.id: f.severity for f in current}
+        fired = []
+        for flag in current:
+            before = self._active.get(flag.id)
+            if before is None or flag.severity.rank > before[0].rank or (
+                flag.since is not None and before[1] is not None and flag.since != before[1]
+            ):
+                fired.append(flag)
+        self._active = {f.id: (f.severity, f.since) for f in current}
         return fired
 
 
 def alert_record(flag: Flag, as_of: datetime, source: str) -> dict[str, Any]:
     """The JSON line `cockpit watch --json` prints for one flag."""
     return {"as_of": to_plain(as_of), "source": source, "id": flag.id.value, "severity": flag.severity.value,
-            "message": flag.message, "evidence": to_plain(flag.evidence)}
+            "message": flag.message, "evidence": to_plain(flag.evidence), "since": to_plain(flag.since)}
 
 
 def http_post(url: str, body: bytes, headers: Mapping[str, str], timeout_s: float = 5.0) -> int:
