@@ -15,7 +15,6 @@ from typing import Protocol
 
 from cockpit.checklist import (
     STEP_COUNT,
-    STEPS,
     Decision,
     RunDraft,
     StepRecord,
@@ -214,8 +213,8 @@ class ChecklistRun:
         """The journal answered: a run nobody holds (now held for us) or none."""
         if self.phase is not Phase.STARTING:
             return [] if run is None else [Release(run.id)]
-        if run is None:
-            return self._walk()
+        if run is None or self.leaving:  # none, or the trader is already on the way out
+            return ([] if run is None else [Release(run.id)]) + self._walk()
         self.phase = Phase.OFFERING
         return [OfferResume(run)]
 

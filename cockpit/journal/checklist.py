@@ -310,10 +310,10 @@ class RunWriter:
             finally:
                 con.close()
 
-    def adopt(self, run: RunRecord) -> None:
-        """Continue `run` (claimed by this writer): later writes go to it."""
+    def adopt(self, run_id: int) -> None:
+        """Continue run `run_id` (claimed by this writer): later writes go to it."""
         with self._lock:
-            self.run_id = run.id
+            self.run_id = run_id
 
     def renew(self) -> bool:
         """Keep holding the open run; False when another cockpit has taken it over (or there is none)."""

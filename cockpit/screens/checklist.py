@@ -309,18 +309,19 @@ class ChecklistScreen(Screen[str | None]):
                 return
             if isinstance(effect, OfferResume):
                 run = effect.run
-                self.app.push_screen(ResumeChecklist(run),  # type: ignore[arg-type]
+                assert isinstance(run, RunRecord)
+                self.app.push_screen(ResumeChecklist(run),
                                      lambda resume, run=run: self._resume_answered(run, bool(resume)))
             elif isinstance(effect, AskLeave):
                 self.app.push_screen(LeaveChecklist(), self._leave_chosen)
             elif isinstance(effect, Adopt):
-                self.writer.adopt(effect.run)  # type: ignore[arg-type]
+                self.writer.adopt(effect.run.id)
             else:
                 self._journal(effect, self._clock())
         self._draw_status()
 
-    def _resume_answered(self, run: object, resume: bool) -> None:
-        self._apply(self.run.resume_answered(run, resume, self._clock()))  # type: ignore[arg-type]
+    def _resume_answered(self, run: RunRecord, resume: bool) -> None:
+        self._apply(self.run.resume_answered(run, resume, self._clock()))
         self._show_step()
 
     def _leave_chosen(self, choice: str | None) -> None:
