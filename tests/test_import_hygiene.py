@@ -24,6 +24,7 @@ PURE = [
     "cockpit.rules.pretrade",
     "cockpit.sizing",
     "cockpit.checklist",
+    "cockpit.checklist_run",
 ]
 HEAVY = ("polars", "numpy", "pandas", "ccxt", "yfinance", "pyarrow")
 
