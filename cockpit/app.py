@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import time
 from collections.abc import Callable, Iterable
+from typing import TYPE_CHECKING
 
 from textual.app import App, SystemCommand
 from textual.binding import Binding
@@ -20,6 +21,9 @@ from cockpit.screens.help import HelpScreen, KeyHelp
 from cockpit.screens.main import CockpitScreen
 from cockpit.sources.base import Source
 from cockpit.widgets.theme import DEFAULT_THEME, THEME_VARIABLE_DEFAULTS, load_themes, style_paths
+
+if TYPE_CHECKING:
+    from cockpit.alerts import Notifier
 
 APP_BINDINGS: list[Binding | tuple[str, str] | tuple[str, str, str]] = [
     Binding("question_mark", "help", "Help", key_display="?", id="help"),
@@ -75,6 +79,7 @@ class CockpitApp(App[None]):
         themes: Iterable[Theme] | None = None,
         interval_s: float | None = None,
         monotonic: Callable[[], float] = time.monotonic,
+        notifier: Notifier | None = None,
     ) -> None:
         super().__init__(css_path=style_paths())  # type: ignore[arg-type]
         self.config = config
@@ -84,6 +89,7 @@ class CockpitApp(App[None]):
         self.notice = notice
         self.interval_s = interval_s
         self.monotonic = monotonic
+        self.notifier = notifier
         self.cockpit_themes = tuple(themes) if themes is not None else load_themes()
         self.error_message: str | None = None
 
@@ -106,7 +112,8 @@ class CockpitApp(App[None]):
         self.theme = self.config.theme if self.config.theme in names else DEFAULT_THEME
         if self.config.keys:
             self.set_keymap(dict(self.config.keys))
-        screen = CockpitScreen(self.config, self.profile_name, notice=self.notice, monotonic=self.monotonic)
+        screen = CockpitScreen(self.config, self.profile_name, notice=self.notice, monotonic=self.monotonic,
+                               notifier=self.notifier)
         self.install_screen(screen, "cockpit")
         self.push_screen("cockpit")
         self.call_after_refresh(self.start_feeds)
