@@ -41,6 +41,7 @@ from cockpit.errors import UserError
 from cockpit.journal.checklist import RunRecord, RunWriter
 from cockpit.models import ProfileName, Snapshot
 from cockpit.screens.checklist_dialogs import LeaveChecklist, ResumeChecklist
+from cockpit.screens.survive import ReportsErrors
 
 
 def _utc_now() -> datetime:
@@ -57,7 +58,7 @@ class NoteInput(Input):
         self.screen.set_focus(None)
 
 
-class ChecklistScreen(Screen[str | None]):
+class ChecklistScreen(ReportsErrors, Screen[str | None]):
     """The five-step walk-through; dismisses with the decision when saved, None when left."""
 
     AUTO_FOCUS = ""

@@ -35,6 +35,7 @@ from cockpit.messages import (
 from cockpit.models import Flag, FlagId, ProfileName, Severity, Snapshot
 from cockpit.screens.layout import Layout, layout_for, mode_for, page_showing
 from cockpit.screens.sizing_slot import SizingSlot
+from cockpit.screens.survive import ReportsErrors
 from cockpit.widgets.correlation import CorrelationPane
 from cockpit.widgets.crypto import CryptoPane
 from cockpit.widgets.flags import FlagList, FlagsPane, track_first_seen
@@ -50,7 +51,7 @@ SPEED_STEP = 2.0
 
 AGE_TICK_S = 5.0  # live ages move on between polls; a 5 s step keeps an idle screen cheap
 
-class CockpitScreen(Screen[None]):
+class CockpitScreen(ReportsErrors, Screen[None]):
     """Every pane of SPEC §2 on one screen, refreshed by the feed's workers."""
 
     BINDINGS = [
