@@ -190,3 +190,15 @@ def test_a_damaged_journal_is_one_line_and_left_untouched(capsys: pytest.Capture
 ])
 def test_sqlite_errors_in_words(error: sqlite3.Error, words: str) -> None:
     assert words in store.describe(error)
+
+
+def test_a_synced_trade_with_an_absurd_amount_is_skipped_not_stored() -> None:
+    from datetime import UTC, datetime
+
+    from cockpit.sources.live.fills import trades_to_fills
+
+    now = datetime(2026, 3, 10, tzinfo=UTC)
+    base = {"timestamp": 1773100000000, "side": "buy", "symbol": "BTC/USDT:USDT", "price": 70000.0, "id": "1"}
+    fills, rejected = trades_to_fills([{**base, "amount": 0.5}, {**base, "amount": 1e300, "id": "2"},
+                                       {**base, "amount": 1.0, "fee": {"cost": 1e308}, "id": "3"}], "bybit", now)
+    assert [f.venue_trade_id for f in fills] == ["1"] and rejected == 2
