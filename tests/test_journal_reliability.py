@@ -5,6 +5,8 @@ from __future__ import annotations
 
 import os
 import sqlite3
+from collections.abc import Iterator
+from contextlib import contextmanager
 import subprocess
 import sys
 from pathlib import Path
@@ -69,14 +71,25 @@ def test_three_processes_opening_a_new_journal_at_once_all_succeed(tmp_path: Pat
         con.close()
 
 
-def test_migration_reads_the_version_inside_its_transaction(tmp_path: Path) -> None:
-    """A process that read an old version before another migrated must not run the migration again."""
+def test_migration_reads_the_version_inside_its_transaction(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """Another process migrates between this one's first look at the version and its BEGIN IMMEDIATE:
+    this one must find nothing left to do, not run migration 1 again ("table fills already exists")."""
     path = tmp_path / "journal.sqlite3"
-    early = sqlite3.connect(path, isolation_level=None)  # opened while the file is still empty: version 0
-    assert early.execute("PRAGMA user_version").fetchone()[0] == 0
-    connect(path).close()  # another process migrates meanwhile
-    store.migrate(early, path)  # must find nothing left to do
-    assert early.execute("PRAGMA user_version").fetchone()[0] == len(store.MIGRATIONS)
+    early = sqlite3.connect(path, isolation_level=None)
+    real_transaction = store.transaction
+    raced: list[bool] = []
+
+    @contextmanager
+    def racing(con: sqlite3.Connection) -> Iterator[sqlite3.Connection]:
+        if con is early and not raced:
+            raced.append(True)
+            connect(path).close()  # the other process, all the way through
+        with real_transaction(con) as inside:
+            yield inside
+
+    monkeypatch.setattr(store, "transaction", racing)
+    store.migrate(early, path)
+    assert raced and early.execute("PRAGMA user_version").fetchone()[0] == len(store.MIGRATIONS)
     early.close()
 
 
