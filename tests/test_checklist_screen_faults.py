@@ -13,6 +13,7 @@ from pathlib import Path
 from textual.app import App
 from textual.pilot import Pilot
 
+from cockpit.checklist import RunDraft
 from cockpit.journal.checklist import LEASE, Owner, RunRecord, RunWriter, list_runs, start_run
 from cockpit.journal.store import JournalError, connect, describe, journal_path
 from cockpit.models import ProfileName, Snapshot
@@ -137,3 +138,33 @@ async def test_a_run_another_cockpit_holds_is_not_offered(snapshots: dict[Profil
         await until(app, pilot, lambda: app.results == ["reduce"])
     by_id = {r.id: r for r in runs()}
     assert by_id[held].status == "unfinished" and by_id[free].decision == "reduce"
+
+
+class BuggyWriter(RunWriter):
+    """A RunWriter whose first write fails in a way nobody foresaw."""
+
+    def __init__(self, path: Path | None = None) -> None:
+        super().__init__(path)
+        self.failures_left = 1
+
+    def write(self, draft: RunDraft, saved_at: datetime, *, release: bool = False) -> int | None:
+        if self.failures_left:
+            self.failures_left -= 1
+            raise RuntimeError("unexpected")
+        return super().write(draft, saved_at, release=release)
+
+
+async def test_an_unforeseen_failure_of_a_save_is_retried_too(snapshots: dict[ProfileName, Snapshot]) -> None:
+    clock = FakeClock()
+    writer = BuggyWriter(journal_path())
+    snap = snapshots[ProfileName.SWING]
+    app = Host(lambda: ChecklistScreen(lambda: snap, ProfileName.SWING, "demo", clock=clock, writer=writer))
+    async with app.run_test(size=SIZE) as pilot:
+        await until(app, pilot, lambda: isinstance(app.screen, ChecklistScreen))
+        screen = checklist(app)
+        await pilot.press("n")
+        await until(app, pilot, lambda: "NOT saved: RuntimeError: unexpected" in text_of(screen, "#cl-status"))
+        clock.advance(2)
+        screen.refresh_timer()
+        await until(app, pilot, lambda: "saved ✓ step 1" in text_of(screen, "#cl-status"))
+    assert [len(r.steps) for r in runs()] == [1]

@@ -119,6 +119,7 @@ class ChecklistScreen(ReportsErrors, Screen[str | None]):
         self._clock = clock or _utc_now
         self.writer = writer or RunWriter(journal_path)
         self.run = ChecklistRun(ProfileName(profile), source_label, self._clock())
+        self._jobs: dict[Worker[None], Effect] = {}
 
     # what the tests and the cockpit read of the run
     @property
@@ -318,7 +319,7 @@ class ChecklistScreen(ReportsErrors, Screen[str | None]):
             elif isinstance(effect, Adopt):
                 self.writer.adopt(effect.run.id)
             else:
-                self._journal(effect, self._clock())
+                self._jobs[self._journal(effect, self._clock())] = effect
         self._draw_status()
 
     def _resume_answered(self, run: RunRecord, resume: bool) -> None:
@@ -369,8 +370,12 @@ class ChecklistScreen(ReportsErrors, Screen[str | None]):
         self._apply(effects)
 
     def on_worker_state_changed(self, event: Worker.StateChanged) -> None:
-        """A journal job failed in a way nobody foresaw: say so, keep the screen (nothing claimed as saved)."""
-        if event.state is WorkerState.ERROR and event.worker.group == "checklist-journal":
-            line = self.query_one("#cl-status", Static)
-            line.update(Text(f"NOT saved: {event.worker.error}"))
-            line.set_class(True, "-error")
+        """A journal job failed in a way nobody foresaw: the run hears of it as of any failure (and retries)."""
+        if event.worker.group != "checklist-journal" or event.state not in (
+                WorkerState.SUCCESS, WorkerState.ERROR, WorkerState.CANCELLED):
+            return
+        effect = self._jobs.pop(event.worker, None)
+        if event.state is not WorkerState.SUCCESS and effect is not None:
+            error = event.worker.error
+            text = f"{type(error).__name__}: {error}" if error is not None else "cancelled"
+            self._journal_answered(self.JournalAnswered(effect, error=text))
