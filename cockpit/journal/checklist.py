@@ -362,22 +362,3 @@ class RunWriter:
                     delete_run(con, self.run_id)
             finally:
                 con.close()
-
-
-def find_unfinished(path: Path | None = None) -> RunRecord | None:
-    """Open the journal, return the newest unfinished run nobody holds (or None), close it again."""
-    con = connect(path)
-    try:
-        return newest_unfinished(con)
-    finally:
-        con.close()
-
-
-def abandon(run_id: int, at: datetime, path: Path | None = None) -> None:
-    """Open the journal and close run `run_id` without a decision."""
-    con = connect(path)
-    try:
-        with transaction(con):
-            abandon_run(con, run_id, at)
-    finally:
-        con.close()
