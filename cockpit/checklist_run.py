@@ -218,16 +218,15 @@ class ChecklistRun:
         self.phase = Phase.OFFERING
         return [OfferResume(run)]
 
-    def claim_failed(self, error: str, now: datetime) -> list[Effect]:
+    def claim_failed(self, error: str) -> list[Effect]:
         """The journal could not be read: walk anyway; saves retry until it can be written."""
         if self.phase is not Phase.STARTING:
             return []
         self.status = Status(f"journal unavailable: {error} (saves will retry)", error=True)
-        return self._walk(now)
+        return self._walk()
 
     def resume_answered(self, run: SavedRun, resume: bool, now: datetime) -> list[Effect]:
         """Resume `run` (it replaces what was done meanwhile), or abandon it and go on with this one."""
-        effects: list[Effect]
         if resume:
             self.run_id = run.id
             self.started_at = run.started_at
@@ -240,14 +239,12 @@ class ChecklistRun:
             self.unsaved, self.leaving, self.closing, self.releasing = None, False, None, False
             self.show(self.snapshot)
             self.status = Status(f"Resumed the run started {run.started_at:%Y-%m-%d %H:%M} UTC at step {self.number}")
-            effects = [Adopt(run)]
             self.phase = Phase.WALKING
             self.renew_at = now + HEARTBEAT
-            return effects
-        effects = [Abandon(run.id, now)]
-        return effects + self._walk(now)
+            return [Adopt(run)]
+        return [Abandon(run.id, now), *self._walk()]
 
-    def _walk(self, now: datetime | None = None) -> list[Effect]:
+    def _walk(self) -> list[Effect]:
         """Writes may go out now: send what waited for the resume question."""
         self.phase = Phase.LEAVING if self.leaving else Phase.WALKING
         if self.unsaved is None:

@@ -58,7 +58,7 @@ def test_a_failed_first_read_only_skips_the_offer_and_saves_still_go_out() -> No
     run = ChecklistRun(ProfileName.SWING, "demo", T0)
     run.start()
     run.next("", at(5))
-    effects = run.claim_failed("journal: the disk is full", at(6))
+    effects = run.claim_failed("journal: the disk is full")
     assert [type(e) for e in effects] == [Write] and run.phase is Phase.WALKING
     assert "journal unavailable" in run.status.text and run.status.error
 

@@ -361,7 +361,7 @@ class ChecklistScreen(ReportsErrors, Screen[str | None]):
             effects = (self.run.save_failed(effect.draft.revision, error, now) if error else
                        self.run.saved(effect.draft.revision, message.result, message.taken_over))  # type: ignore[arg-type]
         elif isinstance(effect, Claim):
-            effects = (self.run.claim_failed(error, now) if error else
+            effects = (self.run.claim_failed(error) if error else
                        self.run.claimed(message.result))  # type: ignore[arg-type]
         elif isinstance(effect, Renew) and not error:
             effects = self.run.renewed(bool(message.result))
