@@ -14,6 +14,7 @@ import json
 import os
 import socket
 import sqlite3
+import sys
 import threading
 import uuid
 from collections.abc import Callable
@@ -46,6 +47,8 @@ class Owner:
 
 
 def _process_alive(pid: int) -> bool:
+    if sys.platform == "win32":  # os.kill there would end the process: the lease alone decides
+        return True
     try:
         os.kill(pid, 0)
     except ProcessLookupError:
