@@ -215,3 +215,21 @@ def test_a_synced_trade_with_an_absurd_amount_is_skipped_not_stored() -> None:
     fills, rejected = trades_to_fills([{**base, "amount": 0.5}, {**base, "amount": 1e300, "id": "2"},
                                        {**base, "amount": 1.0, "fee": {"cost": 1e308}, "id": "3"}], "bybit", now)
     assert [f.venue_trade_id for f in fills] == ["1"] and rejected == 2
+
+
+def test_a_journal_damaged_inside_its_fills_is_one_line_too(capsys: pytest.CaptureFixture[str]) -> None:
+    """The header and schema are intact, so the journal opens; reading the damaged pages fails in words."""
+    con = connect()
+    import_fills(con, [parse_fill({"ts": f"2026-01-01T{i // 3600:02d}:{i // 60 % 60:02d}:{i % 60:02d}Z",
+                                   "symbol": "BTC", "side": "buy", "qty": "1", "price": str(100 + i)})
+                       for i in range(6000)])
+    con.execute("PRAGMA wal_checkpoint(TRUNCATE)")
+    con.close()
+    path = journal_path()
+    data = bytearray(path.read_bytes())
+    data[len(data) // 3: len(data) // 3 + 8192] = b"\xab" * 8192
+    path.write_bytes(bytes(data))
+    for argv in (["journal", "fills", "--count"], ["journal", "trades"]):
+        assert main(argv) == 2
+        err = capsys.readouterr().err
+        assert "damaged" in err and "Traceback" not in err and len(err.strip().splitlines()) == 1

@@ -199,6 +199,11 @@ def _step_from_row(row: sqlite3.Row) -> StepRecord:
 
 
 def _runs(con: sqlite3.Connection, where: str, params: tuple[Any, ...]) -> list[RunRecord]:
+    with journal_errors():
+        return _read_runs(con, where, params)
+
+
+def _read_runs(con: sqlite3.Connection, where: str, params: tuple[Any, ...]) -> list[RunRecord]:
     rows = con.execute(f"SELECT * FROM checklist_runs {where}", params).fetchall()
     runs = []
     for row in rows:

@@ -287,13 +287,15 @@ def load_fills(con: sqlite3.Connection, symbol: str | None = None) -> list[Fill]
     params: tuple[str, ...] = ()
     if symbol:
         query, params = query + " WHERE symbol = ?", (symbol,)
-    rows = con.execute(query + " ORDER BY ts, id", params).fetchall()
+    with journal_errors():
+        rows = con.execute(query + " ORDER BY ts, id", params).fetchall()
     return [Fill(from_db_time(r[0]), r[1], FillSide(r[2]), r[3], r[4], r[5], r[6], r[7]) for r in rows]
 
 
 def count_fills(con: sqlite3.Connection) -> int:
     """How many fills the journal holds."""
-    return int(con.execute("SELECT COUNT(*) FROM fills").fetchone()[0])
+    with journal_errors():
+        return int(con.execute("SELECT COUNT(*) FROM fills").fetchone()[0])
 
 
 # --- FIFO matching ------------------------------------------------------------------------------------
