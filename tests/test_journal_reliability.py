@@ -233,3 +233,17 @@ def test_a_journal_damaged_inside_its_fills_is_one_line_too(capsys: pytest.Captu
         assert main(argv) == 2
         err = capsys.readouterr().err
         assert "damaged" in err and "Traceback" not in err and len(err.strip().splitlines()) == 1
+
+
+def test_a_journal_from_a_newer_cockpit_is_refused_untouched(capsys: pytest.CaptureFixture[str]) -> None:
+    path = journal_path()
+    connect().close()
+    raw = sqlite3.connect(path)
+    raw.execute("PRAGMA user_version=999")
+    raw.commit()
+    raw.close()
+    before = path.read_bytes()
+    assert main(["journal", "fills", "--count"]) == 2
+    err = capsys.readouterr().err
+    assert "journal schema v999 is newer than this cockpit" in err and len(err.strip().splitlines()) == 1
+    assert path.read_bytes() == before
