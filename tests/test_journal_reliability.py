@@ -247,3 +247,20 @@ def test_a_journal_from_a_newer_cockpit_is_refused_untouched(capsys: pytest.Capt
     err = capsys.readouterr().err
     assert "journal schema v999 is newer than this cockpit" in err and len(err.strip().splitlines()) == 1
     assert path.read_bytes() == before
+
+
+def test_a_writer_held_up_past_the_busy_timeout_gets_one_line_not_a_traceback(
+        tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]) -> None:
+    connect().close()
+    holder = sqlite3.connect(journal_path(), isolation_level=None)
+    holder.execute("BEGIN IMMEDIATE")  # another cockpit in the middle of a long import
+    monkeypatch.setattr(store, "BUSY_TIMEOUT_S", 0.2)
+    try:
+        assert main(["journal", "import", str(_csv(tmp_path, "fills.csv", 100))]) == 2
+    finally:
+        holder.execute("ROLLBACK")
+        holder.close()
+    err = capsys.readouterr().err
+    assert "another cockpit held the journal" in err and "Traceback" not in err
+    assert len(err.strip().splitlines()) == 1
+    assert main(["journal", "import", str(_csv(tmp_path, "fills.csv", 100))]) == 0  # free again: it goes in
