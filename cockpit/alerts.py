@@ -1,7 +1,9 @@
 """Alerts (SPEC §10): which flags are new, and telling the user: terminal bell, desktop, ntfy push.
 
-Delivery never raises: a missing `notify-send`, a dead ntfy server or a closed terminal is recorded in
-`Notifier.errors` and the watch goes on. The HTTP post and the process runner are injectable.
+`watch` and the screen use the same pieces: `FlagTracker` says which flags are new, `Notifier` delivers
+those at or above `[alerts] min_severity`. Delivery never raises: a missing `notify-send`, a dead ntfy
+server or a closed terminal is recorded in `Notifier.errors` and the watch goes on. The HTTP post, the
+process runner and the terminal are injectable.
 """
 
 from __future__ import annotations
@@ -9,8 +11,6 @@ from __future__ import annotations
 import shutil
 import subprocess
 import sys
-import urllib.error
-import urllib.request
 from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass
 from datetime import datetime
@@ -46,12 +46,12 @@ def parse_severity(text: str, where: str) -> Severity:
 
 
 def alert_settings(config: Any) -> AlertSettings:
-    """`[alerts]` of the config, falling back to the top-level `bell` and `alert_severity`."""
+    """`[alerts]` of the config: the one place the bell, the severity and the channels are set."""
     alerts: Mapping[str, Any] = getattr(config, "alerts", {}) or {}
-    severity = alerts.get("min_severity", getattr(config, "alert_severity", "critical"))
+    severity = alerts.get("min_severity", "critical")
     topic = alerts.get("ntfy_topic") or None
     return AlertSettings(
-        bell=bool(alerts.get("bell", getattr(config, "bell", True))),
+        bell=bool(alerts.get("bell", True)),
         desktop=bool(alerts.get("desktop", True)),
         min_severity=parse_severity(str(severity), "[alerts] min_severity"),
         ntfy_topic=str(topic) if topic else None,
@@ -87,6 +87,9 @@ def alert_record(flag: Flag, as_of: datetime, source: str) -> dict[str, Any]:
 
 def http_post(url: str, body: bytes, headers: Mapping[str, str], timeout_s: float = 5.0) -> int:
     """POST `body` and return the HTTP status (raises OSError for transport failures)."""
+    import urllib.error  # imported here: the screen's first frame does not pay for http.client
+    import urllib.request
+
     request = urllib.request.Request(url, data=body, headers=dict(headers), method="POST")
     try:
         with urllib.request.urlopen(request, timeout=timeout_s) as response:  # noqa: S310 - user's own server
@@ -120,14 +123,17 @@ class Notifier:
         """Whether `flag` is at or above the chosen severity."""
         return flag.severity.rank >= self.settings.min_severity.rank
 
-    def notify(self, flag: Flag, as_of: datetime, source: str) -> list[str]:
-        """Deliver `flag`; returns the channels that took it (never raises)."""
+    def notify(self, flag: Flag, as_of: datetime, source: str, *, bell: bool = True) -> list[str]:
+        """Deliver `flag`; returns the channels that took it (never raises).
+
+        `bell=False` leaves the bell to the caller (the screen rings its own, on its own thread).
+        """
         if not self.wants(flag):
             return []
         title = f"cockpit {flag.severity.value}: {flag.id.value}"
         body = f"{flag.message} ({source}, {as_of:%Y-%m-%d %H:%M} UTC)"
         delivered = []
-        if self.settings.bell and self._bell():
+        if bell and self.settings.bell and self._bell():
             delivered.append("bell")
         if self.settings.desktop and self._desktop(flag, title, body):
             delivered.append("desktop")

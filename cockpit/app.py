@@ -7,9 +7,12 @@ from __future__ import annotations
 
 import time
 from collections.abc import Callable, Iterable
+from pathlib import Path
+from typing import TYPE_CHECKING
 
 from textual.app import App, SystemCommand
 from textual.binding import Binding
+from textual.message import Message
 from textual.screen import Screen
 from textual.theme import Theme
 
@@ -20,6 +23,9 @@ from cockpit.screens.help import HelpScreen, KeyHelp
 from cockpit.screens.main import CockpitScreen
 from cockpit.sources.base import Source
 from cockpit.widgets.theme import DEFAULT_THEME, THEME_VARIABLE_DEFAULTS, load_themes, style_paths
+
+if TYPE_CHECKING:
+    from cockpit.alerts import Notifier
 
 APP_BINDINGS: list[Binding | tuple[str, str] | tuple[str, str, str]] = [
     Binding("question_mark", "help", "Help", key_display="?", id="help"),
@@ -58,6 +64,9 @@ PALETTE = (
 )
 
 
+MAX_SURVIVED = 20  # past this many unexpected errors in one session the app stops instead of going on
+
+
 class CockpitApp(App[None]):
     """The cockpit: one screen of panes fed by a background feed."""
 
@@ -75,6 +84,8 @@ class CockpitApp(App[None]):
         themes: Iterable[Theme] | None = None,
         interval_s: float | None = None,
         monotonic: Callable[[], float] = time.monotonic,
+        notifier: Notifier | None = None,
+        survive_errors: bool = True,
     ) -> None:
         super().__init__(css_path=style_paths())  # type: ignore[arg-type]
         self.config = config
@@ -84,8 +95,13 @@ class CockpitApp(App[None]):
         self.notice = notice
         self.interval_s = interval_s
         self.monotonic = monotonic
+        self.notifier = notifier
         self.cockpit_themes = tuple(themes) if themes is not None else load_themes()
         self.error_message: str | None = None
+        self.survive_errors = survive_errors
+        self.crash_reports: list[Path] = []
+        self.crash_message: str | None = None
+        self._reported: BaseException | None = None
 
     def get_theme_variable_defaults(self) -> dict[str, str]:
         """The cockpit's own colour variables, for themes that leave one out."""
@@ -106,7 +122,8 @@ class CockpitApp(App[None]):
         self.theme = self.config.theme if self.config.theme in names else DEFAULT_THEME
         if self.config.keys:
             self.set_keymap(dict(self.config.keys))
-        screen = CockpitScreen(self.config, self.profile_name, notice=self.notice, monotonic=self.monotonic)
+        screen = CockpitScreen(self.config, self.profile_name, notice=self.notice, monotonic=self.monotonic,
+                               notifier=self.notifier)
         self.install_screen(screen, "cockpit")
         self.push_screen("cockpit")
         self.call_after_refresh(self.start_feeds)
@@ -126,6 +143,51 @@ class CockpitApp(App[None]):
         if self.demo_factory is not None and self.cockpit.feed is None:
             self.cockpit.notice = None
             self._start(self.demo_factory)
+
+    # --- unexpected errors: a crash report, and the app stays up where it can ----------------------------
+
+    def report_crash(self, error: BaseException) -> str:
+        """Write the crash report (secrets masked) into the data folder; the one line that says where."""
+        from datetime import UTC, datetime
+
+        from cockpit.config import data_dir
+        from cockpit.crash import crash_line, write_crash_report
+
+        try:
+            path = write_crash_report(error, data_dir(), datetime.now(UTC))
+        except OSError as exc:
+            line = crash_line(error, None, exc.strerror or str(exc))
+        else:
+            self.crash_reports.append(path)
+            line = crash_line(error, path)
+        self.crash_message = line
+        return line
+
+    def survive(self, error: Exception) -> bool:
+        """An exception in a handler of the app or a cockpit screen: report it; keep running if allowed."""
+        line = self.report_crash(error)
+        self._reported = error
+        if not self.survive_errors or len(self.crash_reports) > MAX_SURVIVED:
+            return False
+        self.notify(f"{line}; the cockpit keeps running", title="Unexpected error", severity="error", timeout=15)
+        return True
+
+    async def _dispatch_message(self, message: Message) -> None:
+        """Keys and actions run here: an unexpected exception in one is reported, and the app goes on."""
+        try:
+            await super()._dispatch_message(message)
+        except Exception as error:
+            if not self.survive(error):
+                raise
+
+    def _handle_exception(self, error: Exception) -> None:
+        """Where the app cannot go on: the report is written and one line says where, never a traceback."""
+        if error is not self._reported:
+            self.report_crash(error)
+        if not self.survive_errors:
+            super()._handle_exception(error)
+            return
+        self.exit(return_code=1)
 
     def fail_with(self, reason: str) -> None:
         """End with exit status 2 and `reason` as the one-line error (bad input found after start)."""

@@ -282,7 +282,7 @@ async def test_a_new_critical_flag_notifies_and_rings_the_bell_once(isolated_dir
 
 
 async def test_the_bell_can_be_turned_off(isolated_dirs: Path) -> None:
-    (isolated_dirs / "config" / "config.toml").write_text("bell = false\n")
+    (isolated_dirs / "config" / "config.toml").write_text("[alerts]\nbell = false\n")
     app = make_app(config=load_config())
     bells: list[int] = []
     async with app.run_test(size=SIZE) as pilot:

@@ -103,6 +103,7 @@ def make_app(source_factory: Callable[[], Any] | None = None, *, config: Config 
         themes=load_themes(),
         interval_s=3600.0,
         monotonic=clock or FrozenClock(),
+        survive_errors=False,  # a test sees every exception
     )
 
 

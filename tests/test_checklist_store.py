@@ -16,10 +16,8 @@ import pytest
 from cockpit.checklist import Decision, RunDraft, StepRecord
 from cockpit.journal.checklist import (
     RunWriter,
-    abandon,
     abandon_run,
     delete_run,
-    find_unfinished,
     finish_run,
     list_runs,
     load_run,
@@ -87,8 +85,8 @@ def test_the_newest_unfinished_run_is_offered_for_resumption(con: sqlite3.Connec
     abandon_run(con, newer, T0 + timedelta(hours=3))
     assert load_run(con, newer).status == "abandoned"  # type: ignore[union-attr]
     assert newest_unfinished(con).id == old  # type: ignore[union-attr]
-    abandon(old, T0 + timedelta(hours=3))
-    assert find_unfinished() is None
+    RunWriter().abandon(old, T0 + timedelta(hours=3))
+    assert newest_unfinished(con) is None
 
 
 def test_delete_removes_the_steps_too(con: sqlite3.Connection) -> None:
@@ -170,5 +168,7 @@ os.kill(os.getpid(), signal.SIGKILL)
 """
     result = subprocess.run([sys.executable, "-c", code], capture_output=True, timeout=60)
     assert result.returncode == -9
-    found = find_unfinished(Path(path))
+    con = connect(Path(path))
+    found = newest_unfinished(con)
+    con.close()
     assert found is not None and [s.number for s in found.steps] == [1, 2] and found.resume_step == 3

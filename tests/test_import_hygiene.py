@@ -25,6 +25,7 @@ PURE = [
     "cockpit.rules.spans",
     "cockpit.sizing",
     "cockpit.checklist",
+    "cockpit.checklist_run",
 ]
 HEAVY = ("polars", "numpy", "pandas", "ccxt", "yfinance", "pyarrow")
 

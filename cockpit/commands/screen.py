@@ -9,6 +9,7 @@ from __future__ import annotations
 import argparse
 import gc
 import importlib.util
+import sys
 from collections.abc import Callable
 from pathlib import Path
 from typing import TYPE_CHECKING
@@ -103,4 +104,6 @@ def run_screen(args: argparse.Namespace) -> int:
     app.run()
     if app.error_message:
         raise UserError(app.error_message)
+    if app.return_code == 1 and app.crash_message:
+        sys.stderr.write(f"cockpit: {app.crash_message}\n")
     return int(app.return_code or 0)

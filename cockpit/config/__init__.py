@@ -23,8 +23,6 @@ APP_NAME = "cockpit"
 CONFIG_SCHEMA: dict[str, Any] = {
     "default_profile": str,
     "theme": str,
-    "bell": bool,
-    "alert_severity": str,
     "profiles": dict,
     "symbols": dict,
     "keys": dict,
@@ -44,6 +42,8 @@ CONFIG_SCHEMA: dict[str, Any] = {
         "ntfy_server": str,
     },
 }
+# Keys that once sat at the top level; their one home now is [alerts].
+MOVED_KEYS = {"bell": "[alerts] bell", "alert_severity": "[alerts] min_severity"}
 
 
 @dataclass(frozen=True, slots=True)
@@ -127,8 +127,6 @@ class Config:
     profiles: Mapping[ProfileName, Profile]
     universe: Universe
     theme: str = "cockpit-dark"
-    bell: bool = True
-    alert_severity: str = "critical"
     keys: Mapping[str, str] = field(default_factory=dict)
     sources: Mapping[str, Any] = field(default_factory=dict)
     alerts: Mapping[str, Any] = field(default_factory=dict)
@@ -325,6 +323,8 @@ def load_config(path: Path | None = None) -> Config:
     where = str(path)
 
     for key, value in user.items():
+        if key in MOVED_KEYS:
+            raise ConfigError(f"{where}: '{key}' is now {MOVED_KEYS[key]}")
         if key not in CONFIG_SCHEMA:
             known = ", ".join(sorted(CONFIG_SCHEMA))
             raise ConfigError(f"{where}: unknown key '{key}' (known: {known})")
@@ -367,8 +367,6 @@ def load_config(path: Path | None = None) -> Config:
         profiles=profiles,
         universe=universe,
         theme=str(user.get("theme", "cockpit-dark")),
-        bell=bool(user.get("bell", True)),
-        alert_severity=str(user.get("alert_severity", "critical")),
         keys=dict(user.get("keys", {})),
         sources=dict(user.get("sources", {})),
         alerts=dict(user.get("alerts", {})),

@@ -19,12 +19,18 @@ from enum import StrEnum
 from pathlib import Path
 
 from cockpit.errors import UserError
-from cockpit.journal.store import from_db_time, to_db_time, transaction
+from cockpit.journal.store import from_db_time, journal_errors, to_db_time, transaction
 
 REQUIRED_COLUMNS = ("ts", "symbol", "side", "qty", "price")
 EARLIEST_FILL = datetime(1970, 1, 1, tzinfo=UTC)
 LATEST_FILL = datetime(2101, 1, 1, tzinfo=UTC)  # exclusive: a fill is dated 1970 to 2100
 QTY_EPSILON = 1e-9  # a remainder this small relative to the fill is float noise, not an open lot
+# What a real fill can be: beyond these a number is a typo or a unit mix-up, and summing it would print inf.
+MAX_QTY = 1e12
+MAX_PRICE = 1e12
+MAX_NOTIONAL = 1e15
+MAX_FEE = 1e12
+MIN_POSITIVE = 1e-12
 
 
 class FillError(UserError):
@@ -122,16 +128,37 @@ def parse_ts(text: str) -> datetime:
     return moment
 
 
-def _number(text: str, name: str, *, positive: bool) -> float:
+def _number(text: str, name: str, *, positive: bool, limit: float) -> float:
     try:
         value = float(text.strip().replace("_", ""))
     except ValueError:
         raise ValueError(f"{name} must be a number, got '{text.strip()}'") from None
+    return check_number(value, name, positive=positive, limit=limit, shown=text.strip())
+
+
+def check_number(value: float, name: str, *, positive: bool, limit: float, shown: str | None = None) -> float:
+    """`value` if finite and within the range a real fill has; ValueError naming the field otherwise."""
+    shown = shown if shown is not None else f"{value:g}"
     if not math.isfinite(value):
-        raise ValueError(f"{name} must be finite, got '{text.strip()}'")
+        raise ValueError(f"{name} must be finite, got '{shown}'")
     if positive and value <= 0:
-        raise ValueError(f"{name} must be greater than zero, got '{text.strip()}'")
+        raise ValueError(f"{name} must be greater than zero, got '{shown}'")
+    if positive and value < MIN_POSITIVE:
+        raise ValueError(f"{name} '{shown}' is too small for a fill (at least {MIN_POSITIVE:g})")
+    if abs(value) > limit:
+        raise ValueError(f"{name} '{shown}' is too large for a fill (at most {limit:g})")
     return value
+
+
+def check_fill(fill: Fill) -> Fill:
+    """`fill` if every number is one a real fill can have (finite, in range); ValueError names the field."""
+    check_number(fill.qty, "qty", positive=True, limit=MAX_QTY)
+    check_number(fill.price, "price", positive=True, limit=MAX_PRICE)
+    check_number(fill.fee, "fee", positive=False, limit=MAX_FEE)
+    if fill.qty * fill.price > MAX_NOTIONAL:
+        raise ValueError(f"qty x price = {fill.qty * fill.price:g} is too large for a fill "
+                         f"(at most {MAX_NOTIONAL:g})")
+    return fill
 
 
 def parse_fill(values: Mapping[str, str | None], source: str = "csv") -> Fill:
@@ -144,15 +171,15 @@ def parse_fill(values: Mapping[str, str | None], source: str = "csv") -> Fill:
     if side is None:
         raise ValueError(f"side must be buy or sell, got '{side_text}'")
     fee_text = values.get("fee") or ""
-    return Fill(
+    return check_fill(Fill(
         ts=parse_ts(values.get("ts") or ""),
         symbol=symbol,
         side=side,
-        qty=_number(values.get("qty") or "", "qty", positive=True),
-        price=_number(values.get("price") or "", "price", positive=True),
-        fee=_number(fee_text, "fee", positive=False) if fee_text.strip() else 0.0,
+        qty=_number(values.get("qty") or "", "qty", positive=True, limit=MAX_QTY),
+        price=_number(values.get("price") or "", "price", positive=True, limit=MAX_PRICE),
+        fee=_number(fee_text, "fee", positive=False, limit=MAX_FEE) if fee_text.strip() else 0.0,
         source=source,
-    )
+    ))
 
 
 def read_fills_csv(path: Path) -> list[Fill]:
@@ -228,11 +255,25 @@ def _store_keyed(con: sqlite3.Connection, fill: Fill) -> bool:
     return True
 
 
+def _checked(fills: Iterable[Fill]) -> Iterator[Fill]:
+    for number, fill in enumerate(fills, start=1):
+        try:
+            yield check_fill(fill)
+        except ValueError as exc:
+            raise FillError(f"fill {number} ({fill.symbol} {fill.side.value} at {to_db_time(fill.ts)}): {exc}; "
+                            "nothing was stored") from None
+
+
 def import_fills(con: sqlite3.Connection, fills: Iterable[Fill]) -> ImportResult:
-    """Store the fills in one transaction (all or none); fills already stored are skipped."""
+    """Store the fills in one transaction (all or none); fills already stored are skipped.
+
+    A number no real fill has refuses the whole batch; a full disk or a busy or damaged journal is a
+    JournalError in words, raised after the rollback.
+    """
     counter = [0]
     keyed: list[Fill] = []
-    with transaction(con):
+    fills = _checked(fills)
+    with journal_errors(), transaction(con):
         before = con.total_changes
         con.executemany(_INSERT, _rows(fills, counter, keyed))
         new = con.total_changes - before
@@ -246,13 +287,15 @@ def load_fills(con: sqlite3.Connection, symbol: str | None = None) -> list[Fill]
     params: tuple[str, ...] = ()
     if symbol:
         query, params = query + " WHERE symbol = ?", (symbol,)
-    rows = con.execute(query + " ORDER BY ts, id", params).fetchall()
+    with journal_errors():
+        rows = con.execute(query + " ORDER BY ts, id", params).fetchall()
     return [Fill(from_db_time(r[0]), r[1], FillSide(r[2]), r[3], r[4], r[5], r[6], r[7]) for r in rows]
 
 
 def count_fills(con: sqlite3.Connection) -> int:
     """How many fills the journal holds."""
-    return int(con.execute("SELECT COUNT(*) FROM fills").fetchone()[0])
+    with journal_errors():
+        return int(con.execute("SELECT COUNT(*) FROM fills").fetchone()[0])
 
 
 # --- FIFO matching ------------------------------------------------------------------------------------

@@ -73,4 +73,10 @@ MIGRATIONS: tuple[str, ...] = (
     CREATE INDEX fills_symbol_ts ON fills (symbol, ts);
     CREATE UNIQUE INDEX fills_venue_trade ON fills (source, venue_trade_id) WHERE venue_trade_id IS NOT NULL;
     """,
+    # 4: an unfinished checklist run is held by the cockpit writing it (who, and until when), so a second
+    # cockpit on the same data folder offers to resume only a run nobody holds
+    """
+    ALTER TABLE checklist_runs ADD COLUMN owner TEXT;
+    ALTER TABLE checklist_runs ADD COLUMN lease_until TEXT;
+    """,
 )

@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+import errno
 import sqlite3
+import time
 from collections.abc import Iterator
 from contextlib import contextmanager
 from datetime import UTC, datetime
@@ -12,6 +14,7 @@ from cockpit.errors import UserError
 from cockpit.journal.schema import MIGRATIONS
 
 JOURNAL_FILE = "journal.sqlite3"
+BUSY_TIMEOUT_S = 30.0  # a writer waits this long for another process's transaction before giving up
 DB_TIME_FORMAT = "%Y-%m-%dT%H:%M:%S.%fZ"  # how stored times parse back; written zero-padded by `to_db_time`
 
 
@@ -38,8 +41,52 @@ def journal_path(data_dir: Path | None = None) -> Path:
     return data_dir / JOURNAL_FILE
 
 
+class JournalError(UserError):
+    """The journal cannot be used right now (disk full, busy, damaged, read-only): one line in words.
+
+    Raised only after the transaction was rolled back, so nothing half-written is left behind.
+    """
+
+
+def describe(exc: sqlite3.Error, path: Path | None = None) -> str:
+    """A SQLite error in words: what happened to the journal and what the trader can do about it."""
+    where = f"{path}: " if path is not None else "journal: "
+    name = getattr(exc, "sqlite_errorname", "") or ""
+    text = str(exc)
+    lowered = text.lower()
+    if name.startswith("SQLITE_FULL") or "disk is full" in lowered:
+        return f"{where}the disk is full: nothing was saved and the journal is unchanged; free some space and retry"
+    if name.startswith(("SQLITE_BUSY", "SQLITE_LOCKED")) or "locked" in lowered:
+        return (f"{where}another cockpit held the journal for more than {BUSY_TIMEOUT_S:.0f} s: nothing was "
+                "saved; retry when it is done")
+    if name.startswith(("SQLITE_NOTADB", "SQLITE_CORRUPT")) or "not a database" in lowered or "malformed" in lowered:
+        return (f"{where}the journal file is damaged ({text}); it was left as it is: move it aside to start "
+                "a new one, or restore a backup")
+    if name.startswith("SQLITE_READONLY") or "readonly" in lowered or "read-only" in lowered:
+        return f"{where}the journal is read-only here: nothing was saved; check the folder's permissions"
+    if name.startswith("SQLITE_CANTOPEN") or "unable to open" in lowered:
+        return f"{where}the journal cannot be opened: check that the data folder exists and is writable"
+    if name.startswith("SQLITE_IOERR") or "disk i/o" in lowered:
+        return f"{where}the disk failed to read or write the journal ({text}): nothing was saved"
+    return f"{where}journal error ({text})"
+
+
+@contextmanager
+def journal_errors(path: Path | None = None) -> Iterator[None]:
+    """Turn SQLite's errors and the disk's OSErrors into one JournalError line."""
+    try:
+        yield
+    except sqlite3.Error as exc:
+        raise JournalError(describe(exc, path)) from None
+    except OSError as exc:
+        where = f"{path}: " if path is not None else "journal: "
+        if exc.errno == errno.ENOSPC:
+            raise JournalError(f"{where}the disk is full: nothing was saved; free some space and retry") from None
+        raise JournalError(f"{where}{exc.strerror or exc}") from None
+
+
 def connect(path: Path | None = None) -> sqlite3.Connection:
-    """Open (creating and migrating as needed) the journal; a damaged or newer file is a UserError."""
+    """Open (creating and migrating as needed) the journal; a damaged, busy or newer file is a UserError."""
     path = path or journal_path()
     try:
         path.parent.mkdir(parents=True, exist_ok=True)
@@ -47,15 +94,21 @@ def connect(path: Path | None = None) -> sqlite3.Connection:
         if path.parent.exists() and not path.parent.is_dir():
             raise UserError(f"{path.parent}: is a file, not a folder (COCKPIT_DATA names the data folder)") from None
         raise UserError(f"{path.parent}: cannot create the data folder ({exc.strerror or exc})") from None
+    con: sqlite3.Connection | None = None
     try:
-        con = sqlite3.connect(path, isolation_level=None, timeout=5.0)
-        con.row_factory = sqlite3.Row
-        con.execute("PRAGMA journal_mode=WAL")
-        con.execute("PRAGMA synchronous=FULL")
-        con.execute("PRAGMA foreign_keys=ON")
-        migrate(con, path)
-    except sqlite3.DatabaseError as exc:
-        raise UserError(f"{path}: journal cannot be opened ({exc})") from None
+        with journal_errors(path):
+            con = sqlite3.connect(path, isolation_level=None, timeout=BUSY_TIMEOUT_S)
+            con.row_factory = sqlite3.Row
+            con.execute(f"PRAGMA busy_timeout={int(BUSY_TIMEOUT_S * 1000)}")
+            _use_wal(con)
+            con.execute("PRAGMA synchronous=FULL")
+            con.execute("PRAGMA foreign_keys=ON")
+            migrate(con, path)
+    except BaseException:
+        if con is not None:
+            con.close()
+        raise
+    assert con is not None
     return con
 
 
@@ -77,27 +130,56 @@ def connect_readonly(path: Path | None = None) -> sqlite3.Connection | None:
     return con
 
 
+def _use_wal(con: sqlite3.Connection) -> None:
+    """Switch to WAL; SQLite answers a switch that meets another opener with SQLITE_BUSY at once, so wait here."""
+    deadline = time.monotonic() + BUSY_TIMEOUT_S
+    delay = 0.005
+    while True:
+        try:
+            if str(con.execute("PRAGMA journal_mode").fetchone()[0]).lower() != "wal":
+                con.execute("PRAGMA journal_mode=WAL")
+            return
+        except sqlite3.OperationalError as exc:
+            busy = (getattr(exc, "sqlite_errorname", "") or "").startswith("SQLITE_BUSY") or "locked" in str(exc)
+            if not busy or time.monotonic() > deadline:
+                raise
+        time.sleep(delay)
+        delay = min(delay * 2, 0.2)
+
+
 def migrate(con: sqlite3.Connection, path: Path) -> None:
-    """Bring the schema to the newest version, one transaction per migration."""
-    version = int(con.execute("PRAGMA user_version").fetchone()[0])
-    if version > len(MIGRATIONS):
-        raise UserError(f"{path}: journal schema v{version} is newer than this cockpit (v{len(MIGRATIONS)})")
-    for number, script in enumerate(MIGRATIONS[version:], start=version + 1):
+    """Bring the schema to the newest version, one transaction per migration.
+
+    The version is read inside each BEGIN IMMEDIATE, so of several processes opening a new journal at once
+    one migrates and the others wait for it, then find nothing left to do.
+    """
+    newest = len(MIGRATIONS)
+    if int(con.execute("PRAGMA user_version").fetchone()[0]) == newest:
+        return  # up to date: no write lock needed (a read-only journal still opens)
+    while True:
         with transaction(con):
-            for statement in script.split(";"):
+            version = int(con.execute("PRAGMA user_version").fetchone()[0])
+            if version > newest:
+                raise UserError(f"{path}: journal schema v{version} is newer than this cockpit (v{newest})")
+            if version == newest:
+                return
+            for statement in MIGRATIONS[version].split(";"):
                 if statement.strip():
                     con.execute(statement)
-            con.execute(f"PRAGMA user_version={number}")
+            con.execute(f"PRAGMA user_version={version + 1}")
 
 
 @contextmanager
 def transaction(con: sqlite3.Connection) -> Iterator[sqlite3.Connection]:
-    """BEGIN IMMEDIATE ... COMMIT, rolled back on any error (all or nothing)."""
+    """BEGIN IMMEDIATE ... COMMIT, rolled back on any error (all or nothing).
+
+    SQLite may already have rolled back by itself (disk full, I/O error), so ROLLBACK only when still open.
+    """
     con.execute("BEGIN IMMEDIATE")
     try:
         yield con
+        con.execute("COMMIT")
     except BaseException:
         if con.in_transaction:
             con.execute("ROLLBACK")
         raise
-    con.execute("COMMIT")

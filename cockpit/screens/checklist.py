@@ -1,9 +1,13 @@
 """The daily risk-off checklist screen (SPEC §7): one step per page, a countdown, live readings,
 the suggested answer to confirm or override, a note; each step saved to the journal as it is left.
+
+The run itself is `cockpit.checklist_run.ChecklistRun`: this screen draws it, forwards keys and journal
+results to it, and carries out the effects it hands back (journal work in thread workers).
 """
 
 from __future__ import annotations
 
+import sqlite3
 from collections.abc import Callable
 from datetime import UTC, datetime
 from pathlib import Path
@@ -18,22 +22,26 @@ from textual.screen import Screen
 from textual.widgets import Footer, Input, Label, Static
 from textual.worker import Worker, WorkerState
 
-from cockpit.checklist import (
-    STEP_COUNT,
-    STEPS,
-    Decision,
-    RunDraft,
-    StepRecord,
-    StepView,
-    countdown,
-    format_clock,
-    overridden_choice,
-    record_step,
-    step_view,
+from cockpit.checklist import STEP_COUNT, STEPS, Decision, StepRecord, StepView, countdown, format_clock
+from cockpit.checklist_run import (
+    Abandon,
+    Adopt,
+    AskLeave,
+    ChecklistRun,
+    Claim,
+    Close,
+    Discard,
+    Effect,
+    OfferResume,
+    Release,
+    Renew,
+    Write,
 )
-from cockpit.journal.checklist import RunRecord, RunWriter, abandon, find_unfinished
+from cockpit.errors import UserError
+from cockpit.journal.checklist import RunRecord, RunWriter
 from cockpit.models import ProfileName, Snapshot
 from cockpit.screens.checklist_dialogs import LeaveChecklist, ResumeChecklist
+from cockpit.screens.survive import ReportsErrors
 
 
 def _utc_now() -> datetime:
@@ -50,7 +58,7 @@ class NoteInput(Input):
         self.screen.set_focus(None)
 
 
-class ChecklistScreen(Screen[str | None]):
+class ChecklistScreen(ReportsErrors, Screen[str | None]):
     """The five-step walk-through; dismisses with the decision when saved, None when left."""
 
     AUTO_FOCUS = ""
@@ -84,23 +92,15 @@ class ChecklistScreen(Screen[str | None]):
     ChecklistScreen #cl-status.-error { color: $alert; }
     """
 
-    class RunSaved(Message):
-        """A draft reached the journal (after COMMIT); `close` when the screen leaves once it is safe."""
+    class JournalAnswered(Message):
+        """A journal job finished: what it was, and its result or the error in words."""
 
-        def __init__(self, revision: int, run_id: int | None, close: bool) -> None:
-            self.revision = revision
-            self.run_id = run_id
-            self.close = close
-            super().__init__()
-
-    class RunDiscarded(Message):
-        """The run was deleted from the journal."""
-
-    class UnfinishedFound(Message):
-        """The journal was checked for a run to resume."""
-
-        def __init__(self, run: RunRecord | None) -> None:
-            self.run = run
+        def __init__(self, effect: Effect, result: object = None, error: str | None = None,
+                     taken_over: int | None = None) -> None:
+            self.effect = effect
+            self.result = result
+            self.error = error
+            self.taken_over = taken_over
             super().__init__()
 
     def __init__(
@@ -111,28 +111,46 @@ class ChecklistScreen(Screen[str | None]):
         *,
         clock: Callable[[], datetime] | None = None,
         journal_path: Path | None = None,
+        writer: RunWriter | None = None,
     ) -> None:
         super().__init__()
         self._provider = snapshot_provider
-        self.profile = ProfileName(profile)
         self.source_label = source_label
         self._clock = clock or _utc_now
-        self._journal_path = journal_path
-        self.writer = RunWriter(journal_path)
-        self.number = 1
-        self.started_at = self._clock()
-        self._entered_at = self.started_at
-        self._chosen: dict[int, str | None] = {}
-        self._notes: dict[int, str] = {}
-        self._spent: dict[int, float] = {}
-        self.records: dict[int, StepRecord] = {}
-        self._revision = 0
-        self._ready = False
-        self._pending: tuple[RunDraft, bool] | None = None
-        self._finishing = False
-        self._close_with: str | None = None
-        self.snapshot: Snapshot | None = None
-        self.view: StepView = step_view(1, None, self.profile)
+        self.writer = writer or RunWriter(journal_path)
+        self.run = ChecklistRun(ProfileName(profile), source_label, self._clock())
+        self._jobs: dict[Worker[None], Effect] = {}
+
+    # what the tests and the cockpit read of the run
+    @property
+    def profile(self) -> ProfileName:
+        """The run's profile."""
+        return self.run.profile
+
+    @property
+    def number(self) -> int:
+        """The page on screen (1..5)."""
+        return self.run.number
+
+    @property
+    def view(self) -> StepView:
+        """The page on screen."""
+        return self.run.page
+
+    @property
+    def records(self) -> dict[int, StepRecord]:
+        """The steps as last left."""
+        return self.run.records
+
+    @property
+    def started_at(self) -> datetime:
+        """When the run started."""
+        return self.run.started_at
+
+    @property
+    def snapshot(self) -> Snapshot | None:
+        """The readings the page shows."""
+        return self.run.snapshot
 
     def compose(self) -> ComposeResult:
         with Horizontal(id="cl-head"):
@@ -151,75 +169,41 @@ class ChecklistScreen(Screen[str | None]):
         yield Footer()
 
     def on_mount(self) -> None:
-        self.snapshot = self._provider()
+        self.run.show(self._provider())
         self._show_step()
         self.set_interval(1.0, self.refresh_timer)
-        self._check_unfinished()
-
-    # --- state --------------------------------------------------------------------------------------
-
-    def answers(self) -> dict[int, str | None]:
-        """The effective answers to steps 1-4 so far (saved ones, else the current choice or suggestion)."""
-        found: dict[int, str | None] = {n: r.answer for n, r in self.records.items() if n < STEP_COUNT}
-        if self.number < STEP_COUNT:
-            found[self.number] = self.current_answer()
-        return found
-
-    def current_answer(self) -> str | None:
-        """The answer the current page would be saved with."""
-        chosen = self._chosen.get(self.number)
-        if chosen is not None or self.number == STEP_COUNT:
-            return chosen
-        return self.view.suggested
-
-    def spent_s(self) -> float:
-        """Seconds spent on the current step, over every visit."""
-        return self._spent.get(self.number, 0.0) + (self._clock() - self._entered_at).total_seconds()
-
-    def _record_current(self) -> StepRecord:
-        note = self._notes[self.number] = self.query_one("#cl-note", NoteInput).value
-        record = record_step(self.view, self._chosen.get(self.number), note, self.spent_s())
-        self.records[self.number] = record
-        return record
-
-    def _draft(self, *, decision: Decision | None = None) -> RunDraft:
-        self._revision += 1
-        steps = tuple(self.records[n] for n in sorted(self.records))
-        return RunDraft(
-            revision=self._revision, started_at=self.started_at, profile=self.profile,
-            source=self.source_label, steps=steps, decision=decision,
-            note=self._notes.get(STEP_COUNT, "").strip(),
-            finished_at=self._clock() if decision is not None else None,
-        )
+        self._apply(self.run.start())
 
     # --- drawing -------------------------------------------------------------------------------------
 
+    def _note(self) -> str:
+        return self.query_one("#cl-note", NoteInput).value
+
     def _show_step(self) -> None:
-        self.view = step_view(self.number, self.snapshot, self.profile, self.answers())
-        spec = STEPS[self.number - 1]
-        self.title = f"{self.number}/{STEP_COUNT} {spec.name}"
+        view = self.run.page
+        self.title = f"{self.number}/{STEP_COUNT} {view.spec.name}"
         self.query_one("#cl-title", Static).update(self.title)
-        self.query_one("#cl-question", Static).update(Text(self.view.question))
-        self.query_one("#cl-prompts", Static).update(Text("\n".join(f"· {p}" for p in self.view.prompts)))
-        note = self.query_one("#cl-note", NoteInput)
-        note.value = self._notes.get(self.number, "")
+        self.query_one("#cl-question", Static).update(Text(view.question))
+        self.query_one("#cl-prompts", Static).update(Text("\n".join(f"· {p}" for p in view.prompts)))
+        self.query_one("#cl-note", NoteInput).value = self.run.notes.get(self.number, "")
         self._draw_readings()
         self.refresh_timer()
         self.refresh_bindings()
 
     def _draw_readings(self) -> None:
-        width = max((len(r.label) for r in self.view.readings), default=10) + 2
+        view = self.run.page
+        width = max((len(r.label) for r in view.readings), default=10) + 2
         lines = Text()
-        for reading in self.view.readings:
+        for reading in view.readings:
             lines.append(f"{reading.label:<{width}}", style="dim")
             lines.append(f"{reading.text}\n")
         self.query_one("#cl-readings", Static).update(lines)
-        suggested = self.view.suggested or "none"
-        self.query_one("#cl-suggested", Static).update(Text(f"Suggested: {suggested} ({self.view.reason})"))
+        suggested = view.suggested or "none"
+        self.query_one("#cl-suggested", Static).update(Text(f"Suggested: {suggested} ({view.reason})"))
         self._draw_answer()
 
     def _draw_answer(self) -> None:
-        answer = self.current_answer()
+        answer = self.run.current_answer()
         if self.number == STEP_COUNT:
             text = Text("Decision: ")
             for decision in Decision:
@@ -228,32 +212,35 @@ class ChecklistScreen(Screen[str | None]):
                 text.append("  ")
             text.append("not chosen: press h, r or w" if answer is None else "Enter saves", style="dim")
         else:
-            chosen = self._chosen.get(self.number)
+            chosen = self.run.chosen.get(self.number)
             how = "overridden" if chosen is not None and chosen != self.view.suggested else (
                 "confirmed" if chosen is not None else "suggested")
             text = Text(f"Your answer: {answer or 'none'} ({how})    ")
             text.append("y confirm · o override", style="dim")
         self.query_one("#cl-answer", Static).update(text)
 
+    def _draw_status(self) -> None:
+        status = self.run.status
+        if not status.text:
+            return
+        line = self.query_one("#cl-status", Static)
+        line.update(Text(status.text))
+        line.set_class(status.error, "-error")
+
     def refresh_timer(self) -> None:
-        """Redraw the countdown (called once a second) and pick up fresher readings."""
+        """Redraw the countdown (called once a second), pick up fresher readings, retry a failed save."""
         snap = self._provider()
-        if snap is not self.snapshot:
-            self.snapshot = snap
-            self.view = step_view(self.number, snap, self.profile, self.answers())
+        if snap is not self.run.snapshot:
+            self.run.show(snap)
             self._draw_readings()
         budget = STEPS[self.number - 1].budget_s
-        left, over = countdown(budget, self.spent_s())
+        left, over = countdown(budget, self.run.spent_s(self._clock()))
         timer = self.query_one("#cl-timer", Static)
         timer.update(f"{left} / {format_clock(budget)}")
         timer.set_class(over, "-over")
+        self._apply(self.run.tick(self._clock()))
 
-    def _status(self, text: str, *, error: bool = False) -> None:
-        status = self.query_one("#cl-status", Static)
-        status.update(Text(text))
-        status.set_class(error, "-error")
-
-    # --- keys ---------------------------------------------------------------------------------------
+    # --- keys: forwarded to the run -------------------------------------------------------------------
 
     def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
         """y/o on steps 1-4 only, h/r/w on step 5 only."""
@@ -267,25 +254,24 @@ class ChecklistScreen(Screen[str | None]):
 
     def action_confirm(self) -> None:
         """Accept the suggested answer."""
-        if self.view.suggested is None:
-            self._status("No suggestion without data: press o to answer yes or no", error=True)
-            return
-        self._chosen[self.number] = self.view.suggested
+        self._apply(self.run.confirm())
         self._draw_answer()
 
     def action_override(self) -> None:
         """Switch to the other answer."""
-        self._chosen[self.number] = overridden_choice(self.view, self.current_answer())
+        self.run.override()
         self._draw_answer()
 
     def action_decide(self, decision: str) -> None:
         """Step 5: choose hedge, reduce or wait."""
-        self._chosen[STEP_COUNT] = Decision(decision).value
+        self.run.decide(decision)
         self._draw_answer()
 
     def action_already_open(self) -> None:
         """`c` opens the checklist in the main screen; here it is already open."""
-        self._status("The checklist is already open")
+        line = self.query_one("#cl-status", Static)
+        line.update(Text("The checklist is already open"))
+        line.set_class(False, "-error")
 
     def action_note(self) -> None:
         """Move into the note field."""
@@ -293,138 +279,103 @@ class ChecklistScreen(Screen[str | None]):
 
     def action_next(self) -> None:
         """Save this step and go on; on step 5 save the run (a decision is required)."""
-        if self._finishing:
-            return
-        if self.number == STEP_COUNT:
-            decision = self._chosen.get(STEP_COUNT)
-            if decision is None:
-                self._status("Choose exactly one action first: h hedge, r reduce, w wait", error=True)
-                return
-            self._record_current()
-            self._finishing, self._close_with = True, decision
-            self._save(self._draft(decision=Decision(decision)), close=True)
-            return
-        self._leave_step(self.number + 1)
+        self._turn(self.run.next)
 
     def action_back(self) -> None:
         """Save this step and go back one."""
-        if self.number > 1 and not self._finishing:
-            self._leave_step(self.number - 1)
-
-    def _leave_step(self, target: int) -> None:
-        record = self._record_current()
-        self._spent[self.number] = record.seconds_spent
-        self._save(self._draft())
-        self.number = target
-        self._entered_at = self._clock()
-        self._show_step()
+        self._turn(self.run.back)
 
     def action_leave(self) -> None:
-        """Esc: leave the walk-through, asking before anything is discarded."""
-        if self._finishing:
-            return
-        if not (self.records or self._chosen or self.query_one("#cl-note", NoteInput).value):
-            self.dismiss(None)
-            return
-        self.app.push_screen(LeaveChecklist(), self._after_leave_choice)
+        """Esc: leave the walk-through, asking before anything is discarded; stops waiting for a save."""
+        self._apply(self.run.leave(self._note()))
 
-    def _after_leave_choice(self, choice: str | None) -> None:
-        """Leave only after the journal has the run (keep) or has dropped it (discard)."""
-        if choice == "keep":
-            record = self._record_current()
-            self._spent[self.number] = record.seconds_spent
-            self._entered_at = self._clock()
-            self._finishing, self._close_with = True, None
-            self._save(self._draft(), close=True)
-        elif choice == "discard":
-            self._finishing = True
-            self._discard()
+    def _turn(self, move: Callable[[str, datetime], list[Effect]]) -> None:
+        page = self.number
+        self._apply(move(self._note(), self._clock()))
+        if self.number != page:
+            self._show_step()
 
     @on(Input.Submitted, "#cl-note")
     def _note_submitted(self, event: Input.Submitted) -> None:
         self.set_focus(None)
         self.action_next()
 
-    # --- journal (thread workers; results come back as messages) -------------------------------------
+    # --- effects: journal work in thread workers, questions as modal screens -----------------------------
 
-    def _save(self, draft: RunDraft, *, close: bool = False) -> None:
-        if not self._ready:
-            self._pending = (draft, close)
-            return
-        self._write(draft, self._clock(), close)
-
-    @work(thread=True, exit_on_error=False, group="checklist-journal")
-    def _write(self, draft: RunDraft, saved_at: datetime, close: bool) -> None:
-        run_id = self.writer.write(draft, saved_at)
-        self.post_message(self.RunSaved(draft.revision, run_id, close))
-
-    @work(thread=True, exit_on_error=False, group="checklist-journal")
-    def _discard(self) -> None:
-        self.writer.discard()
-        self.post_message(self.RunDiscarded())
-
-    @work(thread=True, exit_on_error=False, group="checklist-journal")
-    def _check_unfinished(self) -> None:
-        self.post_message(self.UnfinishedFound(find_unfinished(self._journal_path)))
-
-    @work(thread=True, exit_on_error=False, group="checklist-journal")
-    def _abandon(self, run_id: int, at: datetime) -> None:
-        abandon(run_id, at, self._journal_path)
-
-    @on(UnfinishedFound)
-    def _unfinished_found(self, message: UnfinishedFound) -> None:
-        run = message.run
-        if run is None:
-            self._set_ready()
-            return
-
-        def chosen(resume: bool | None) -> None:
-            if resume:
-                self._resume(run)
+    def _apply(self, effects: list[Effect]) -> None:
+        for effect in effects:
+            if isinstance(effect, Close):
+                if effect.notice:
+                    self.app.notify(effect.notice, title="Risk-off checklist")
+                self.dismiss(effect.result)
+                return
+            if isinstance(effect, OfferResume):
+                run = effect.run
+                assert isinstance(run, RunRecord)
+                self.app.push_screen(ResumeChecklist(run),
+                                     lambda resume, run=run: self._resume_answered(run, bool(resume)))
+            elif isinstance(effect, AskLeave):
+                self.app.push_screen(LeaveChecklist(), self._leave_chosen)
+            elif isinstance(effect, Adopt):
+                self.writer.adopt(effect.run.id)
             else:
-                self._abandon(run.id, self._clock())
-            self._set_ready(resumed=bool(resume))
+                self._jobs[self._journal(effect, self._clock())] = effect
+        self._draw_status()
 
-        self.app.push_screen(ResumeChecklist(run), chosen)
-
-    def _resume(self, run: RunRecord) -> None:
-        self.writer.run_id = run.id
-        self.started_at = run.started_at
-        self.records = {s.number: s for s in run.steps}
-        self._spent = {s.number: s.seconds_spent for s in run.steps}
-        self._notes = {s.number: s.note for s in run.steps}
-        self._chosen = {s.number: s.answer for s in run.steps if s.overridden}
-        self.number = run.resume_step
-        self._entered_at = self._clock()
+    def _resume_answered(self, run: RunRecord, resume: bool) -> None:
+        self._apply(self.run.resume_answered(run, resume, self._clock()))
         self._show_step()
-        self._status(f"Resumed the run started {run.started_at:%Y-%m-%d %H:%M} UTC at step {self.number}")
 
-    def _set_ready(self, *, resumed: bool = False) -> None:
-        """Writes wait until the resume question is settled; a resumed run replaces what came before."""
-        self._ready = True
-        pending, self._pending = self._pending, None
-        if resumed:
-            self._finishing = False
-        elif pending is not None:
-            self._save(pending[0], close=pending[1])
+    def _leave_chosen(self, choice: str | None) -> None:
+        self._apply(self.run.leave_chosen(choice, self._note(), self._clock()))
 
-    @on(RunSaved)
-    def _run_saved(self, message: RunSaved) -> None:
-        if not message.close:
-            self._status(f"saved ✓ step {max(self.records, default=0)} · run {message.run_id}")
+    @work(thread=True, exit_on_error=False, group="checklist-journal")
+    def _journal(self, effect: Effect, now: datetime) -> None:
+        """One journal job; its result or its failure in words comes back as a message."""
+        try:
+            result: object = None
+            taken_over = None
+            if isinstance(effect, Write):
+                result = self.writer.write(effect.draft, now, release=effect.release)
+                taken_over = self.writer.taken_over
+            elif isinstance(effect, Claim):
+                result = self.writer.claim()
+            elif isinstance(effect, Abandon):
+                self.writer.abandon(effect.run_id, effect.at)
+            elif isinstance(effect, Release):
+                self.writer.release(effect.run_id)
+            elif isinstance(effect, Renew):
+                result = self.writer.renew()
+            elif isinstance(effect, Discard):
+                self.writer.discard()
+        except (UserError, OSError, sqlite3.Error) as exc:
+            self.post_message(self.JournalAnswered(effect, error=str(exc)))
             return
-        if self._close_with is not None:
-            self.app.notify(f"Checklist saved: {self._close_with}", title="Risk-off checklist")
-        else:
-            self.app.notify("Checklist kept: it will be offered next time", title="Risk-off checklist")
-        self.dismiss(self._close_with)
+        self.post_message(self.JournalAnswered(effect, result, taken_over=taken_over))
 
-    @on(RunDiscarded)
-    def _run_discarded(self) -> None:
-        self.dismiss(None)
+    @on(JournalAnswered)
+    def _journal_answered(self, message: JournalAnswered) -> None:
+        effect, error, now = message.effect, message.error, self._clock()
+        effects: list[Effect] = []
+        if isinstance(effect, Write):
+            effects = (self.run.save_failed(effect.draft.revision, error, now) if error else
+                       self.run.saved(effect.draft.revision, message.result, message.taken_over))  # type: ignore[arg-type]
+        elif isinstance(effect, Claim):
+            effects = (self.run.claim_failed(error) if error else
+                       self.run.claimed(message.result))  # type: ignore[arg-type]
+        elif isinstance(effect, Renew) and not error:
+            effects = self.run.renewed(bool(message.result))
+        elif isinstance(effect, Discard):
+            effects = self.run.discard_failed(error) if error else self.run.discarded()
+        self._apply(effects)
 
     def on_worker_state_changed(self, event: Worker.StateChanged) -> None:
-        """A journal write failed: say so, keep the screen (nothing is claimed as saved)."""
-        if event.state is WorkerState.ERROR and event.worker.group == "checklist-journal":
-            self._finishing = False
-            self._status(f"NOT saved: {event.worker.error}", error=True)
+        """A journal job failed in a way nobody foresaw: the run hears of it as of any failure (and retries)."""
+        if event.worker.group != "checklist-journal" or event.state not in (
+                WorkerState.SUCCESS, WorkerState.ERROR, WorkerState.CANCELLED):
+            return
+        effect = self._jobs.pop(event.worker, None)
+        if event.state is not WorkerState.SUCCESS and effect is not None:
+            error = event.worker.error
+            text = f"{type(error).__name__}: {error}" if error is not None else "cancelled"
+            self._journal_answered(self.JournalAnswered(effect, error=text))

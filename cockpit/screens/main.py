@@ -11,14 +11,16 @@ import time
 from collections.abc import Callable
 from datetime import datetime
 
-from textual import events, on
+from textual import events, on, work
 from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.containers import Container
+from textual.notifications import SeverityLevel
 from textual.screen import Screen
 from textual.widgets import Footer
 from textual.worker import Worker
 
+from cockpit.alerts import FlagTracker, Notifier, alert_settings
 from cockpit.config import Config, Profile
 from cockpit.feeds import Feed
 from cockpit.messages import (
@@ -30,9 +32,10 @@ from cockpit.messages import (
     SourceOpened,
     SourceUnavailable,
 )
-from cockpit.models import FlagId, ProfileName, Severity, Snapshot
+from cockpit.models import Flag, FlagId, ProfileName, Severity, Snapshot
 from cockpit.screens.layout import Layout, layout_for, mode_for, page_showing
 from cockpit.screens.sizing_slot import SizingSlot
+from cockpit.screens.survive import ReportsErrors
 from cockpit.widgets.correlation import CorrelationPane
 from cockpit.widgets.crypto import CryptoPane
 from cockpit.widgets.flags import FlagList, FlagsPane, track_first_seen
@@ -48,7 +51,7 @@ SPEED_STEP = 2.0
 
 AGE_TICK_S = 5.0  # live ages move on between polls; a 5 s step keeps an idle screen cheap
 
-class CockpitScreen(Screen[None]):
+class CockpitScreen(ReportsErrors, Screen[None]):
     """Every pane of SPEC §2 on one screen, refreshed by the feed's workers."""
 
     BINDINGS = [
@@ -65,8 +68,10 @@ class CockpitScreen(Screen[None]):
     ]
 
     def __init__(self, config: Config, profile: ProfileName, *, notice: str | None = None,
-                 monotonic: Callable[[], float] = time.monotonic) -> None:
+                 monotonic: Callable[[], float] = time.monotonic, notifier: Notifier | None = None) -> None:
         super().__init__(id="cockpit")
+        self.notifier = notifier or Notifier(alert_settings(config))
+        self.flag_tracker = FlagTracker()
         self.config = config
         self.profile = profile
         self.notice = notice
@@ -235,20 +240,32 @@ class CockpitScreen(Screen[None]):
 
     @on(SnapshotComputed)
     def snapshot_computed(self, message: SnapshotComputed) -> None:
-        """A new snapshot for the active profile: remember new flags, alert on new critical ones, render."""
+        """A new snapshot for the active profile: remember new flags, render, alert as `watch` does."""
         if message.profile != self.profile:
             return
         snap = message.snapshot
-        self.first_seen, new_flags = track_first_seen(self.first_seen, snap.flags, snap.as_of)
+        self.first_seen, _ = track_first_seen(self.first_seen, snap.flags, snap.as_of)
         self.snapshot, self.clock = snap, message.clock
         self._received_at = message.polled_at
         self.trouble = None
         self.render_all()
-        for flag in new_flags:
-            if flag.severity is Severity.CRITICAL:
-                self.app.notify(flag.message, title=flag.id.value, severity="error", timeout=8)
-                if self.config.bell:
-                    self.app.bell()
+        self._alert(snap)
+
+    def _alert(self, snap: Snapshot) -> None:
+        """New flags at or above `[alerts] min_severity`: a note and the bell here, desktop and ntfy off-thread."""
+        fired = [flag for flag in self.flag_tracker.new_flags(snap.flags) if self.notifier.wants(flag)]
+        for flag in fired:
+            level: SeverityLevel = "error" if flag.severity is Severity.CRITICAL else "warning"
+            self.app.notify(flag.message, title=flag.id.value, severity=level, timeout=8)
+        if fired and self.notifier.settings.bell:
+            self.app.bell()
+        if fired and (self.notifier.settings.desktop or self.notifier.settings.ntfy_topic):
+            self._deliver(tuple(fired), snap.as_of, snap.source.value)
+
+    @work(thread=True, exit_on_error=False, group="alerts", name="alerts:deliver")
+    def _deliver(self, flags: tuple[Flag, ...], as_of: datetime, source: str) -> None:
+        for flag in flags:
+            self.notifier.notify(flag, as_of, source, bell=False)
 
     @on(ClockTicked)
     def clock_ticked(self, message: ClockTicked) -> None:

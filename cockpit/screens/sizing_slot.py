@@ -2,14 +2,22 @@
 
 The calculator is another module's widget (many inputs); mounting it after the first paint keeps the
 cockpit's first frame fast. Until it is there, or if it is not installed, the frame says so.
+
+The plan's checks need the journal's round trips (REVENGE_ENTRY): a thread worker reads them whenever the
+journal file has changed and hands them over in a message; the UI thread never touches the journal.
 """
 
 from __future__ import annotations
 
 import importlib
+from collections.abc import Sequence
+from pathlib import Path
+from typing import TYPE_CHECKING
 
+from textual import on, work
 from textual.app import ComposeResult
 from textual.containers import Vertical
+from textual.message import Message
 from textual.widget import Widget
 from textual.widgets import Static
 
@@ -18,7 +26,39 @@ from cockpit.models import ProfileName, Readings, Snapshot
 from cockpit.widgets.format import styled
 
 CALCULATOR_MODULE = "cockpit.widgets.sizing"
+if TYPE_CHECKING:
+    from cockpit.journal.fills import RoundTrip
+
 Market = tuple[str, float | None, str, float]
+JournalStamp = tuple[tuple[int, int], ...]
+
+
+def journal_stamp(path: Path) -> JournalStamp:
+    """What changes when the journal does: size and time of the file and its write-ahead log."""
+    stamp = []
+    for part in (path, path.with_name(path.name + "-wal")):
+        try:
+            info = part.stat()
+        except OSError:
+            stamp.append((0, 0))
+        else:
+            stamp.append((info.st_mtime_ns, info.st_size))
+    return tuple(stamp)
+
+
+def read_round_trips(path: Path) -> tuple[RoundTrip, ...]:
+    """The journal's closed round trips, oldest exit first (none without a journal; I/O: call off the UI thread)."""
+    if not path.exists():
+        return ()
+    from cockpit.journal.fills import load_fills, round_trips
+    from cockpit.journal.store import connect, journal_errors
+
+    con = connect(path)
+    try:
+        with journal_errors(path):
+            return tuple(round_trips(load_fills(con)))
+    finally:
+        con.close()
 
 
 def make_calculator(profile: Profile) -> Widget | None:
@@ -36,14 +76,28 @@ class SizingSlot(Vertical):
 
     can_focus = True
 
-    def __init__(self, profile: Profile) -> None:
+    class RoundTripsRead(Message):
+        """The journal's round trips as of `stamp` (or why they could not be read)."""
+
+        def __init__(self, stamp: JournalStamp, trips: tuple[RoundTrip, ...], error: str | None = None) -> None:
+            self.stamp = stamp
+            self.trips = trips
+            self.error = error
+            super().__init__()
+
+    def __init__(self, profile: Profile, journal: Path | None = None) -> None:
         super().__init__(id="sizing", classes="pane")
         self.border_title = "Sizing"
         self.profile = profile
+        self.journal = journal
         self.calculator: Widget | None = None
         self._market: Market | None = None
         self._readings: Readings | None = None
-        self._sent: tuple[ProfileName | None, Market | None, Readings | None] = (profile.name, None, None)
+        self.round_trips: tuple[RoundTrip, ...] = ()
+        self._trips_stamp: JournalStamp | None = None
+        self._reading_trips = False
+        self._sent: tuple[ProfileName | None, Market | None, Readings | None, Sequence[RoundTrip] | None] = (
+            profile.name, None, None, None)
 
     def compose(self) -> ComposeResult:
         """A line until the calculator is mounted."""
@@ -62,8 +116,41 @@ class SizingSlot(Vertical):
         await note.remove()
         await self.mount(calculator)
         self.calculator = calculator
-        self._sent = (None, None, None)
+        self._sent = (None, None, None, None)
         self._push()
+        self.refresh_round_trips()
+
+    def refresh_round_trips(self) -> None:
+        """Read the journal's round trips again if it changed (in a thread worker)."""
+        if not self._reading_trips:
+            self._reading_trips = True
+            self._read_trips(self._trips_stamp)
+
+    @work(thread=True, exit_on_error=False, group="sizing-journal", name="sizing:round-trips")
+    def _read_trips(self, known: JournalStamp | None) -> None:
+        from cockpit.errors import UserError
+        from cockpit.journal.store import journal_path
+
+        path = self.journal or journal_path()
+        stamp = journal_stamp(path)
+        if stamp == known:
+            self.post_message(self.RoundTripsRead(stamp, self.round_trips))
+            return
+        try:
+            trips = read_round_trips(path)
+        except UserError as exc:
+            self.post_message(self.RoundTripsRead(stamp, (), str(exc)))
+            return
+        self.post_message(self.RoundTripsRead(stamp, trips))
+
+    @on(RoundTripsRead)
+    def _round_trips_read(self, message: RoundTripsRead) -> None:
+        self._reading_trips = False
+        self._trips_stamp = message.stamp
+        self.border_subtitle = "" if message.error is None else "journal unreadable: no revenge check"
+        if message.trips is not self.round_trips:
+            self.round_trips = message.trips
+            self._push()
 
     def update(self, snap: Snapshot, profile: Profile) -> None:
         """The latest market and profile; passed to the calculator if they changed."""
@@ -72,12 +159,14 @@ class SizingSlot(Vertical):
         self._market = (btc.symbol, btc.price, regime.label.value, regime.multiplier)
         self._readings = snap.readings
         self._push()
+        if self.calculator is not None:
+            self.refresh_round_trips()
 
     def _push(self) -> None:
         calculator = self.calculator
         if calculator is None:
             return
-        sent_profile, sent_market, sent_readings = self._sent
+        sent_profile, sent_market, sent_readings, sent_trips = self._sent
         set_profile = getattr(calculator, "set_profile", None)
         if self.profile.name != sent_profile and callable(set_profile):
             set_profile(self.profile)
@@ -85,9 +174,10 @@ class SizingSlot(Vertical):
         if self._market is not None and self._market != sent_market and callable(set_market):
             set_market(*self._market)
         set_context = getattr(calculator, "set_context", None)
-        if self._readings is not None and self._readings is not sent_readings and callable(set_context):
-            set_context(self._readings)
-        self._sent = (self.profile.name, self._market, self._readings)
+        changed = self._readings is not sent_readings or self.round_trips is not sent_trips
+        if self._readings is not None and changed and callable(set_context):
+            set_context(self._readings, self.round_trips)
+        self._sent = (self.profile.name, self._market, self._readings, self.round_trips)
 
     def focus_inside(self) -> None:
         """Focus the calculator's first field (or the frame itself)."""

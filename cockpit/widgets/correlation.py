@@ -59,7 +59,8 @@ def render_correlation(ctx: PaneContext) -> PaneView:
     p = ctx.profile
     btc_age = ctx.snapshot.readings.crypto.btc.age_s
     index_closed = not ctx.is_open(ctx.universe.index)
-    state, subtitle = freshness(ctx, "correlation", btc_age)
+    # The reading is as old as its older input (the index's last bar on a weekend), never BTC's fresh one.
+    state, subtitle = freshness(ctx, "correlation", c.age_s, index_closed)
     index_name = ctx.universe.index
     lines = [
         row(f"{index_name}~BTC", [cell("1h", COLUMN, "bold"), cell("4h", COLUMN, "bold")]),
@@ -69,7 +70,7 @@ def render_correlation(ctx: PaneContext) -> PaneView:
         row("", [cell(index_name, COLUMN, "bold"), cell("BTC", COLUMN, "bold")]),
         row("vol x", [_vol_cell(c.vol_index, p.vol_rising_ratio), _vol_cell(c.vol_btc, p.vol_rising_ratio)]),
         row(f"trend {p.dominant_timeframe}", [_trend_cell(c.trend_index), _trend_cell(c.trend_btc)]),
-        row("age", [cell("CLOSED" if index_closed else age_text(ctx.age(btc_age)), COLUMN, "$text-muted"),
+        row("age", [cell("CLOSED" if index_closed else age_text(ctx.age(c.age_s)), COLUMN, "$text-muted"),
                     cell(age_text(ctx.age(btc_age)), COLUMN, "$text-muted")]),
     ]
     if c.both_down_vol_rising:

@@ -11,7 +11,7 @@ from datetime import UTC, datetime
 from typing import Any
 
 from cockpit.errors import UserError
-from cockpit.journal.fills import Fill, FillSide, ImportResult
+from cockpit.journal.fills import Fill, FillSide, ImportResult, check_fill
 from cockpit.secrets import ExchangeKeys, env_names, install_redaction, load_keys, redact
 from cockpit.sources.live.venues import VENUES, finite, make_exchange, plausible_ms, venue_spec
 
@@ -43,8 +43,12 @@ def trades_to_fills(trades: Iterable[Any], venue: str, now: datetime) -> tuple[l
                 or not isinstance(symbol, str):
             rejected += 1
             continue
-        fills.append(Fill(datetime.fromtimestamp(ts / 1000, UTC), symbol, FillSide(side), qty, price, fee or 0.0,
-                          source=venue, venue_trade_id=_trade_id(trade.get("id"))))
+        fill = Fill(datetime.fromtimestamp(ts / 1000, UTC), symbol, FillSide(side), qty, price, fee or 0.0,
+                    source=venue, venue_trade_id=_trade_id(trade.get("id")))
+        try:
+            fills.append(check_fill(fill))
+        except ValueError:  # a number no real fill has: skipped like any other malformed trade
+            rejected += 1
     return fills, rejected
 
 
