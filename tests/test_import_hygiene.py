@@ -24,6 +24,10 @@ PURE = [
     "cockpit.rules.pretrade",
     "cockpit.sizing",
     "cockpit.checklist",
+    "cockpit.contracts",
+    "cockpit.book",
+    "cockpit.hedge",
+    "cockpit.reentry",
 ]
 HEAVY = ("polars", "numpy", "pandas", "ccxt", "yfinance", "pyarrow")
 
