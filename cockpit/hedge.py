@@ -11,7 +11,7 @@ from collections.abc import Mapping
 from dataclasses import dataclass, replace
 from enum import StrEnum
 
-from cockpit.book import AssetClass, Book, Position, combine_risk
+from cockpit.book import AssetClass, Book, Position, Series, beta_to, combine_risk
 from cockpit.contracts import multiplier as contract_multiplier
 
 
@@ -200,3 +200,62 @@ def after_cuts(book: Book, reduction: Reduction) -> Book:
     cut = {c.symbol: c.qty for c in reduction.cuts}
     positions = tuple(replace(p, qty=p.qty - cut.get(p.symbol, 0.0)) for p in book.positions)
     return replace(book, positions=positions)
+
+
+# --- a hedge answer from the book and the market's series ---------------------------------------------
+
+PRICE_PROXIES = {"MES=F": "ES=F", "MNQ=F": "NQ=F", "ES=F": "MES=F", "NQ=F": "MNQ=F"}  # same index, same points
+
+
+@dataclass(frozen=True, slots=True)
+class HedgeAnswer:
+    """A hedge, or the reason there is none (no price, nothing to hedge); where the price came from."""
+
+    instrument: Instrument
+    share: float
+    hedge: Hedge | None
+    reason: str | None = None
+    price_from: str = ""
+
+
+def parse_instrument(symbol: str) -> Instrument:
+    """One of the hedge instruments, or ValueError naming them."""
+    found = INSTRUMENTS.get(symbol.strip().upper()) or INSTRUMENTS.get(symbol.strip())
+    if found is None:
+        raise ValueError(f"unknown hedge instrument '{symbol}' (use {', '.join(INSTRUMENTS)})")
+    return found
+
+
+def check_share(share: float) -> float:
+    """A share in (0, 1], else ValueError."""
+    if not (math.isfinite(share) and 0 < share <= 1):
+        raise ValueError(f"--share must be above 0 and at most 1, got {share:g}")
+    return share
+
+
+def default_instrument(book: Book) -> Instrument:
+    """MES=F when the book's ES-beta is the larger exposure, else the BTC perp."""
+    return INSTRUMENTS["MES=F" if abs(book.es_beta_exposure) >= abs(book.btc_beta_exposure) else "BTC/USDT:USDT"]
+
+
+def plan_hedge(book: Book, series: Mapping[str, Series], instrument: Instrument, share: float, *,
+               price: float | None = None, es_symbol: str = "ES=F", btc_symbol: str = "BTC/USDT:USDT") -> HedgeAnswer:
+    """The hedge for `share` of the book's beta, priced from the series (or `price`), with its betas from them."""
+    check_share(share)
+    price_from = "given"
+    if price is None:
+        for candidate in (instrument.symbol, PRICE_PROXIES.get(instrument.symbol, "")):
+            if series.get(candidate):
+                price, price_from = series[candidate][-1][1], f"last close of {candidate}"
+                break
+    if price is None:
+        return HedgeAnswer(instrument, share, None, f"no price for {instrument.symbol} from the source: pass --price")
+    exposure = book.es_beta_exposure if instrument.benchmark is Benchmark.ES else book.btc_beta_exposure
+    if abs(exposure) < 1e-9:
+        what = instrument.benchmark.value.upper()
+        return HedgeAnswer(instrument, share, None, f"the book has no {what}-beta to hedge", price_from)
+    underlying = instrument.underlying or (es_symbol if instrument.benchmark is Benchmark.ES else btc_symbol)
+    own, other = (es_symbol, btc_symbol) if instrument.benchmark is Benchmark.ES else (btc_symbol, es_symbol)
+    beta = beta_to(underlying, own, series, book.window_h, own=True).value
+    cross = beta_to(underlying, other, series, book.window_h, own=False).value
+    return HedgeAnswer(instrument, share, hedge_for(book, instrument, share, price, beta, cross), None, price_from)

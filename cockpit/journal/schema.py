@@ -73,4 +73,18 @@ MIGRATIONS: tuple[str, ...] = (
     CREATE INDEX fills_symbol_ts ON fills (symbol, ts);
     CREATE UNIQUE INDEX fills_venue_trade ON fills (source, venue_trade_id) WHERE venue_trade_id IS NOT NULL;
     """,
+    # 4: the book's holdings typed in or imported (open lots of the fills are computed, never stored); qty is
+    # signed (a short is negative), price and stop are optional
+    """
+    CREATE TABLE holdings (
+        id INTEGER PRIMARY KEY,
+        symbol TEXT NOT NULL,
+        qty REAL NOT NULL CHECK (qty != 0),
+        price REAL CHECK (price IS NULL OR price > 0),
+        stop REAL CHECK (stop IS NULL OR stop > 0),
+        source TEXT NOT NULL DEFAULT 'manual' CHECK (source IN ('manual', 'import')),
+        added_at TEXT NOT NULL
+    );
+    CREATE INDEX holdings_symbol ON holdings (symbol);
+    """,
 )
