@@ -391,3 +391,47 @@ def book_flags(book: Book) -> list[Flag]:
              "equity": book.equity, "realized": book.realized, "unrealized": book.unrealized},
         ))
     return flags
+
+
+# --- a planned trade against the book (SPEC §6 BOOK_RISK_LIMIT) --------------------------------------
+
+
+@dataclass(frozen=True, slots=True)
+class BookRisk:
+    """What a plan's check needs of the book: open risk by class, the equity and the limit, one book or not."""
+
+    equity_risk: float
+    crypto_risk: float
+    equity: float | None
+    limit_pct: float
+    one_book: bool = False
+
+    @classmethod
+    def of(cls, book: Book) -> BookRisk:
+        """The book's risk figures."""
+        return cls(book.class_risk(AssetClass.EQUITY), book.class_risk(AssetClass.CRYPTO), book.equity,
+                   book.book_risk_pct_limit, book.one_book)
+
+
+def plan_book_flag(symbol: str, plan_risk: float, plan_equity: float | None, book: BookRisk) -> Flag | None:
+    """BOOK_RISK_LIMIT when the plan's risk plus the book's open risk is above the limit (one book or RSS)."""
+    equity = plan_equity if plan_equity is not None else book.equity
+    if not equity:
+        return None
+    crypto = asset_class(symbol) is AssetClass.CRYPTO
+    equity_risk = book.equity_risk + (0.0 if crypto else plan_risk)
+    crypto_risk = book.crypto_risk + (plan_risk if crypto else 0.0)
+    total = combine_risk(equity_risk, crypto_risk, book.one_book)
+    allowed = equity * book.limit_pct / 100
+    if total <= allowed * (1 + 1e-9):
+        return None
+    before = combine_risk(book.equity_risk, book.crypto_risk, book.one_book)
+    how = "one book" if book.one_book else "root-sum-square of equity and crypto"
+    return Flag(
+        FlagId.BOOK_RISK_LIMIT,
+        Severity.CRITICAL if total > 1.5 * allowed else Severity.WARNING,
+        f"Book risk limit: this plan's {_money(plan_risk)} plus the book's {_money(before)} is {_money(total)} "
+        f"({total / equity * 100:.2f} % of equity, {how}), above the {book.limit_pct:g} % limit of {_money(allowed)}",
+        {"plan_risk": plan_risk, "book_risk": before, "total_risk": total, "allowed_risk": allowed,
+         "risk_pct": total / equity * 100, "limit_pct": book.limit_pct, "equity": equity, "one_book": book.one_book},
+    )

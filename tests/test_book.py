@@ -274,3 +274,27 @@ def test_no_re_entry_without_stress_or_when_the_streak_breaks() -> None:
     unknown = stress + hours(60, 0.3, 0.9, Regime.CALM, 5)
     unknown[-1] = HourlyReading(unknown[-1].ts, None, 0.9, Regime.CALM)
     assert re_entry_window(unknown) is None
+
+
+# --- a planned trade's risk joins the book's -----------------------------------------------------------
+
+
+def test_a_plan_adds_its_risk_to_the_book_one_book_or_rss() -> None:
+    from cockpit.book import BookRisk
+    from cockpit.config import load_config
+    from cockpit.rules.pretrade import TradePlan, pretrade_flags
+    from cockpit.sizing import Side
+
+    profile = load_config().profile("swing")  # book_risk_pct 3
+    plan = TradePlan("BTC/USDT:USDT", Side.LONG, 80_000, 76_000, 1.0, equity=500_000)  # risks 4,000
+    book = BookRisk(equity_risk=12_000, crypto_risk=0.0, equity=500_000, limit_pct=3.0)  # 15,000 allowed
+    assert not [f for f in pretrade_flags(plan, (), None, None, profile, book=book)
+                if f.id is FlagId.BOOK_RISK_LIMIT]  # RSS: hypot(12,000, 4,000) = 12,649
+    one = BookRisk(12_000, 0.0, 500_000, 3.0, one_book=True)  # SINGLE_RISK_BOOK: 16,000
+    (flag,) = [f for f in pretrade_flags(plan, (), None, None, profile, book=one) if f.id is FlagId.BOOK_RISK_LIMIT]
+    assert flag.evidence["total_risk"] == pytest.approx(16_000) and flag.evidence["one_book"] is True
+    es_plan = TradePlan("ES=F", Side.LONG, 6000, 5990, 1.0, equity=500_000)  # 10 points × 50 = 500
+    (es_flag,) = [f for f in pretrade_flags(es_plan, (), None, None, profile,
+                                            book=BookRisk(14_800, 0, 500_000, 3.0)) if f.id is FlagId.BOOK_RISK_LIMIT]
+    assert es_flag.evidence["plan_risk"] == pytest.approx(500)
+    assert not pretrade_flags(es_plan, (), None, None, profile)  # no book known: not judged

@@ -166,3 +166,16 @@ def test_held_symbols_join_the_yahoo_batch() -> None:
     symbols = universe.yahoo_symbols(NOW)
     assert "AAPL" in symbols and symbols.count("NVDA") == 1
     assert "SOL/USDT:USDT" not in Universe(extra={"x": "SOL/USDT:USDT"}).yahoo_symbols(NOW + timedelta(0))
+
+
+def test_snapshot_plan_checks_the_book_limit(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    config = tmp_path / "config" / "config.toml"
+    config.write_text("[book]\nequity = 100000\n", encoding="utf-8")
+    assert main(["book", "add", "ES=F", "1", "--price", "6000", "--stop", "5950"]) == 0  # 2,500 at risk
+    plan = tmp_path / "plan.json"
+    plan.write_text(json.dumps({"symbol": "MES=F", "side": "long", "entry": 6000, "stop": 5900, "qty": 2}),
+                    encoding="utf-8")  # 1,000 more: 3,500 > 3,000
+    capsys.readouterr()
+    payload = run_json(capsys, "snapshot", "--data", str(bars_file(tmp_path)), "--plan", str(plan), "--json")
+    (flag,) = [f for f in payload["flags"] if f["id"] == "BOOK_RISK_LIMIT"]  # type: ignore[attr-defined]
+    assert flag["evidence"]["plan_risk"] == 1000 and flag["evidence"]["book_risk"] == 2500

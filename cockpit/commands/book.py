@@ -111,8 +111,8 @@ def load_market(args: argparse.Namespace, *, extra_symbols: tuple[str, ...] = ()
     finally:
         source.close()
     snapshot = build_snapshot(state, profile, config.universe)
-    book, series = book_for_state(stored, state, snapshot, profile, config, equity=equity,
-                                  extra_symbols=extra_symbols)
+    book, series = book_for_state(stored, state, snapshot, profile, config.universe, multipliers=config.multipliers,
+                                  equity=equity if equity is not None else config.equity, extra_symbols=extra_symbols)
     return Market(book, series, state, snapshot, profile, config)
 
 

@@ -26,7 +26,8 @@ from cockpit.models import FlagId, MarketState, Snapshot
 if TYPE_CHECKING:
     import polars as pl
 
-    from cockpit.config import Config, Profile
+    from cockpit.config import Profile
+    from cockpit.universe import Universe
 
 # Yahoo tickers (NVDA, BRK-B, ES=F, ^VIX, DX-Y.NYB) and ccxt unified symbols (BTC/USDT:USDT).
 SYMBOL_PATTERN = re.compile(r"^[A-Z0-9^][A-Z0-9.=^\-]{0,19}(/[A-Z0-9]{2,10}(:[A-Z0-9]{2,10})?)?$")
@@ -187,13 +188,13 @@ def book_for_state(
     state: MarketState,
     snapshot: Snapshot | None,
     profile: Profile,
-    config: Config,
+    universe: Universe,
     *,
+    multipliers: Mapping[str, float] | None = None,
     equity: float | None = None,
     extra_symbols: Iterable[str] = (),
 ) -> tuple[Book, dict[str, Series]]:
     """The book marked to the state's bars, with SINGLE_RISK_BOOK taken from the snapshot's flags."""
-    universe = config.universe
     btc = universe.btc
     symbols = [h.symbol for h in stored.holdings] + [universe.index, btc, universe.btc_fallback, *extra_symbols]
     series = series_from_bars(state.bars, symbols, state.as_of, profile.beta_window_h + 48)
@@ -202,8 +203,8 @@ def book_for_state(
     one_book = bool(snapshot and any(f.id is FlagId.SINGLE_RISK_BOOK for f in snapshot.flags))
     inputs = BookInputs(
         as_of=state.as_of, series=series, es_symbol=universe.index, btc_symbol=btc, source=state.kind.value,
-        window_h=profile.beta_window_h, multipliers=config.multipliers,
-        equity=equity if equity is not None else config.equity, realized_history=stored.realized_history,
+        window_h=profile.beta_window_h, multipliers=multipliers or {},
+        equity=equity, realized_history=stored.realized_history,
         one_book=one_book, book_risk_pct=profile.book_risk_pct, max_drawdown_pct=profile.max_drawdown_pct,
     )
     return build_book(stored.holdings, inputs), series
