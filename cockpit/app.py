@@ -35,7 +35,9 @@ HELP_TEXT = {
     "checklist": "Open the daily checklist",
     "sizing": "Focus the sizing calculator",
     "flags": "Focus the flags (Enter: evidence)",
-    "panes": "Next page of panes (small terminals)",
+    "panes": "Next page of panes (the Book page, and more on small terminals)",
+    "book": "Show the Book page: positions, beta, limits",
+    "hedge": "Hedge or reduce the book (prefilled)",
     "refresh": "Poll the source now",
     "pause": "Pause / resume the simulator",
     "faster": "Simulator faster (×2)",
@@ -54,7 +56,9 @@ PALETTE = (
     ("Pause or resume", "the simulator's clock", "toggle_pause"),
     ("Faster", "double the simulator's speed", "faster"),
     ("Slower", "halve the simulator's speed", "slower"),
-    ("More panes", "the next page of panes on small terminals", "next_panes"),
+    ("More panes", "the next page of panes (the Book page)", "next_panes"),
+    ("Show the book", "positions, exposure, beta, limits", "show_book"),
+    ("Hedge or reduce", "the hedge dialog, prefilled from the book", "hedge"),
 )
 
 

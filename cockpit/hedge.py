@@ -204,6 +204,7 @@ def after_cuts(book: Book, reduction: Reduction) -> Book:
 
 # --- a hedge answer from the book and the market's series ---------------------------------------------
 
+DEFAULT_SHARE = 0.5  # `cockpit hedge` and the dialog start by hedging half the beta
 PRICE_PROXIES = {"MES=F": "ES=F", "MNQ=F": "NQ=F", "ES=F": "MES=F", "NQ=F": "MNQ=F"}  # same index, same points
 
 
@@ -229,7 +230,7 @@ def parse_instrument(symbol: str) -> Instrument:
 def check_share(share: float) -> float:
     """A share in (0, 1], else ValueError."""
     if not (math.isfinite(share) and 0 < share <= 1):
-        raise ValueError(f"--share must be above 0 and at most 1, got {share:g}")
+        raise ValueError(f"share must be above 0 and at most 1, got {share:g}")
     return share
 
 
@@ -259,3 +260,41 @@ def plan_hedge(book: Book, series: Mapping[str, Series], instrument: Instrument,
     beta = beta_to(underlying, own, series, book.window_h, own=True).value
     cross = beta_to(underlying, other, series, book.window_h, own=False).value
     return HedgeAnswer(instrument, share, hedge_for(book, instrument, share, price, beta, cross), None, price_from)
+
+
+# --- in words (the command and the screen's dialog show the same lines) ----------------------------------
+
+
+def _qty(value: float) -> str:
+    return f"{value:,.0f}" if math.isclose(value, round(value), abs_tol=1e-9) else f"{value:,.4f}".rstrip("0")
+
+
+def hedge_lines(answer: HedgeAnswer) -> list[str]:
+    """The hedge answer in words (the screen's dialog shows the same lines)."""
+    instrument, hedge = answer.instrument, answer.hedge
+    what = instrument.benchmark.value.upper()
+    head = f"hedge {answer.share:.0%} of the {what}-beta with {instrument.symbol}"
+    if instrument.leverage != 1:
+        head += f" ({instrument.kind}, {instrument.leverage:+g}x)"
+    if hedge is None:
+        return [head, f"  {answer.reason}"]
+    unit = {"future": "contract(s)", "inverse ETF": "share(s)"}.get(instrument.kind, "coin(s)")
+    return [
+        head,
+        f"  {hedge.side} {_qty(abs(hedge.qty))} {unit} {instrument.symbol} at {hedge.price:,.2f} "
+        f"({answer.price_from}): notional {abs(hedge.notional):,.0f}",
+        f"  {hedge.note}",
+        f"  residual ES-beta {hedge.residual_es:,.0f}   residual BTC-beta {hedge.residual_btc:,.0f}",
+    ]
+
+
+def reduce_lines(reduction: Reduction) -> list[str]:
+    """The reduce answer in words."""
+    lines = ["reduce: largest beta-weighted risk first, to get back within the book limit"]
+    if reduction.limit is None:
+        return [*lines, f"  {reduction.note}"]
+    lines += [f"  cut {_qty(abs(c.qty))} of {_qty(abs(c.of_qty))} {c.symbol} "
+              f"({'short' if c.qty < 0 else 'long'}): -{c.risk_removed:,.0f} risk" for c in reduction.cuts]
+    lines.append(f"  open risk {reduction.risk_before:,.0f} -> {reduction.risk_after:,.0f} "
+                 f"(limit {reduction.limit:,.0f}): {reduction.note}")
+    return lines

@@ -6,17 +6,16 @@ from __future__ import annotations
 
 import argparse
 import json
-import math
 import sys
 from typing import TYPE_CHECKING, Any
 
 from cockpit.cli import add_source_arguments
 from cockpit.errors import UserError
+from cockpit.hedge import DEFAULT_SHARE
 
 if TYPE_CHECKING:
     from cockpit.hedge import HedgeAnswer, Reduction
 
-DEFAULT_SHARE = 0.5
 
 
 def register(subparsers: Any) -> None:
@@ -107,41 +106,8 @@ def reduce_json(reduction: Reduction) -> dict[str, Any]:
             "limit": n(reduction.limit, 2), "note": reduction.note}
 
 
-def _qty(value: float) -> str:
-    return f"{value:,.0f}" if math.isclose(value, round(value), abs_tol=1e-9) else f"{value:,.4f}".rstrip("0")
-
-
-def hedge_lines(answer: HedgeAnswer) -> list[str]:
-    """The hedge answer in words (the screen's dialog shows the same lines)."""
-    instrument, hedge = answer.instrument, answer.hedge
-    what = instrument.benchmark.value.upper()
-    head = f"hedge {answer.share:.0%} of the {what}-beta with {instrument.symbol}"
-    if instrument.leverage != 1:
-        head += f" ({instrument.kind}, {instrument.leverage:+g}x)"
-    if hedge is None:
-        return [head, f"  {answer.reason}"]
-    unit = {"future": "contract(s)", "inverse ETF": "share(s)"}.get(instrument.kind, "coin(s)")
-    return [
-        head,
-        f"  {hedge.side} {_qty(abs(hedge.qty))} {unit} {instrument.symbol} at {hedge.price:,.2f} "
-        f"({answer.price_from}): notional {abs(hedge.notional):,.0f}",
-        f"  {hedge.note}",
-        f"  residual ES-beta {hedge.residual_es:,.0f}   residual BTC-beta {hedge.residual_btc:,.0f}",
-    ]
-
-
-def reduce_lines(reduction: Reduction) -> list[str]:
-    """The reduce answer in words."""
-    lines = ["reduce: largest beta-weighted risk first, to get back within the book limit"]
-    if reduction.limit is None:
-        return [*lines, f"  {reduction.note}"]
-    lines += [f"  cut {_qty(abs(c.qty))} of {_qty(abs(c.of_qty))} {c.symbol} "
-              f"({'short' if c.qty < 0 else 'long'}): -{c.risk_removed:,.0f} risk" for c in reduction.cuts]
-    lines.append(f"  open risk {reduction.risk_before:,.0f} -> {reduction.risk_after:,.0f} "
-                 f"(limit {reduction.limit:,.0f}): {reduction.note}")
-    return lines
-
-
 def render_hedge(answer: HedgeAnswer, reduction: Reduction) -> str:
     """Hedge and reduce, as text."""
+    from cockpit.hedge import hedge_lines, reduce_lines
+
     return "\n".join([*hedge_lines(answer), "", *reduce_lines(reduction)]) + "\n"

@@ -111,8 +111,10 @@ class ChecklistScreen(Screen[str | None]):
         *,
         clock: Callable[[], datetime] | None = None,
         journal_path: Path | None = None,
+        on_hedge: Callable[[], None] | None = None,
     ) -> None:
         super().__init__()
+        self._on_hedge = on_hedge  # step 5's *hedge* opens the hedge dialog, prefilled from the book
         self._provider = snapshot_provider
         self.profile = ProfileName(profile)
         self.source_label = source_label
@@ -279,9 +281,11 @@ class ChecklistScreen(Screen[str | None]):
         self._draw_answer()
 
     def action_decide(self, decision: str) -> None:
-        """Step 5: choose hedge, reduce or wait."""
+        """Step 5: choose hedge, reduce or wait; *hedge* opens the hedge dialog over the checklist."""
         self._chosen[STEP_COUNT] = Decision(decision).value
         self._draw_answer()
+        if Decision(decision) is Decision.HEDGE and self._on_hedge is not None:
+            self._on_hedge()
 
     def action_already_open(self) -> None:
         """`c` opens the checklist in the main screen; here it is already open."""

@@ -8,8 +8,10 @@ from __future__ import annotations
 
 import importlib
 import time
-from collections.abc import Callable
+from collections import deque
+from collections.abc import Callable, Mapping
 from datetime import datetime
+from functools import partial
 
 from textual import events, on
 from textual.app import ComposeResult
@@ -17,11 +19,13 @@ from textual.binding import Binding
 from textual.containers import Container
 from textual.screen import Screen
 from textual.widgets import Footer
-from textual.worker import Worker
+from textual.worker import Worker, WorkerState
 
+from cockpit.book import Book, Series
 from cockpit.config import Config, Profile
-from cockpit.feeds import Feed
+from cockpit.feeds import Feed, PollResult, data_version, describe
 from cockpit.messages import (
+    BookBuilt,
     ClockInfo,
     ClockTicked,
     PollFailed,
@@ -30,9 +34,12 @@ from cockpit.messages import (
     SourceOpened,
     SourceUnavailable,
 )
-from cockpit.models import FlagId, ProfileName, Severity, Snapshot
+from cockpit.models import Flag, FlagId, MarketState, ProfileName, Severity, Snapshot
+from cockpit.reentry import HourlyReading, reading_from_snapshot
 from cockpit.screens.layout import Layout, layout_for, mode_for, page_showing
 from cockpit.screens.sizing_slot import SizingSlot
+from cockpit.universe import floor_hour
+from cockpit.widgets.book import BookPane
 from cockpit.widgets.correlation import CorrelationPane
 from cockpit.widgets.crypto import CryptoPane
 from cockpit.widgets.flags import FlagList, FlagsPane, track_first_seen
@@ -44,6 +51,8 @@ from cockpit.widgets.pane import WAITING, FeedTrouble, Pane, PaneContext, PaneVi
 
 PROFILE_CYCLE = (ProfileName.SHORT, ProfileName.SWING, ProfileName.LONG)
 SPEED_STEP = 2.0
+HOURLY_KEPT = 24 * 14  # hourly readings kept for RE_ENTRY_WINDOW (two weeks of this session)
+HEDGE_SYMBOLS = ("MES=F", "NQ=F", "MNQ=F", "SH", "PSQ", "SQQQ", "ETH/USDT:USDT")  # priced for the hedge dialog
 
 
 AGE_TICK_S = 5.0  # live ages move on between polls; a 5 s step keeps an idle screen cheap
@@ -57,6 +66,8 @@ class CockpitScreen(Screen[None]):
         Binding("s", "focus_sizing", "Sizing", id="sizing"),
         Binding("f", "focus_flags", "Flags", id="flags"),
         Binding("n", "next_panes", "Panes", id="panes"),
+        Binding("b", "show_book", "Book", id="book"),
+        Binding("h", "hedge", "Hedge", id="hedge"),
         Binding("r", "refresh", "Refresh", id="refresh"),
         Binding("space", "toggle_pause", "Pause", id="pause"),
         Binding("plus", "faster", "Speed", key_display="+/-", id="faster"),
@@ -82,6 +93,10 @@ class CockpitScreen(Screen[None]):
         self._received_at: float | None = None
         self._ticker_started = False
         self.sizing = SizingSlot(config.profile(profile))
+        self.book: Book | None = None
+        self.book_series: Mapping[str, Series] = {}
+        self._book_key: object = None
+        self.hourly: deque[HourlyReading] = deque(maxlen=HOURLY_KEPT)
 
     # --- composition and layout -------------------------------------------------------------------
 
@@ -96,6 +111,7 @@ class CockpitScreen(Screen[None]):
             yield CorrelationPane()
             yield self.sizing
             yield FlagsPane()
+            yield BookPane()
         yield Footer(compact=True, show_command_palette=False)
 
     def on_mount(self) -> None:
@@ -118,6 +134,7 @@ class CockpitScreen(Screen[None]):
         for mode in ("full", "medium", "compact"):
             self.set_class(layout.mode == mode, f"-{mode}")
         self.set_class(not layout.charts, "-no-charts")
+        self.set_class(len(layout.shown) == 1, "-solo")
         for pane in self.query(".pane"):
             pane.display = pane.id in layout.shown
         if self.is_mounted:
@@ -196,10 +213,8 @@ class CockpitScreen(Screen[None]):
 
     def _pages_hint(self) -> str | None:
         layout = self.layout_state
-        if layout.mode == "full":
-            return None
         page = f"{self.page % layout.pages + 1}/{layout.pages}"
-        return f"{page} n▸" if layout.mode == "compact" else f"panes {page} (n: next)"
+        return f"{page} n▸" if layout.mode in ("compact", "full") else f"panes {page} (n: next)"
 
     # --- feed messages ----------------------------------------------------------------------------
 
@@ -210,9 +225,64 @@ class CockpitScreen(Screen[None]):
         feed.start()
 
     def on_worker_state_changed(self, event: Worker.StateChanged) -> None:
-        """Worker endings are handled once, by the feed that started them."""
+        """Worker endings are handled once, by the feed that started them; a new market state rebuilds the book."""
         if self.feed is not None:
             self.feed.handle_worker(event.worker)
+        if event.state is WorkerState.SUCCESS and isinstance(event.worker.result, PollResult):
+            self.refresh_book(event.worker.result.state)
+        elif event.state is WorkerState.ERROR and event.worker.group == "book":
+            self.book_built(BookBuilt(self.book, self.book_series, error=describe(event.worker.error)))
+
+    # --- the book (SPEC §12) ----------------------------------------------------------------------
+
+    def refresh_book(self, state: MarketState, *, force: bool = False) -> None:
+        """Mark the book to `state` in a thread worker (once per new bar or profile, or when forced)."""
+        key = (data_version(state), self.profile)
+        if key == self._book_key and not force:
+            return
+        self._book_key = key
+        work = partial(self._build_book, state, self.snapshot, self.current_profile, tuple(self.hourly))
+        self.run_worker(work, name="book", group="book", thread=True, exclusive=True, exit_on_error=False)
+
+    def _build_book(self, state: MarketState, snapshot: Snapshot | None, profile: Profile,
+                    hourly: tuple[HourlyReading, ...]) -> None:
+        from cockpit.journal.holdings import StoredBook, book_for_state, read_book
+        from cockpit.journal.store import connect, journal_path
+        from cockpit.reentry import re_entry_window
+
+        stored = StoredBook((), ())
+        if journal_path().exists():
+            con = connect()
+            try:
+                stored = read_book(con, self.config.multipliers)
+            finally:
+                con.close()
+        book, series = book_for_state(stored, state, snapshot, profile, self.config.universe,
+                                      multipliers=self.config.multipliers, equity=self.config.equity,
+                                      extra_symbols=HEDGE_SYMBOLS)
+        flags: tuple[Flag, ...] = ()
+        if profile.re_entry_window:
+            flag = re_entry_window(hourly, max_corr=profile.re_entry_corr_4h, max_vol_ratio=profile.re_entry_vol_ratio,
+                                   hold_h=profile.re_entry_hold_h)
+            flags = (flag,) if flag else ()
+        self.post_message(BookBuilt(book, series, flags))
+
+    @on(BookBuilt)
+    def book_built(self, message: BookBuilt) -> None:
+        """Show the newest book (or why it could not be built)."""
+        self.book, self.book_series = message.book, message.series
+        pane = self.query_one(BookPane)
+        pane.set_book(message.book, message.error, message.flags)
+        ctx = self.context()
+        if ctx is not None:
+            pane.show_context(ctx)
+
+    def _note_hour(self, snap: Snapshot) -> None:
+        """Keep one reading per hour for RE_ENTRY_WINDOW."""
+        hour = floor_hour(snap.as_of)
+        if not self.hourly or hour > self.hourly[-1].ts:
+            reading = reading_from_snapshot(snap)
+            self.hourly.append(HourlyReading(hour, reading.corr_4h, reading.vol_ratio, reading.regime))
 
     @on(SourceOpened)
     def source_opened(self, message: SourceOpened) -> None:
@@ -241,6 +311,7 @@ class CockpitScreen(Screen[None]):
         snap = message.snapshot
         self.first_seen, new_flags = track_first_seen(self.first_seen, snap.flags, snap.as_of)
         self.snapshot, self.clock = snap, message.clock
+        self._note_hour(snap)
         self._received_at = message.polled_at
         self.trouble = None
         self.render_all()
@@ -289,7 +360,7 @@ class CockpitScreen(Screen[None]):
     def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
         """Hide 'More panes' when every pane is on screen and 'Start demo' unless live is unavailable."""
         if action == "next_panes":
-            return self.layout_state.mode != "full"
+            return self.layout_state.pages > 1
         if action == "start_demo":
             return self.feed is None
         return True
@@ -298,6 +369,7 @@ class CockpitScreen(Screen[None]):
         """short → swing → long: the header follows now, the panes as soon as the re-evaluation lands."""
         index = PROFILE_CYCLE.index(self.profile) if self.profile in PROFILE_CYCLE else 0
         self.profile = PROFILE_CYCLE[(index + 1) % len(PROFILE_CYCLE)]
+        self.hourly.clear()  # windows differ by profile: its re-entry history starts again
         if self.feed is not None:
             self.feed.set_profile(self.current_profile)
         self.query_one(CockpitHeader).show(self.header_info(self.context()))
@@ -307,7 +379,8 @@ class CockpitScreen(Screen[None]):
         """Open the daily checklist (when that screen is installed)."""
         try:
             module = importlib.import_module("cockpit.screens.checklist")
-            screen = module.ChecklistScreen(lambda: self.snapshot, self.profile, self.source_label())
+            screen = module.ChecklistScreen(lambda: self.snapshot, self.profile, self.source_label(),
+                                            on_hedge=self.action_hedge)
         except (ImportError, AttributeError):
             self.notify("checklist not available", severity="warning")
             return
@@ -329,6 +402,18 @@ class CockpitScreen(Screen[None]):
         """Put the keyboard on the sizing calculator."""
         self._reveal("sizing")
         self.sizing.focus_inside()
+
+    def action_show_book(self) -> None:
+        """Show the Book page."""
+        self._reveal("book")
+
+    def action_hedge(self) -> None:
+        """Open the hedge dialog, prefilled from the book."""
+        from cockpit.screens.hedge_dialog import HedgeDialog
+
+        universe = self.config.universe
+        btc = universe.btc if universe.btc in self.book_series else universe.btc_fallback
+        self.app.push_screen(HedgeDialog(self.book, self.book_series, es_symbol=universe.index, btc_symbol=btc))
 
     def action_focus_flags(self) -> None:
         """Put the keyboard on the flag list."""
