@@ -66,7 +66,7 @@ class CockpitScreen(Screen[None]):
         Binding("s", "focus_sizing", "Sizing", id="sizing"),
         Binding("f", "focus_flags", "Flags", id="flags"),
         Binding("n", "next_panes", "Panes", id="panes"),
-        Binding("b", "show_book", "Book", id="book"),
+        Binding("b", "show_book", "Book", id="book", show=False),  # n reaches it too; the footer is full at 100
         Binding("h", "hedge", "Hedge", id="hedge"),
         Binding("r", "refresh", "Refresh", id="refresh"),
         Binding("space", "toggle_pause", "Pause", id="pause"),
@@ -272,7 +272,7 @@ class CockpitScreen(Screen[None]):
         """Show the newest book (or why it could not be built)."""
         self.book, self.book_series = message.book, message.series
         pane = self.query_one(BookPane)
-        pane.set_book(message.book, message.error, message.flags)
+        pane.set_book(message.book, message.error, message.flags, message.series)
         ctx = self.context()
         if ctx is not None:
             pane.show_context(ctx)

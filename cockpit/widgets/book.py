@@ -5,9 +5,10 @@ The book is built off the UI thread (the screen's book worker) and handed to the
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 
-from cockpit.book import AssetClass, Beta, BetaSource, Book, Position
+from cockpit.book import AssetClass, Beta, BetaSource, Book, Position, Series
+from cockpit.hedge import DEFAULT_SHARE, default_instrument, hedge_lines, plan_hedge, reduce_lines, reduce_to_limit
 from cockpit.models import Flag, Severity
 from cockpit.widgets.format import age_text, cell, price, short_money, styled
 from cockpit.widgets.pane import Pane, PaneContext, PaneView, freshness
@@ -72,8 +73,19 @@ def flag_line(flag: Flag) -> str:
     return styled(f"{flag.id.value} ", SEVERITY_STYLES[flag.severity]) + styled(flag.message, None)
 
 
+def answers(ctx: PaneContext, book: Book, series: Mapping[str, Series]) -> list[str]:
+    """The default hedge (half the larger beta) and the reduce answer, as `cockpit hedge` prints them."""
+    if not book.positions:
+        return []
+    universe = ctx.universe
+    btc = universe.btc if universe.btc in series else universe.btc_fallback
+    answer = plan_hedge(book, series, default_instrument(book), DEFAULT_SHARE, es_symbol=universe.index,
+                        btc_symbol=btc)
+    return [styled(line, None) for line in ("", *hedge_lines(answer), *reduce_lines(reduce_to_limit(book)))]
+
+
 def render_book(ctx: PaneContext, book: Book | None, error: str | None = None,
-                extra_flags: Sequence[Flag] = ()) -> PaneView:
+                extra_flags: Sequence[Flag] = (), series: Mapping[str, Series] | None = None) -> PaneView:
     """The book view of a context: positions, exposure, limits as bars and the book's flags."""
     if book is None:
         body = styled(f"book unavailable: {error}" if error else "building the book…", "$stale" if error else None)
@@ -115,7 +127,8 @@ def render_book(ctx: PaneContext, book: Book | None, error: str | None = None,
     if book.equity is None:
         lines.append(styled("limits need equity: [book] equity in config.toml", "$text-muted"))
     lines += [flag_line(f) for f in flags] or [styled("no book flags", "$text-muted")]
-    lines.append(styled("h hedge · reduce · β* assumed (too few pairs), = the benchmark", "$text-muted"))
+    lines += answers(ctx, book, series or {})
+    lines.append(styled("h: hedge dialog · β* assumed (too few pairs), β= the benchmark itself", "$text-muted"))
     return PaneView(verdict=verdict, body="\n".join(lines), subtitle=subtitle, state=state)
 
 
@@ -131,11 +144,14 @@ class BookPane(Pane):
         self.book: Book | None = None
         self.error: str | None = None
         self.extra_flags: tuple[Flag, ...] = ()
+        self.series: Mapping[str, Series] = {}
 
-    def set_book(self, book: Book | None, error: str | None = None, extra_flags: Sequence[Flag] = ()) -> None:
-        """Remember the newest book (the next render shows it)."""
+    def set_book(self, book: Book | None, error: str | None = None, extra_flags: Sequence[Flag] = (),
+                 series: Mapping[str, Series] | None = None) -> None:
+        """Remember the newest book and the price series it was marked to (the next render shows them)."""
         self.book, self.error, self.extra_flags = book, error, tuple(extra_flags)
+        self.series = series or {}
 
     def render_view(self, ctx: PaneContext) -> PaneView:
         """The book view of the context."""
-        return render_book(ctx, self.book, self.error, self.extra_flags)
+        return render_book(ctx, self.book, self.error, self.extra_flags, self.series)
