@@ -8,6 +8,7 @@ from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
+import pytest
 from test_app_helpers import cached_simulator, cockpit, make_app, settle  # noqa: F401
 from textual.widgets import Input, Select
 
@@ -105,3 +106,26 @@ async def test_checklist_step_5_hedge_opens_the_dialog_prefilled() -> None:
         await pilot.press("escape")
         await pilot.pause()
         assert app.screen is checklist and "hedge" in str(checklist.query_one("#cl-answer").visual)
+
+
+@pytest.mark.parametrize("size", [(160, 45), (100, 30)], ids=["160x45", "100x30"])
+def test_snapshot_the_book_page(snap_compare: Any, size: tuple[int, int]) -> None:
+    seed_book()
+
+    async def book_page(pilot: Any) -> None:
+        await settle(pilot, lambda: book_ready(pilot.app))
+        await pilot.press("b")
+        await pilot.pause()
+
+    assert snap_compare(make_app(), terminal_size=size, run_before=book_page)
+
+
+def test_snapshot_the_hedge_dialog(snap_compare: Any) -> None:
+    seed_book()
+
+    async def dialog(pilot: Any) -> None:
+        await settle(pilot, lambda: book_ready(pilot.app))
+        await pilot.press("h")
+        await pilot.pause()
+
+    assert snap_compare(make_app(), terminal_size=(100, 30), run_before=dialog)
