@@ -38,6 +38,7 @@ HELP_TEXT = {
     "panes": "Next page of panes (the Book page, and more on small terminals)",
     "book": "Show the Book page: positions, beta, limits",
     "hedge": "Hedge or reduce the book (prefilled)",
+    "add_holding": "Add a holding to the book",
     "refresh": "Poll the source now",
     "pause": "Pause / resume the simulator",
     "faster": "Simulator faster (×2)",
@@ -59,6 +60,7 @@ PALETTE = (
     ("More panes", "the next page of panes (the Book page)", "next_panes"),
     ("Show the book", "positions, exposure, beta, limits", "show_book"),
     ("Hedge or reduce", "the hedge dialog, prefilled from the book", "hedge"),
+    ("Add a holding", "type a holding in: symbol, qty, price, stop", "add_holding"),
 )
 
 

@@ -15,6 +15,7 @@ from textual.widgets import Input, Select
 from cockpit.journal.holdings import add_holding, holding_from_text
 from cockpit.journal.store import connect
 from cockpit.screens.hedge_dialog import HedgeDialog
+from cockpit.screens.holding_entry import HoldingEntry
 from cockpit.widgets.book import BookPane
 
 SIZE = (160, 45)
@@ -129,3 +130,21 @@ def test_snapshot_the_hedge_dialog(snap_compare: Any) -> None:
         await pilot.pause()
 
     assert snap_compare(make_app(), terminal_size=(100, 30), run_before=dialog)
+
+
+async def test_i_types_a_holding_in_and_the_book_follows() -> None:
+    seed_book()
+    app = make_app()
+    async with app.run_test(size=SIZE) as pilot:
+        await settle(pilot, lambda: book_ready(app))
+        await pilot.press("b", "i")
+        await pilot.pause()
+        entry = app.screen
+        assert isinstance(entry, HoldingEntry)
+        await pilot.press(*"NVDA", "tab", *"0", "enter")  # zero is refused in words, nothing stored
+        await pilot.pause()
+        assert "qty must be greater than zero" in str(entry.query_one("#holding-status").visual)
+        await pilot.press("backspace", *"5", "enter")
+        await settle(pilot, lambda: any(p.symbol == "NVDA" and p.qty == 1005
+                                        for p in (cockpit(app).book.positions if cockpit(app).book else ())))
+        assert not isinstance(app.screen, HoldingEntry)

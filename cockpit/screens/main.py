@@ -21,7 +21,7 @@ from textual.screen import Screen
 from textual.widgets import Footer
 from textual.worker import Worker, WorkerState
 
-from cockpit.book import Book, Series
+from cockpit.book import Book, Holding, Series
 from cockpit.config import Config, Profile
 from cockpit.feeds import Feed, PollResult, data_version, describe
 from cockpit.messages import (
@@ -68,6 +68,7 @@ class CockpitScreen(Screen[None]):
         Binding("n", "next_panes", "Panes", id="panes"),
         Binding("b", "show_book", "Book", id="book", show=False),  # n reaches it too; the footer is full at 100
         Binding("h", "hedge", "Hedge", id="hedge"),
+        Binding("i", "add_holding", "Add holding", id="add_holding", show=False),
         Binding("r", "refresh", "Refresh", id="refresh"),
         Binding("space", "toggle_pause", "Pause", id="pause"),
         Binding("plus", "faster", "Speed", key_display="+/-", id="faster"),
@@ -96,6 +97,7 @@ class CockpitScreen(Screen[None]):
         self.book: Book | None = None
         self.book_series: Mapping[str, Series] = {}
         self._book_key: object = None
+        self._book_state: MarketState | None = None
         self.hourly: deque[HourlyReading] = deque(maxlen=HOURLY_KEPT)
 
     # --- composition and layout -------------------------------------------------------------------
@@ -240,7 +242,7 @@ class CockpitScreen(Screen[None]):
         key = (data_version(state), self.profile)
         if key == self._book_key and not force:
             return
-        self._book_key = key
+        self._book_key, self._book_state = key, state
         work = partial(self._build_book, state, self.snapshot, self.current_profile, tuple(self.hourly))
         self.run_worker(work, name="book", group="book", thread=True, exclusive=True, exit_on_error=False)
 
@@ -414,6 +416,20 @@ class CockpitScreen(Screen[None]):
         universe = self.config.universe
         btc = universe.btc if universe.btc in self.book_series else universe.btc_fallback
         self.app.push_screen(HedgeDialog(self.book, self.book_series, es_symbol=universe.index, btc_symbol=btc))
+
+    def action_add_holding(self) -> None:
+        """Type a holding in; the book is rebuilt once the journal has it."""
+        from cockpit.screens.holding_entry import HoldingEntry
+
+        def stored(holding: Holding | None) -> None:
+            if holding is None:
+                return
+            side = "short" if holding.qty < 0 else "long"
+            self.notify(f"added {side} {abs(holding.qty):g} {holding.symbol} to the book", timeout=3)
+            if self._book_state is not None:
+                self.refresh_book(self._book_state, force=True)
+
+        self.app.push_screen(HoldingEntry(), stored)
 
     def action_focus_flags(self) -> None:
         """Put the keyboard on the flag list."""

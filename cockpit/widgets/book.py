@@ -16,8 +16,8 @@ from cockpit.widgets.pane import Pane, PaneContext, PaneView, freshness
 MAX_ROWS = 10
 BAR_WIDTH = 24
 SEVERITY_STYLES = {Severity.CRITICAL: "bold $loss", Severity.WARNING: "$alert", Severity.INFO: "$text-muted"}
-EMPTY_HINT = ("no positions: `cockpit book add SYMBOL QTY [--price P] [--stop S]`, `cockpit book import FILE`, "
-              "or fills in the journal")
+EMPTY_HINT = ("no positions: i adds one here; `cockpit book add SYMBOL QTY [--price P] [--stop S]`, "
+              "`cockpit book import FILE`, or fills in the journal")
 
 
 def limit_bar(label: str, value: float | None, limit: float, width: int = BAR_WIDTH) -> str:
@@ -128,7 +128,8 @@ def render_book(ctx: PaneContext, book: Book | None, error: str | None = None,
         lines.append(styled("limits need equity: [book] equity in config.toml", "$text-muted"))
     lines += [flag_line(f) for f in flags] or [styled("no book flags", "$text-muted")]
     lines += answers(ctx, book, series or {})
-    lines.append(styled("h: hedge dialog · β* assumed (too few pairs), β= the benchmark itself", "$text-muted"))
+    lines.append(styled("h hedge dialog · i add a holding · β* assumed (too few pairs), β= the benchmark itself",
+                        "$text-muted"))
     return PaneView(verdict=verdict, body="\n".join(lines), subtitle=subtitle, state=state)
 
 
