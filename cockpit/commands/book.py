@@ -68,8 +68,10 @@ class Market:
 def with_held_symbols(config: Config) -> Config:
     """The config with every held symbol added to the universe's extras (polled from Yahoo when live)."""
     from cockpit.journal.holdings import held_symbols
-    from cockpit.journal.store import connect
+    from cockpit.journal.store import connect, journal_path
 
+    if not journal_path().exists():
+        return config  # nothing held yet (and no journal is created just to look)
     try:
         con = connect()
         try:
