@@ -28,10 +28,11 @@ class HourlyReading:
 
 
 def reading_from_snapshot(snap: Snapshot) -> HourlyReading:
-    """The hourly reading of one snapshot (vol ratio: the higher of ES's and BTC's, None when neither is known)."""
+    """The reading of the hour a snapshot falls in (vol ratio: the higher of ES's and BTC's, None if neither)."""
     corr = snap.readings.correlation
     ratios = [r for r in (corr.vol_index.ratio, corr.vol_btc.ratio) if r is not None]
-    return HourlyReading(snap.as_of, corr.c4h.value, max(ratios) if ratios else None, snap.regime.label)
+    hour = snap.as_of.replace(minute=0, second=0, microsecond=0)
+    return HourlyReading(hour, corr.c4h.value, max(ratios) if ratios else None, snap.regime.label)
 
 
 def _normal(reading: HourlyReading, max_corr: float, max_vol_ratio: float) -> bool:

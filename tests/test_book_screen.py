@@ -50,6 +50,9 @@ async def test_b_shows_the_book_page_with_positions_limits_and_flags() -> None:
         assert "ES=F" in text and "NVDA" in text and "book risk" in text and "drawdown" in text
         assert "BOOK_RISK_LIMIT" in text  # 2 × 50 × (ES − 5,500) is far above 3 % of a million
         assert screen.book is not None and screen.book.positions[0].multiplier == 50
+        await settle(pilot, lambda: getattr(screen.sizing.calculator, "book_risk", None) is not None)
+        risk = screen.sizing.calculator.book_risk  # type: ignore[union-attr]
+        assert risk.equity_risk == pytest.approx(screen.book.open_risk)  # the sizing pane's plans join the book
         await pilot.press("n")
         await pilot.pause()
         assert len([p for p in screen.query(".pane") if p.display]) == 6

@@ -21,12 +21,13 @@ from cockpit.book import Book, BookInputs, Holding, Series, build_book
 from cockpit.errors import UserError
 from cockpit.journal.fills import Fill, OpenLot, match_fifo
 from cockpit.journal.store import to_db_time, transaction
-from cockpit.models import FlagId, MarketState, Snapshot
+from cockpit.models import Flag, FlagId, MarketState, Snapshot
 
 if TYPE_CHECKING:
     import polars as pl
 
-    from cockpit.config import Profile
+    from cockpit.config import Config, Profile
+    from cockpit.reentry import HourlyReading
     from cockpit.universe import Universe
 
 # Yahoo tickers (NVDA, BRK-B, ES=F, ^VIX, DX-Y.NYB) and ccxt unified symbols (BTC/USDT:USDT).
@@ -208,3 +209,32 @@ def book_for_state(
         one_book=one_book, book_risk_pct=profile.book_risk_pct, max_drawdown_pct=profile.max_drawdown_pct,
     )
     return build_book(stored.holdings, inputs), series
+
+
+def load_book_for_state(
+    config: Config,
+    state: MarketState,
+    snapshot: Snapshot | None,
+    profile: Profile,
+    hourly: Sequence[HourlyReading] = (),
+    extra_symbols: Iterable[str] = (),
+) -> tuple[Book, dict[str, Series], tuple[Flag, ...]]:
+    """The journal's book marked to `state` (no journal: an empty book), and RE_ENTRY_WINDOW where the profile
+    has it, judged on the hourly readings given."""
+    from cockpit.journal.store import connect, journal_path
+    from cockpit.reentry import re_entry_window
+
+    stored = StoredBook((), ())
+    if journal_path().exists():
+        con = connect()
+        try:
+            stored = read_book(con, config.multipliers)
+        finally:
+            con.close()
+    book, series = book_for_state(stored, state, snapshot, profile, config.universe, multipliers=config.multipliers,
+                                  equity=config.equity, extra_symbols=extra_symbols)
+    flag = None
+    if profile.re_entry_window:
+        flag = re_entry_window(hourly, max_corr=profile.re_entry_corr_4h, max_vol_ratio=profile.re_entry_vol_ratio,
+                               hold_h=profile.re_entry_hold_h)
+    return book, series, (flag,) if flag else ()

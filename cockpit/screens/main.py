@@ -34,11 +34,10 @@ from cockpit.messages import (
     SourceOpened,
     SourceUnavailable,
 )
-from cockpit.models import Flag, FlagId, MarketState, ProfileName, Severity, Snapshot
+from cockpit.models import FlagId, MarketState, ProfileName, Severity, Snapshot
 from cockpit.reentry import HourlyReading, reading_from_snapshot
 from cockpit.screens.layout import Layout, layout_for, mode_for, page_showing
 from cockpit.screens.sizing_slot import SizingSlot
-from cockpit.universe import floor_hour
 from cockpit.widgets.book import BookPane
 from cockpit.widgets.correlation import CorrelationPane
 from cockpit.widgets.crypto import CryptoPane
@@ -248,25 +247,9 @@ class CockpitScreen(Screen[None]):
 
     def _build_book(self, state: MarketState, snapshot: Snapshot | None, profile: Profile,
                     hourly: tuple[HourlyReading, ...]) -> None:
-        from cockpit.journal.holdings import StoredBook, book_for_state, read_book
-        from cockpit.journal.store import connect, journal_path
-        from cockpit.reentry import re_entry_window
+        from cockpit.journal.holdings import load_book_for_state
 
-        stored = StoredBook((), ())
-        if journal_path().exists():
-            con = connect()
-            try:
-                stored = read_book(con, self.config.multipliers)
-            finally:
-                con.close()
-        book, series = book_for_state(stored, state, snapshot, profile, self.config.universe,
-                                      multipliers=self.config.multipliers, equity=self.config.equity,
-                                      extra_symbols=HEDGE_SYMBOLS)
-        flags: tuple[Flag, ...] = ()
-        if profile.re_entry_window:
-            flag = re_entry_window(hourly, max_corr=profile.re_entry_corr_4h, max_vol_ratio=profile.re_entry_vol_ratio,
-                                   hold_h=profile.re_entry_hold_h)
-            flags = (flag,) if flag else ()
+        book, series, flags = load_book_for_state(self.config, state, snapshot, profile, hourly, HEDGE_SYMBOLS)
         self.post_message(BookBuilt(book, series, flags))
 
     @on(BookBuilt)
@@ -275,16 +258,20 @@ class CockpitScreen(Screen[None]):
         self.book, self.book_series = message.book, message.series
         pane = self.query_one(BookPane)
         pane.set_book(message.book, message.error, message.flags, message.series)
+        set_book = getattr(self.sizing.calculator, "set_book", None)
+        if callable(set_book) and message.book is not None:  # a plan's risk is judged with the book's
+            from cockpit.book import BookRisk
+
+            set_book(BookRisk.of(message.book))
         ctx = self.context()
         if ctx is not None:
             pane.show_context(ctx)
 
     def _note_hour(self, snap: Snapshot) -> None:
         """Keep one reading per hour for RE_ENTRY_WINDOW."""
-        hour = floor_hour(snap.as_of)
-        if not self.hourly or hour > self.hourly[-1].ts:
-            reading = reading_from_snapshot(snap)
-            self.hourly.append(HourlyReading(hour, reading.corr_4h, reading.vol_ratio, reading.regime))
+        reading = reading_from_snapshot(snap)
+        if not self.hourly or reading.ts > self.hourly[-1].ts:
+            self.hourly.append(reading)
 
     @on(SourceOpened)
     def source_opened(self, message: SourceOpened) -> None:
