@@ -64,3 +64,20 @@ def test_profile_limits_are_configurable(tmp_path: Path) -> None:
     path.write_text("[profiles.long]\nbook_risk_pct = 400.0\n", encoding="utf-8")
     with pytest.raises(ConfigError, match="book_risk_pct"):
         load_config(path)
+
+
+def test_journal_trades_use_the_configs_multipliers(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    import json
+    import os
+
+    from cockpit.cli import main
+
+    Path(os.environ["COCKPIT_CONFIG"]).write_text('[book.multipliers]\n"RTY=F" = 50\n', encoding="utf-8")
+    fills = tmp_path / "fills.csv"
+    fills.write_text("ts,symbol,side,qty,price,fee\n2026-01-20T15:00:00Z,RTY=F,buy,2,2000,1.5\n"
+                     "2026-01-20T16:00:00Z,RTY=F,sell,2,2004,1.5\n", encoding="utf-8")
+    assert main(["journal", "import", str(fills)]) == 0
+    capsys.readouterr()
+    assert main(["journal", "trades", "--json"]) == 0
+    (trip,) = json.loads(capsys.readouterr().out)
+    assert trip["pnl"] == pytest.approx(4 * 2 * 50 - 3.0)
