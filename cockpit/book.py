@@ -128,7 +128,7 @@ class Book:
     """Every position and the totals of SPEC §12, with the limits of the profile."""
 
     positions: tuple[Position, ...]
-    equity: float | None  # account equity now (configured equity + realized + unrealized), None when unknown
+    equity: float | None  # account equity now (as configured: what the broker shows), None when unknown
     one_book: bool  # SINGLE_RISK_BOOK active: equity and crypto risk add up
     window_h: int
     book_risk_pct_limit: float
@@ -309,7 +309,7 @@ class BookInputs:
     source: str = "demo"
     window_h: int = 168
     multipliers: Mapping[str, float] = field(default_factory=dict)
-    equity: float | None = None  # the configured account equity
+    equity: float | None = None  # the account equity now (realized and unrealized PnL are in it)
     realized_history: Sequence[tuple[datetime, float]] = ()  # (exit ts, realized PnL) of closed round trips
     one_book: bool = False
     book_risk_pct: float = 3.0
@@ -339,7 +339,10 @@ def position_for(holding: Holding, inputs: BookInputs) -> Position:
 
 
 def peak_equity(start: float, realized_history: Sequence[tuple[datetime, float]], now: float) -> float:
-    """The highest equity seen: the start, after each closed trade (realized), and now (realized + unrealized)."""
+    """The highest equity seen: the start, after each closed trade (realized), and now (realized + unrealized).
+
+    The start is reconstructed from now: equity now − realized − unrealized PnL.
+    """
     peak, running = start, start
     for _, pnl in sorted(realized_history):
         running += pnl
@@ -354,9 +357,10 @@ def build_book(holdings: Sequence[Holding], inputs: BookInputs) -> Book:
     book = Book(positions, None, inputs.one_book, inputs.window_h, inputs.book_risk_pct, inputs.max_drawdown_pct,
                 realized)
     if inputs.equity is not None:
-        now = inputs.equity + realized + book.unrealized
+        now = inputs.equity
+        start = now - realized - book.unrealized
         book = Book(positions, now, inputs.one_book, inputs.window_h, inputs.book_risk_pct,
-                    inputs.max_drawdown_pct, realized, peak_equity(inputs.equity, inputs.realized_history, now))
+                    inputs.max_drawdown_pct, realized, peak_equity(start, inputs.realized_history, now))
     return Book(book.positions, book.equity, book.one_book, book.window_h, book.book_risk_pct_limit,
                 book.max_drawdown_pct_limit, book.realized, book.peak_equity, tuple(book_flags(book)))
 

@@ -147,9 +147,10 @@ def test_book_risk_limit_flag_with_figures() -> None:
 def test_drawdown_from_the_peak_of_realized_plus_unrealized() -> None:
     history = [(T0, 20_000.0), (T0 + H, -5_000.0)]  # peak 120,000 after the first trade
     holdings = [Holding("ES=F", 1, 6000, None)]
-    book = build_book(holdings, BookInputs(T0 + 300 * H, {"ES=F": [(T0 + 298 * H, 5800.0)]}, equity=100_000.0,
+    book = build_book(holdings, BookInputs(T0 + 300 * H, {"ES=F": [(T0 + 298 * H, 5800.0)]}, equity=105_000.0,
                                            realized_history=history, max_drawdown_pct=10.0))
-    # now: 100,000 + 15,000 - 10,000 (200 points × 50) = 105,000; 12.5 % below 120,000
+    # equity now 105,000 = a start of 100,000 + 15,000 realized - 10,000 unrealized (200 points × 50);
+    # the peak was 120,000 after the first trade: 12.5 % below it
     assert book.equity == pytest.approx(105_000) and book.peak_equity == pytest.approx(120_000)
     assert book.drawdown_pct == pytest.approx(12.5)
     assert [f.id for f in book.flags] == [FlagId.DRAWDOWN_LIMIT]

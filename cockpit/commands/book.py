@@ -50,7 +50,8 @@ def register(subparsers: Any) -> None:
 def add_book_arguments(parser: argparse.ArgumentParser) -> None:
     """--equity, shared by `book` and `hedge`."""
     parser.add_argument("--equity", default=None, metavar="E",
-                        help="account equity the limits are a share of (default: [book] equity in config.toml)")
+                        help="account equity now, as the broker shows it; the limits are a share of it "
+                             "(default: [book] equity in config.toml)")
 
 
 @dataclass(frozen=True, slots=True)

@@ -50,6 +50,8 @@ def parse_symbol(text: str) -> str:
 
 def parse_amount(text: str | float, name: str) -> float:
     """A finite number above zero; HoldingError otherwise."""
+    if not str(text).strip():
+        raise HoldingError(f"{name} is empty (a number above zero)")
     try:
         value = float(str(text).strip().replace("_", "").replace(",", ""))
     except ValueError:
