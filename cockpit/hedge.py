@@ -11,7 +11,8 @@ from collections.abc import Mapping
 from dataclasses import dataclass, replace
 from enum import StrEnum
 
-from cockpit.book import AssetClass, Book, Position, Series, beta_to, combine_risk
+from cockpit.analytics.beta import Series, beta_to
+from cockpit.book import AssetClass, Book, Position, combine_risk
 from cockpit.contracts import multiplier as contract_multiplier
 
 

@@ -15,7 +15,8 @@ from textual.message import Message
 from cockpit.models import Flag, ProfileName, Snapshot, SourceKind
 
 if TYPE_CHECKING:
-    from cockpit.book import Book, Series
+    from cockpit.analytics.beta import Series
+    from cockpit.book import Book
 
 
 @dataclass(frozen=True, slots=True)

@@ -10,10 +10,9 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
+from cockpit.analytics.beta import Beta, BetaSource, kept_returns, rolling_beta
 from cockpit.book import (
     AssetClass,
-    Beta,
-    BetaSource,
     Book,
     BookInputs,
     Holding,
@@ -21,8 +20,6 @@ from cockpit.book import (
     asset_class,
     build_book,
     combine_risk,
-    kept_returns,
-    rolling_beta,
 )
 from cockpit.hedge import INSTRUMENTS, after_cuts, hedge_for, reduce_to_limit
 from cockpit.models import FlagId, Regime, Severity

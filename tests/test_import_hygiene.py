@@ -25,6 +25,7 @@ PURE = [
     "cockpit.sizing",
     "cockpit.checklist",
     "cockpit.contracts",
+    "cockpit.analytics.beta",
     "cockpit.book",
     "cockpit.hedge",
     "cockpit.reentry",

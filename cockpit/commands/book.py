@@ -16,7 +16,8 @@ from cockpit.cli import add_source_arguments
 from cockpit.errors import UserError
 
 if TYPE_CHECKING:
-    from cockpit.book import Beta, Book, Position, Series
+    from cockpit.analytics.beta import Beta, Series
+    from cockpit.book import Book, Position
     from cockpit.config import Config, Profile
     from cockpit.models import MarketState, Snapshot
 

@@ -17,7 +17,8 @@ from datetime import datetime, timedelta
 from pathlib import Path
 from typing import TYPE_CHECKING
 
-from cockpit.book import Book, BookInputs, Holding, Series, build_book
+from cockpit.analytics.beta import Series
+from cockpit.book import Book, BookInputs, Holding, build_book
 from cockpit.errors import UserError
 from cockpit.journal.fills import Fill, OpenLot, match_fifo
 from cockpit.journal.store import to_db_time, transaction

@@ -14,7 +14,8 @@ from textual.containers import Horizontal, Vertical
 from textual.screen import ModalScreen
 from textual.widgets import Input, Label, Select, Static
 
-from cockpit.book import Book, Series
+from cockpit.analytics.beta import Series
+from cockpit.book import Book
 from cockpit.hedge import (
     DEFAULT_SHARE,
     INSTRUMENTS,

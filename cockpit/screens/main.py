@@ -21,7 +21,8 @@ from textual.screen import Screen
 from textual.widgets import Footer
 from textual.worker import Worker, WorkerState
 
-from cockpit.book import Book, Holding, Series
+from cockpit.analytics.beta import Series
+from cockpit.book import Book, Holding
 from cockpit.config import Config, Profile
 from cockpit.feeds import Feed, PollResult, data_version, describe
 from cockpit.messages import (

@@ -7,7 +7,8 @@ from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
 
-from cockpit.book import AssetClass, Beta, BetaSource, Book, Position, Series
+from cockpit.analytics.beta import Beta, BetaSource, Series
+from cockpit.book import AssetClass, Book, Position
 from cockpit.hedge import DEFAULT_SHARE, default_instrument, hedge_lines, plan_hedge, reduce_lines, reduce_to_limit
 from cockpit.models import Flag, Severity
 from cockpit.widgets.format import age_text, cell, price, short_money, styled
