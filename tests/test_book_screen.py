@@ -151,3 +151,28 @@ async def test_i_types_a_holding_in_and_the_book_follows() -> None:
         await settle(pilot, lambda: any(p.symbol == "NVDA" and p.qty == 1005
                                         for p in (cockpit(app).book.positions if cockpit(app).book else ())))
         assert not isinstance(app.screen, HoldingEntry)
+
+
+async def test_the_long_profile_shows_the_re_entry_window_from_the_hours_it_has_seen() -> None:
+    from datetime import timedelta
+
+    from cockpit.models import FlagId, ProfileName, Regime
+    from cockpit.reentry import HourlyReading
+
+    seed_book()
+    app = make_app(profile=ProfileName.LONG)
+    async with app.run_test(size=SIZE) as pilot:
+        await settle(pilot, lambda: book_ready(app))
+        screen = cockpit(app)
+        start = datetime(2026, 1, 20, tzinfo=UTC)
+        screen.hourly.clear()
+        screen.hourly.extend(HourlyReading(start + timedelta(hours=i), 0.8 if i < 5 else 0.3, 0.9,
+                                           Regime.VOLATILITY_EVENT if i < 5 else Regime.CALM) for i in range(60))
+        assert screen._book_state is not None
+        screen.refresh_book(screen._book_state, force=True)
+        pane = screen.query_one(BookPane)
+        await settle(pilot, lambda: bool(pane.extra_flags))
+        assert pane.extra_flags[0].id is FlagId.RE_ENTRY_WINDOW
+        await pilot.press("b")
+        await pilot.pause()
+        assert "RE_ENTRY_WINDOW" in pane.figures_text
