@@ -165,11 +165,12 @@ async def test_the_long_profile_shows_the_re_entry_window_from_the_hours_it_has_
         await settle(pilot, lambda: book_ready(app))
         screen = cockpit(app)
         start = datetime(2026, 1, 20, tzinfo=UTC)
-        screen.hourly.clear()
-        screen.hourly.extend(HourlyReading(start + timedelta(hours=i), 0.8 if i < 5 else 0.3, 0.9,
+        page = screen.book_page
+        page.hourly.clear()
+        page.hourly.extend(HourlyReading(start + timedelta(hours=i), 0.8 if i < 5 else 0.3, 0.9,
                                            Regime.VOLATILITY_EVENT if i < 5 else Regime.CALM) for i in range(60))
-        assert screen._book_state is not None
-        screen.refresh_book(screen._book_state, force=True)
+        assert page.state is not None
+        page.refresh(page.state, force=True)
         pane = screen.query_one(BookPane)
         await settle(pilot, lambda: bool(pane.extra_flags))
         assert pane.extra_flags[0].id is FlagId.RE_ENTRY_WINDOW

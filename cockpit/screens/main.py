@@ -8,10 +8,8 @@ from __future__ import annotations
 
 import importlib
 import time
-from collections import deque
-from collections.abc import Callable, Mapping
+from collections.abc import Callable
 from datetime import datetime
-from functools import partial
 
 from textual import events, on
 from textual.app import ComposeResult
@@ -19,12 +17,11 @@ from textual.binding import Binding
 from textual.containers import Container
 from textual.screen import Screen
 from textual.widgets import Footer
-from textual.worker import Worker, WorkerState
+from textual.worker import Worker
 
-from cockpit.analytics.beta import Series
-from cockpit.book import Book, Holding
+from cockpit.book import Book
 from cockpit.config import Config, Profile
-from cockpit.feeds import Feed, PollResult, data_version, describe
+from cockpit.feeds import Feed
 from cockpit.messages import (
     BookBuilt,
     ClockInfo,
@@ -35,8 +32,8 @@ from cockpit.messages import (
     SourceOpened,
     SourceUnavailable,
 )
-from cockpit.models import FlagId, MarketState, ProfileName, Severity, Snapshot
-from cockpit.reentry import HourlyReading, reading_from_snapshot
+from cockpit.models import FlagId, ProfileName, Severity, Snapshot
+from cockpit.screens.book_page import BookPage
 from cockpit.screens.layout import Layout, layout_for, mode_for, page_showing
 from cockpit.screens.sizing_slot import SizingSlot
 from cockpit.widgets.book import BookPane
@@ -51,8 +48,6 @@ from cockpit.widgets.pane import WAITING, FeedTrouble, Pane, PaneContext, PaneVi
 
 PROFILE_CYCLE = (ProfileName.SHORT, ProfileName.SWING, ProfileName.LONG)
 SPEED_STEP = 2.0
-HOURLY_KEPT = 24 * 14  # hourly readings kept for RE_ENTRY_WINDOW (two weeks of this session)
-HEDGE_SYMBOLS = ("MES=F", "NQ=F", "MNQ=F", "SH", "PSQ", "SQQQ", "ETH/USDT:USDT")  # priced for the hedge dialog
 
 
 AGE_TICK_S = 5.0  # live ages move on between polls; a 5 s step keeps an idle screen cheap
@@ -94,11 +89,7 @@ class CockpitScreen(Screen[None]):
         self._received_at: float | None = None
         self._ticker_started = False
         self.sizing = SizingSlot(config.profile(profile))
-        self.book: Book | None = None
-        self.book_series: Mapping[str, Series] = {}
-        self._book_key: object = None
-        self._book_state: MarketState | None = None
-        self.hourly: deque[HourlyReading] = deque(maxlen=HOURLY_KEPT)
+        self.book_page = BookPage(self)
 
     # --- composition and layout -------------------------------------------------------------------
 
@@ -230,49 +221,7 @@ class CockpitScreen(Screen[None]):
         """Worker endings are handled once, by the feed that started them; a new market state rebuilds the book."""
         if self.feed is not None:
             self.feed.handle_worker(event.worker)
-        if event.state is WorkerState.SUCCESS and isinstance(event.worker.result, PollResult):
-            self.refresh_book(event.worker.result.state)
-        elif event.state is WorkerState.ERROR and event.worker.group == "book":
-            self.book_built(BookBuilt(self.book, self.book_series, error=describe(event.worker.error)))
-
-    # --- the book (SPEC §12) ----------------------------------------------------------------------
-
-    def refresh_book(self, state: MarketState, *, force: bool = False) -> None:
-        """Mark the book to `state` in a thread worker (once per new bar or profile, or when forced)."""
-        key = (data_version(state), self.profile)
-        if key == self._book_key and not force:
-            return
-        self._book_key, self._book_state = key, state
-        work = partial(self._build_book, state, self.snapshot, self.current_profile, tuple(self.hourly))
-        self.run_worker(work, name="book", group="book", thread=True, exclusive=True, exit_on_error=False)
-
-    def _build_book(self, state: MarketState, snapshot: Snapshot | None, profile: Profile,
-                    hourly: tuple[HourlyReading, ...]) -> None:
-        from cockpit.journal.holdings import load_book_for_state
-
-        book, series, flags = load_book_for_state(self.config, state, snapshot, profile, hourly, HEDGE_SYMBOLS)
-        self.post_message(BookBuilt(book, series, flags))
-
-    @on(BookBuilt)
-    def book_built(self, message: BookBuilt) -> None:
-        """Show the newest book (or why it could not be built)."""
-        self.book, self.book_series = message.book, message.series
-        pane = self.query_one(BookPane)
-        pane.set_book(message.book, message.error, message.flags, message.series)
-        set_book = getattr(self.sizing.calculator, "set_book", None)
-        if callable(set_book) and message.book is not None:  # a plan's risk is judged with the book's
-            from cockpit.book import BookRisk
-
-            set_book(BookRisk.of(message.book))
-        ctx = self.context()
-        if ctx is not None:
-            pane.show_context(ctx)
-
-    def _note_hour(self, snap: Snapshot) -> None:
-        """Keep one reading per hour for RE_ENTRY_WINDOW."""
-        reading = reading_from_snapshot(snap)
-        if not self.hourly or reading.ts > self.hourly[-1].ts:
-            self.hourly.append(reading)
+        self.book_page.worker_done(event.worker)
 
     @on(SourceOpened)
     def source_opened(self, message: SourceOpened) -> None:
@@ -293,6 +242,16 @@ class CockpitScreen(Screen[None]):
         self.notice = f"source unavailable: {message.reason}"
         self.render_all()
 
+    @property
+    def book(self) -> Book | None:
+        """The newest book (SPEC §12), None until it is built."""
+        return self.book_page.book
+
+    @on(BookBuilt)
+    def book_built(self, message: BookBuilt) -> None:
+        """Show the newest book."""
+        self.book_page.show(message)
+
     @on(SnapshotComputed)
     def snapshot_computed(self, message: SnapshotComputed) -> None:
         """A new snapshot for the active profile: remember new flags, alert on new critical ones, render."""
@@ -301,7 +260,7 @@ class CockpitScreen(Screen[None]):
         snap = message.snapshot
         self.first_seen, new_flags = track_first_seen(self.first_seen, snap.flags, snap.as_of)
         self.snapshot, self.clock = snap, message.clock
-        self._note_hour(snap)
+        self.book_page.note_hour(snap)
         self._received_at = message.polled_at
         self.trouble = None
         self.render_all()
@@ -359,7 +318,7 @@ class CockpitScreen(Screen[None]):
         """short → swing → long: the header follows now, the panes as soon as the re-evaluation lands."""
         index = PROFILE_CYCLE.index(self.profile) if self.profile in PROFILE_CYCLE else 0
         self.profile = PROFILE_CYCLE[(index + 1) % len(PROFILE_CYCLE)]
-        self.hourly.clear()  # windows differ by profile: its re-entry history starts again
+        self.book_page.hourly.clear()  # windows differ by profile: its re-entry history starts again
         if self.feed is not None:
             self.feed.set_profile(self.current_profile)
         self.query_one(CockpitHeader).show(self.header_info(self.context()))
@@ -399,25 +358,11 @@ class CockpitScreen(Screen[None]):
 
     def action_hedge(self) -> None:
         """Open the hedge dialog, prefilled from the book."""
-        from cockpit.screens.hedge_dialog import HedgeDialog
-
-        universe = self.config.universe
-        btc = universe.btc if universe.btc in self.book_series else universe.btc_fallback
-        self.app.push_screen(HedgeDialog(self.book, self.book_series, es_symbol=universe.index, btc_symbol=btc))
+        self.book_page.open_hedge()
 
     def action_add_holding(self) -> None:
         """Type a holding in; the book is rebuilt once the journal has it."""
-        from cockpit.screens.holding_entry import HoldingEntry
-
-        def stored(holding: Holding | None) -> None:
-            if holding is None:
-                return
-            side = "short" if holding.qty < 0 else "long"
-            self.notify(f"added {side} {abs(holding.qty):g} {holding.symbol} to the book", timeout=3)
-            if self._book_state is not None:
-                self.refresh_book(self._book_state, force=True)
-
-        self.app.push_screen(HoldingEntry(), stored)
+        self.book_page.open_entry()
 
     def action_focus_flags(self) -> None:
         """Put the keyboard on the flag list."""
