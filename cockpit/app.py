@@ -41,7 +41,10 @@ HELP_TEXT = {
     "checklist": "Open the daily checklist",
     "sizing": "Focus the sizing calculator",
     "flags": "Focus the flags (Enter: evidence)",
-    "panes": "Next page of panes (small terminals)",
+    "panes": "Next page of panes (the Book page, and more on small terminals)",
+    "book": "Show the Book page: positions, beta, limits",
+    "hedge": "Hedge or reduce the book (prefilled)",
+    "add_holding": "Add a holding to the book",
     "refresh": "Poll the source now",
     "pause": "Pause / resume the simulator",
     "faster": "Simulator faster (×2)",
@@ -60,7 +63,10 @@ PALETTE = (
     ("Pause or resume", "the simulator's clock", "toggle_pause"),
     ("Faster", "double the simulator's speed", "faster"),
     ("Slower", "halve the simulator's speed", "slower"),
-    ("More panes", "the next page of panes on small terminals", "next_panes"),
+    ("More panes", "the next page of panes (the Book page)", "next_panes"),
+    ("Show the book", "positions, exposure, beta, limits", "show_book"),
+    ("Hedge or reduce", "the hedge dialog, prefilled from the book", "hedge"),
+    ("Add a holding", "type a holding in: symbol, qty, price, stop", "add_holding"),
 )
 
 

@@ -14,7 +14,9 @@ from collections.abc import Sequence
 from cockpit import __version__
 from cockpit.errors import UserError
 
-COMMANDS = ("snapshot", "scenarios", "size", "journal", "checklist", "watch", "doctor", "serve", "mcp")
+COMMANDS = (
+    "snapshot", "scenarios", "size", "journal", "checklist", "watch", "doctor", "serve", "mcp", "book", "hedge",
+)
 
 
 class ArgumentParser(argparse.ArgumentParser):

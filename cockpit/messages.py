@@ -5,12 +5,18 @@ High-rate messages define `can_replace`, so a backlog behind a busy UI collapses
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from dataclasses import dataclass
 from datetime import datetime
+from typing import TYPE_CHECKING
 
 from textual.message import Message
 
-from cockpit.models import ProfileName, Snapshot, SourceKind
+from cockpit.models import Flag, ProfileName, Snapshot, SourceKind
+
+if TYPE_CHECKING:
+    from cockpit.analytics.beta import Series
+    from cockpit.book import Book
 
 
 @dataclass(frozen=True, slots=True)
@@ -99,3 +105,19 @@ class PollFailed(Message):
         self.last_good_at = last_good_at
         self.failures = failures
         super().__init__()
+
+
+class BookBuilt(Message):
+    """The book was marked to the newest market state (off the UI thread), or could not be: `error` says why."""
+
+    def __init__(self, book: Book | None, series: Mapping[str, Series], flags: tuple[Flag, ...] = (),
+                 error: str | None = None) -> None:
+        self.book = book
+        self.series = series
+        self.flags = flags
+        self.error = error
+        super().__init__()
+
+    def can_replace(self, message: Message) -> bool:
+        """Only the newest book matters."""
+        return isinstance(message, BookBuilt)

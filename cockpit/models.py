@@ -35,7 +35,7 @@ class Severity(StrEnum):
 
 
 class FlagId(StrEnum):
-    """Every flag id of SPEC §3, §5 and §6 (a contract: alerts and scripts match on these)."""
+    """Every flag id of SPEC §3, §5, §6 and §12 (a contract: alerts and scripts match on these)."""
 
     RISK_BUDGET_SHRINKING = "RISK_BUDGET_SHRINKING"
     LIQUIDATION_CASCADE = "LIQUIDATION_CASCADE"
@@ -52,6 +52,10 @@ class FlagId(StrEnum):
     MACRO_NOT_STABLE = "MACRO_NOT_STABLE"
     ALL_IN_ENTRY = "ALL_IN_ENTRY"
     OVERSIZED = "OVERSIZED"
+    # the book (SPEC §12)
+    BOOK_RISK_LIMIT = "BOOK_RISK_LIMIT"
+    DRAWDOWN_LIMIT = "DRAWDOWN_LIMIT"
+    RE_ENTRY_WINDOW = "RE_ENTRY_WINDOW"
 
 
 class Regime(StrEnum):

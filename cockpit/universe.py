@@ -35,10 +35,14 @@ class Universe:
         return (self.policy_front, *policy_contracts(as_of, self.policy_months))
 
     def yahoo_symbols(self, as_of: datetime) -> tuple[str, ...]:
-        """Every Yahoo-sourced symbol: macro, index, leaders and the policy strip."""
-        return (
-            self.us10y, self.dxy, self.index, *self.leaders, *self.policy_symbols(as_of), *self.vol_credit_symbols()
-        )
+        """Every Yahoo-sourced symbol: macro, index, leaders, the policy strip, vol and credit, and the extras."""
+        core = (self.us10y, self.dxy, self.index, *self.leaders, *self.policy_symbols(as_of),
+                *self.vol_credit_symbols())
+        return (*core, *(s for s in self.extra_yahoo_symbols() if s not in core))
+
+    def extra_yahoo_symbols(self) -> tuple[str, ...]:
+        """The extra symbols (e.g. the book's holdings) that Yahoo carries: every one but the venue's perps."""
+        return tuple(dict.fromkeys(s for s in self.extra.values() if s and "/" not in s))
 
     def vol_credit_symbols(self) -> tuple[str, ...]:
         """Implied vol and credit inputs of SPEC §3 v2: VIX, VIX3M, MOVE, HYG, LQD (each optional; "" is none)."""

@@ -28,7 +28,7 @@ async def test_at_100x30_macro_correlation_and_flags_stay_on_screen_with_their_f
         for pane in ("macro", "correlation", "flags"):
             region = screen.query_one(f"#{pane}").region
             assert region.right <= 100 and region.bottom <= 30
-        assert "panes 1/2 (n: next)" in str(screen.query_one(CockpitHeader).visual)
+        assert "panes 1/3 (n: next)" in str(screen.query_one(CockpitHeader).visual)  # the Book page is the third
         await pilot.press("n")
         assert shown(app) == ["leadership", "crypto", "sizing"]
         await pilot.press("f")

@@ -74,9 +74,11 @@ def test_the_layout_mode_follows_the_terminal(size: tuple[int, int], mode: str) 
 def test_medium_pages_keep_the_key_panes_together_and_compact_shows_one() -> None:
     assert layout_for(100, 30, 0).shown == ("macro", "correlation", "flags")
     assert layout_for(100, 30, 1).shown == ("leadership", "crypto", "sizing")
-    assert layout_for(100, 30, 2).shown == ("macro", "correlation", "flags")
-    assert layout_for(60, 20, 4).shown == ("crypto",)
-    assert layout_for(160, 45, 3).shown == ("macro", "leadership", "crypto", "correlation", "sizing", "flags")
+    assert layout_for(100, 30, 2).shown == ("book",)  # the Book page (SPEC §12)
+    assert layout_for(100, 30, 3).shown == ("macro", "correlation", "flags")
+    assert layout_for(60, 20, 4).shown == ("crypto",) and layout_for(60, 20, 6).shown == ("book",)
+    assert layout_for(160, 45, 2).shown == ("macro", "leadership", "crypto", "correlation", "sizing", "flags")
+    assert layout_for(160, 45, 1).shown == ("book",) and page_showing("book", "full") == 1
     assert not layout_for(40, 12, 0).charts and layout_for(60, 20, 0).charts
     assert page_showing("sizing", "medium") == 1 and page_showing("flags", "compact") == 2
 

@@ -26,6 +26,11 @@ PURE = [
     "cockpit.sizing",
     "cockpit.checklist",
     "cockpit.checklist_run",
+    "cockpit.contracts",
+    "cockpit.analytics.beta",
+    "cockpit.book",
+    "cockpit.hedge",
+    "cockpit.reentry",
 ]
 HEAVY = ("polars", "numpy", "pandas", "ccxt", "yfinance", "pyarrow")
 

@@ -120,9 +120,10 @@ def run_fills(args: argparse.Namespace) -> int:
 
 def run_trades(args: argparse.Namespace) -> int:
     """Print the FIFO round trips."""
+    from cockpit.commands.common import config_for
     from cockpit.journal.fills import round_trips
 
-    trips = round_trips(_load(args.symbol))
+    trips = round_trips(_load(args.symbol), config_for(args).multipliers)  # futures PnL × their multiplier
     if args.json:
         sys.stdout.write(json.dumps([trip_json(t) for t in trips], indent=2) + "\n")
     else:

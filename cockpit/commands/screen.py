@@ -62,6 +62,10 @@ def source_factory(args: argparse.Namespace, config: Config) -> Callable[[], Sou
     from cockpit.commands.common import build_source
 
     def build() -> Source:
+        if getattr(args, "live", False):  # held symbols outside the default universe join the Yahoo batch
+            from cockpit.commands.book import with_held_symbols
+
+            return build_source(args, with_held_symbols(config), for_screen=True)
         return build_source(args, config, for_screen=True)
 
     return build

@@ -12,8 +12,11 @@ from typing import TYPE_CHECKING, Any
 from cockpit.errors import UserError
 
 if TYPE_CHECKING:
-    from cockpit.config import Profile
+    from collections.abc import Mapping
+
+    from cockpit.config import Config, Profile
     from cockpit.journal.fills import RoundTrip
+    from cockpit.journal.holdings import StoredBook
     from cockpit.models import Flag, MarketState, Snapshot
     from cockpit.rules.pretrade import TradePlan
     from cockpit.universe import Universe
@@ -136,6 +139,9 @@ class PlanInputs:
 
     plan: TradePlan
     round_trips: tuple[RoundTrip, ...]
+    book: StoredBook | None = None  # the journal's holdings and open lots: the plan's risk adds to theirs
+    equity: float | None = None  # [book] equity, when the plan carries none
+    multipliers: Mapping[str, float] | None = None
 
 
 def read_plan(path: Path, profile: Profile) -> TradePlan:
@@ -157,8 +163,12 @@ def read_plan(path: Path, profile: Profile) -> TradePlan:
         raise UserError(f"{path}: {exc}") from None
 
 
-def plan_inputs(plan_path: str | None, trades_path: str | None, profile: Profile) -> PlanInputs | None:
-    """The plan and its round trips (FILLS.csv, else the journal if there is one); None without a plan."""
+def plan_inputs(plan_path: str | None, trades_path: str | None, profile: Profile,
+                config: Config | None = None) -> PlanInputs | None:
+    """The plan and its round trips (FILLS.csv, else the journal if there is one); None without a plan.
+
+    With the config, the journal's book comes too, so BOOK_RISK_LIMIT adds the plan's risk to the book's.
+    """
     from cockpit.journal.fills import load_fills, read_fills_csv, round_trips
     from cockpit.journal.store import connect, journal_path
 
@@ -177,7 +187,18 @@ def plan_inputs(plan_path: str | None, trades_path: str | None, profile: Profile
             con.close()
     else:
         fills = []
-    return PlanInputs(plan, tuple(round_trips(fills)))
+    multipliers = config.multipliers if config is not None else None
+    stored = None
+    if config is not None and journal_path().exists():
+        from cockpit.journal.holdings import read_book
+
+        con = connect()
+        try:
+            stored = read_book(con, multipliers)
+        finally:
+            con.close()
+    return PlanInputs(plan, tuple(round_trips(fills, multipliers)), stored,
+                      config.equity if config is not None else None, multipliers)
 
 
 def plan_snapshot(state: MarketState, profile: Profile, universe: Universe,
@@ -188,14 +209,24 @@ def plan_snapshot(state: MarketState, profile: Profile, universe: Universe,
     snap = build_snapshot(state, profile, universe)
     if inputs is None:
         return snap
-    flags = plan_flags(snap, profile, universe, inputs)
+    flags = plan_flags(snap, profile, universe, inputs, state)
     return with_extra_flags(snap, flags) if flags else snap
 
 
-def plan_flags(snap: Snapshot, profile: Profile, universe: Universe, inputs: PlanInputs) -> list[Flag]:
-    """The plan's own pre-trade flags against this snapshot (at the plan's time, else the snapshot's)."""
+def plan_flags(snap: Snapshot, profile: Profile, universe: Universe, inputs: PlanInputs,
+               state: MarketState | None = None) -> list[Flag]:
+    """The plan's own pre-trade flags against this snapshot (at the plan's time, else the snapshot's); with the
+    market state and a book, the plan's risk joins the book's."""
     from cockpit.rules.pretrade import at_time, pretrade_flags
 
     plan = at_time(inputs.plan, snap.as_of)
+    book_risk = None
+    if inputs.book is not None and state is not None:
+        from cockpit.book import BookRisk
+        from cockpit.journal.holdings import book_for_state
+
+        book, _ = book_for_state(inputs.book, state, snap, profile, universe, multipliers=inputs.multipliers,
+                                 equity=inputs.equity)
+        book_risk = BookRisk.of(book)
     return pretrade_flags(plan, inputs.round_trips, snap.readings, snap.regime, profile,
-                          index_symbol=universe.index)
+                          index_symbol=universe.index, book=book_risk)

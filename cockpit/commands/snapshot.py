@@ -44,7 +44,7 @@ def run(args: argparse.Namespace) -> int:
 
     config = config_for(args)
     profile = config.profile(args.profile)
-    plan = plan_inputs(args.plan, args.trades, profile)
+    plan = plan_inputs(args.plan, args.trades, profile, config)
     if args.every and not (args.demo or not (args.data or args.replay or args.live)):
         raise UserError("--every works with --demo (a scenario has a beginning and an end)")
     if args.at and args.every:

@@ -34,6 +34,10 @@ CONFIG_SCHEMA: dict[str, Any] = {
         "exchange_stale_s": (int, float),
         "timeout_s": (int, float),
     },
+    "book": {
+        "equity": (int, float),
+        "multipliers": dict,
+    },
     "alerts": {
         "desktop": bool,
         "bell": bool,
@@ -103,6 +107,14 @@ class Profile:
     macro_stable_bp: float = 2.0
     macro_stable_pct: float = 0.10
     max_gross_leverage: float = 3.0
+    # the book (SPEC §12): limits, and the re-entry window after stress
+    book_risk_pct: float = 3.0
+    max_drawdown_pct: float = 10.0
+    beta_window_h: int = 168
+    re_entry_window: bool = False
+    re_entry_corr_4h: float = 0.5
+    re_entry_vol_ratio: float = 1.2
+    re_entry_hold_h: int = 48
 
     def multiplier(self, regime: Regime) -> float:
         """The sizing multiplier the regime allows."""
@@ -130,6 +142,8 @@ class Config:
     keys: Mapping[str, str] = field(default_factory=dict)
     sources: Mapping[str, Any] = field(default_factory=dict)
     alerts: Mapping[str, Any] = field(default_factory=dict)
+    equity: float | None = None  # [book] equity: what the book's limits are a share of
+    multipliers: Mapping[str, float] = field(default_factory=dict)  # [book.multipliers] per-symbol overrides
 
     def profile(self, name: str | ProfileName | None = None) -> Profile:
         """The named profile (the default one when None); unknown names are a UserError."""
@@ -247,6 +261,13 @@ def _build_profile(name: ProfileName, values: Mapping[str, Any], multipliers: Ma
         rules=frozenset(values["rules"]),
         regime_multipliers=multipliers,
         **_v2_values(values),
+        book_risk_pct=float(values["book_risk_pct"]),
+        max_drawdown_pct=float(values["max_drawdown_pct"]),
+        beta_window_h=int(values["beta_window_h"]),
+        re_entry_window=bool(values["re_entry_window"]),
+        re_entry_corr_4h=float(values["re_entry_corr_4h"]),
+        re_entry_vol_ratio=float(values["re_entry_vol_ratio"]),
+        re_entry_hold_h=int(values["re_entry_hold_h"]),
     )
 
 
@@ -265,6 +286,10 @@ NUMBER_BOUNDS: dict[str, tuple[float, float]] = {
     "span_window_h": (0.0, 720.0),
     "outlook_stress_h": (0.0, 720.0),
     "corr_risk_off_min": (-1.0, 1.0),
+    "book_risk_pct": (0.0, 100.0),
+    "max_drawdown_pct": (0.0, 100.0),
+    "beta_window_h": (2.0, MAX_WINDOW),
+    "re_entry_corr_4h": (-1.0, 1.0),
 }
 
 
@@ -360,6 +385,7 @@ def load_config(path: Path | None = None) -> Config:
             raise ConfigError(f"{where}: symbols.{role}: expected a symbol (a string), got {symbol!r}")
     universe = Universe().with_overrides(symbols)
 
+    equity, contract_overrides = _book_settings(user.get("book", {}), where)
     default_profile = parse_profile_name(user.get("default_profile", ProfileName.SWING.value))
     return Config(
         path=path if path.exists() else None,
@@ -370,4 +396,20 @@ def load_config(path: Path | None = None) -> Config:
         keys=dict(user.get("keys", {})),
         sources=dict(user.get("sources", {})),
         alerts=dict(user.get("alerts", {})),
+        equity=equity,
+        multipliers=contract_overrides,
     )
+
+
+def _book_settings(book: Mapping[str, Any], where: str) -> tuple[float | None, dict[str, float]]:
+    """[book] equity (positive) and [book.multipliers] (symbol = a positive number)."""
+    equity = book.get("equity")
+    if equity is not None and not 0 < equity < 1e15:
+        raise ConfigError(f"{where}: book.equity must be a positive amount, got {equity}")
+    overrides: dict[str, float] = {}
+    for symbol, value in book.get("multipliers", {}).items():
+        _check_type(value, float, f"{where}: book.multipliers.{symbol}")
+        if not 0 < value < 1e9:
+            raise ConfigError(f"{where}: book.multipliers.{symbol} must be a positive number, got {value}")
+        overrides[str(symbol)] = float(value)
+    return (None if equity is None else float(equity)), overrides

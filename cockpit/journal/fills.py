@@ -18,6 +18,7 @@ from datetime import UTC, datetime
 from enum import StrEnum
 from pathlib import Path
 
+from cockpit.contracts import multiplier as contract_multiplier
 from cockpit.errors import UserError
 from cockpit.journal.store import from_db_time, journal_errors, to_db_time, transaction
 
@@ -60,7 +61,10 @@ class Fill:
 
 @dataclass(frozen=True, slots=True)
 class RoundTrip:
-    """A matched entry and exit (FIFO); `pnl` is after the fees of both legs, split pro rata."""
+    """A matched entry and exit (FIFO); `pnl` is after the fees of both legs, split pro rata.
+
+    `pnl` is price move × qty × the contract multiplier (ES=F 50: one point of one contract is 50).
+    """
 
     symbol: str
     side: str
@@ -71,11 +75,12 @@ class RoundTrip:
     exit_price: float
     fees: float
     pnl: float
+    multiplier: float = 1.0
 
     @property
     def entry_notional(self) -> float:
-        """qty × entry price."""
-        return self.qty * self.entry_price
+        """qty × entry price × multiplier."""
+        return self.qty * self.entry_price * self.multiplier
 
 
 @dataclass(frozen=True, slots=True)
@@ -88,6 +93,7 @@ class OpenLot:
     entry_ts: datetime
     entry_price: float
     fee_per_unit: float
+    multiplier: float = 1.0
 
 
 @dataclass(frozen=True, slots=True)
@@ -310,13 +316,19 @@ class _Lot:
     fee_per_unit: float
 
 
-def match_fifo(fills: Iterable[Fill]) -> tuple[list[RoundTrip], list[OpenLot]]:
-    """FIFO per symbol: each closing fill eats the oldest open lots; a remainder opens the other way."""
+def match_fifo(
+    fills: Iterable[Fill], multipliers: Mapping[str, float] | None = None
+) -> tuple[list[RoundTrip], list[OpenLot]]:
+    """FIFO per symbol: each closing fill eats the oldest open lots; a remainder opens the other way.
+
+    PnL uses each symbol's contract multiplier (the defaults of `cockpit.contracts`, or `multipliers`).
+    """
     books: dict[str, deque[_Lot]] = defaultdict(deque)
     trips: list[RoundTrip] = []
     ordered = sorted(enumerate(fills), key=lambda item: (item[1].ts, item[0]))
     for _, fill in ordered:
         book = books[fill.symbol]
+        units = contract_multiplier(fill.symbol, multipliers)
         remaining = fill.qty
         fee_per_unit = fill.fee / fill.qty
         tiny = fill.qty * QTY_EPSILON
@@ -328,7 +340,7 @@ def match_fifo(fills: Iterable[Fill]) -> tuple[list[RoundTrip], list[OpenLot]]:
             trips.append(RoundTrip(
                 symbol=fill.symbol, side="long" if sign > 0 else "short", qty=matched, entry_ts=lot.ts,
                 exit_ts=fill.ts, entry_price=lot.price, exit_price=fill.price, fees=fees,
-                pnl=sign * (fill.price - lot.price) * matched - fees,
+                pnl=sign * (fill.price - lot.price) * matched * units - fees, multiplier=units,
             ))
             lot.qty -= matched
             remaining -= matched
@@ -337,11 +349,12 @@ def match_fifo(fills: Iterable[Fill]) -> tuple[list[RoundTrip], list[OpenLot]]:
         if remaining > tiny:
             book.append(_Lot(fill.side, remaining, fill.price, fill.ts, fee_per_unit))
     open_lots = [OpenLot(symbol, "long" if lot.side is FillSide.BUY else "short", lot.qty, lot.ts, lot.price,
-                         lot.fee_per_unit) for symbol, book in books.items() for lot in book]
+                         lot.fee_per_unit, contract_multiplier(symbol, multipliers))
+                 for symbol, book in books.items() for lot in book]
     trips.sort(key=lambda t: (t.exit_ts, t.entry_ts))
     return trips, open_lots
 
 
-def round_trips(fills: Iterable[Fill]) -> list[RoundTrip]:
+def round_trips(fills: Iterable[Fill], multipliers: Mapping[str, float] | None = None) -> list[RoundTrip]:
     """Closed round trips, in order of their exit."""
-    return match_fifo(fills)[0]
+    return match_fifo(fills, multipliers)[0]

@@ -79,4 +79,18 @@ MIGRATIONS: tuple[str, ...] = (
     ALTER TABLE checklist_runs ADD COLUMN owner TEXT;
     ALTER TABLE checklist_runs ADD COLUMN lease_until TEXT;
     """,
+    # 5: the book's holdings typed in or imported (open lots of the fills are computed, never stored); qty is
+    # signed (a short is negative), price and stop are optional
+    """
+    CREATE TABLE holdings (
+        id INTEGER PRIMARY KEY,
+        symbol TEXT NOT NULL,
+        qty REAL NOT NULL CHECK (qty != 0),
+        price REAL CHECK (price IS NULL OR price > 0),
+        stop REAL CHECK (stop IS NULL OR stop > 0),
+        source TEXT NOT NULL DEFAULT 'manual' CHECK (source IN ('manual', 'import')),
+        added_at TEXT NOT NULL
+    );
+    CREATE INDEX holdings_symbol ON holdings (symbol);
+    """,
 )

@@ -12,7 +12,9 @@ from dataclasses import dataclass, replace
 from datetime import UTC, datetime
 from typing import Any, Protocol
 
+from cockpit.book import BookRisk, plan_book_flag
 from cockpit.config import Profile
+from cockpit.contracts import multiplier as contract_multiplier
 from cockpit.models import Flag, FlagId, Readings, Regime, RegimeCall, Severity
 from cockpit.sizing import (
     DEFAULT_MMR,
@@ -88,6 +90,7 @@ class PlanContext:
     readings: Readings | None = None
     regime: RegimeCall | None = None
     index_symbol: str = "ES=F"
+    book: BookRisk | None = None  # the book's open risk (SPEC §12), when the caller knows it
 
     @property
     def multiplier(self) -> float:
@@ -282,6 +285,13 @@ def stop_beyond_liq(plan: TradePlan, ctx: PlanContext) -> Flag | None:
     return liquidation_flag(plan.entry, plan.stop, plan.side, plan.leverage, plan.mmr)
 
 
+def book_risk_limit(plan: TradePlan, ctx: PlanContext) -> Flag | None:
+    """The plan's risk (× its contract multiplier) added to the book's open risk, against the book limit."""
+    if ctx.book is None:
+        return None
+    return plan_book_flag(plan.symbol, plan.risk * contract_multiplier(plan.symbol), plan.equity, ctx.book)
+
+
 PLAN_RULES: tuple[tuple[FlagId, PlanRule], ...] = (
     (FlagId.STOP_BEYOND_LIQUIDATION, stop_beyond_liq),
     (FlagId.REVENGE_ENTRY, revenge_entry),
@@ -301,10 +311,13 @@ def pretrade_flags(
     profile: Profile,
     *,
     index_symbol: str = "ES=F",
+    book: BookRisk | None = None,
 ) -> list[Flag]:
-    """Every active pre-trade rule that fires for the plan, most severe first."""
-    ctx = PlanContext(profile, round_trips, readings, regime, index_symbol)
+    """Every active pre-trade rule that fires for the plan, most severe first (with a book: its limit too)."""
+    ctx = PlanContext(profile, round_trips, readings, regime, index_symbol, book)
     flags = [flag for flag_id, rule in PLAN_RULES if flag_id in profile.rules and (flag := rule(plan, ctx))]
+    if (book_flag := book_risk_limit(plan, ctx)) is not None:  # judged whenever the book is known
+        flags.append(book_flag)
     return sorted(flags, key=lambda f: -f.severity.rank)
 
 

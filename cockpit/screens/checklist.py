@@ -112,8 +112,10 @@ class ChecklistScreen(ReportsErrors, Screen[str | None]):
         clock: Callable[[], datetime] | None = None,
         journal_path: Path | None = None,
         writer: RunWriter | None = None,
+        on_hedge: Callable[[], None] | None = None,
     ) -> None:
         super().__init__()
+        self._on_hedge = on_hedge  # step 5's *hedge* opens the hedge dialog, prefilled from the book
         self._provider = snapshot_provider
         self.source_label = source_label
         self._clock = clock or _utc_now
@@ -263,9 +265,11 @@ class ChecklistScreen(ReportsErrors, Screen[str | None]):
         self._draw_answer()
 
     def action_decide(self, decision: str) -> None:
-        """Step 5: choose hedge, reduce or wait."""
+        """Step 5: choose hedge, reduce or wait; *hedge* opens the hedge dialog over the checklist."""
         self.run.decide(decision)
         self._draw_answer()
+        if Decision(decision) is Decision.HEDGE and self._on_hedge is not None:
+            self._on_hedge()
 
     def action_already_open(self) -> None:
         """`c` opens the checklist in the main screen; here it is already open."""

@@ -1,4 +1,7 @@
-"""Which panes fit the terminal: all six, a page of three, or one at a time (pure, so it is easy to test)."""
+"""Which panes fit the terminal: all six, a page of three, or one at a time (pure, so it is easy to test).
+
+The Book pane (SPEC §12) is a page of its own at every size: the next page after the six at full size.
+"""
 
 from __future__ import annotations
 
@@ -6,8 +9,9 @@ from dataclasses import dataclass
 
 PANE_ORDER = ("macro", "leadership", "crypto", "correlation", "sizing", "flags")
 # At medium sizes the first page keeps the panes a trader needs most: macro, correlation, flags.
-PAGES = (("macro", "correlation", "flags"), ("leadership", "crypto", "sizing"))
-COMPACT_ORDER = ("macro", "correlation", "flags", "leadership", "crypto", "sizing")
+PAGES = (("macro", "correlation", "flags"), ("leadership", "crypto", "sizing"), ("book",))
+COMPACT_ORDER = ("macro", "correlation", "flags", "leadership", "crypto", "sizing", "book")
+FULL_PAGES = (PANE_ORDER, ("book",))
 
 FULL_MIN = (120, 34)
 MEDIUM_MIN = (84, 22)
@@ -25,7 +29,7 @@ class Layout:
     @property
     def pages(self) -> int:
         """How many pages `n` cycles through."""
-        return {"full": 1, "medium": len(PAGES), "compact": len(COMPACT_ORDER)}[self.mode]
+        return {"full": len(FULL_PAGES), "medium": len(PAGES), "compact": len(COMPACT_ORDER)}[self.mode]
 
 
 def mode_for(width: int, height: int) -> str:
@@ -41,7 +45,7 @@ def layout_for(width: int, height: int, page: int) -> Layout:
     """The panes shown at this size on this page (the page wraps around)."""
     mode = mode_for(width, height)
     if mode == "full":
-        shown: tuple[str, ...] = PANE_ORDER
+        shown: tuple[str, ...] = FULL_PAGES[page % len(FULL_PAGES)]
     elif mode == "medium":
         shown = PAGES[page % len(PAGES)]
     else:
@@ -55,4 +59,4 @@ def page_showing(pane: str, mode: str) -> int:
         return next(i for i, page in enumerate(PAGES) if pane in page)
     if mode == "compact":
         return COMPACT_ORDER.index(pane)
-    return 0
+    return next(i for i, page in enumerate(FULL_PAGES) if pane in page)

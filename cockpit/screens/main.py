@@ -21,9 +21,11 @@ from textual.widgets import Footer
 from textual.worker import Worker
 
 from cockpit.alerts import FlagTracker, Notifier, alert_settings
+from cockpit.book import Book
 from cockpit.config import Config, Profile
 from cockpit.feeds import Feed
 from cockpit.messages import (
+    BookBuilt,
     ClockInfo,
     ClockTicked,
     PollFailed,
@@ -33,9 +35,11 @@ from cockpit.messages import (
     SourceUnavailable,
 )
 from cockpit.models import Flag, FlagId, ProfileName, Severity, Snapshot
+from cockpit.screens.book_page import BookPage
 from cockpit.screens.layout import Layout, layout_for, mode_for, page_showing
 from cockpit.screens.sizing_slot import SizingSlot
 from cockpit.screens.survive import ReportsErrors
+from cockpit.widgets.book import BookPane
 from cockpit.widgets.correlation import CorrelationPane
 from cockpit.widgets.crypto import CryptoPane
 from cockpit.widgets.flags import FlagList, FlagsPane, track_first_seen
@@ -60,6 +64,9 @@ class CockpitScreen(ReportsErrors, Screen[None]):
         Binding("s", "focus_sizing", "Sizing", id="sizing"),
         Binding("f", "focus_flags", "Flags", id="flags"),
         Binding("n", "next_panes", "Panes", id="panes"),
+        Binding("b", "show_book", "Book", id="book", show=False),  # n reaches it too; the footer is full at 100
+        Binding("h", "hedge", "Hedge", id="hedge"),
+        Binding("i", "add_holding", "Add holding", id="add_holding", show=False),
         Binding("r", "refresh", "Refresh", id="refresh"),
         Binding("space", "toggle_pause", "Pause", id="pause"),
         Binding("plus", "faster", "Speed", key_display="+/-", id="faster"),
@@ -87,6 +94,7 @@ class CockpitScreen(ReportsErrors, Screen[None]):
         self._received_at: float | None = None
         self._ticker_started = False
         self.sizing = SizingSlot(config.profile(profile))
+        self.book_page = BookPage(self)
 
     # --- composition and layout -------------------------------------------------------------------
 
@@ -101,6 +109,7 @@ class CockpitScreen(ReportsErrors, Screen[None]):
             yield CorrelationPane()
             yield self.sizing
             yield FlagsPane()
+            yield BookPane()
         yield Footer(compact=True, show_command_palette=False)
 
     def on_mount(self) -> None:
@@ -123,6 +132,7 @@ class CockpitScreen(ReportsErrors, Screen[None]):
         for mode in ("full", "medium", "compact"):
             self.set_class(layout.mode == mode, f"-{mode}")
         self.set_class(not layout.charts, "-no-charts")
+        self.set_class(len(layout.shown) == 1, "-solo")
         for pane in self.query(".pane"):
             pane.display = pane.id in layout.shown
         if self.is_mounted:
@@ -201,10 +211,8 @@ class CockpitScreen(ReportsErrors, Screen[None]):
 
     def _pages_hint(self) -> str | None:
         layout = self.layout_state
-        if layout.mode == "full":
-            return None
         page = f"{self.page % layout.pages + 1}/{layout.pages}"
-        return f"{page} n▸" if layout.mode == "compact" else f"panes {page} (n: next)"
+        return f"{page} n▸" if layout.mode in ("compact", "full") else f"panes {page} (n: next)"
 
     # --- feed messages ----------------------------------------------------------------------------
 
@@ -215,9 +223,10 @@ class CockpitScreen(ReportsErrors, Screen[None]):
         feed.start()
 
     def on_worker_state_changed(self, event: Worker.StateChanged) -> None:
-        """Worker endings are handled once, by the feed that started them."""
+        """Worker endings are handled once, by the feed that started them; a new market state rebuilds the book."""
         if self.feed is not None:
             self.feed.handle_worker(event.worker)
+        self.book_page.worker_done(event.worker)
 
     @on(SourceOpened)
     def source_opened(self, message: SourceOpened) -> None:
@@ -238,6 +247,16 @@ class CockpitScreen(ReportsErrors, Screen[None]):
         self.notice = f"source unavailable: {message.reason}"
         self.render_all()
 
+    @property
+    def book(self) -> Book | None:
+        """The newest book (SPEC §12), None until it is built."""
+        return self.book_page.book
+
+    @on(BookBuilt)
+    def book_built(self, message: BookBuilt) -> None:
+        """Show the newest book."""
+        self.book_page.show(message)
+
     @on(SnapshotComputed)
     def snapshot_computed(self, message: SnapshotComputed) -> None:
         """A new snapshot for the active profile: remember new flags, render, alert as `watch` does."""
@@ -246,6 +265,7 @@ class CockpitScreen(ReportsErrors, Screen[None]):
         snap = message.snapshot
         self.first_seen, _ = track_first_seen(self.first_seen, snap.flags, snap.as_of)
         self.snapshot, self.clock = snap, message.clock
+        self.book_page.note_hour(snap)
         self._received_at = message.polled_at
         self.trouble = None
         self.render_all()
@@ -306,7 +326,7 @@ class CockpitScreen(ReportsErrors, Screen[None]):
     def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
         """Hide 'More panes' when every pane is on screen and 'Start demo' unless live is unavailable."""
         if action == "next_panes":
-            return self.layout_state.mode != "full"
+            return self.layout_state.pages > 1
         if action == "start_demo":
             return self.feed is None
         return True
@@ -315,6 +335,7 @@ class CockpitScreen(ReportsErrors, Screen[None]):
         """short → swing → long: the header follows now, the panes as soon as the re-evaluation lands."""
         index = PROFILE_CYCLE.index(self.profile) if self.profile in PROFILE_CYCLE else 0
         self.profile = PROFILE_CYCLE[(index + 1) % len(PROFILE_CYCLE)]
+        self.book_page.hourly.clear()  # windows differ by profile: its re-entry history starts again
         if self.feed is not None:
             self.feed.set_profile(self.current_profile)
         self.query_one(CockpitHeader).show(self.header_info(self.context()))
@@ -324,7 +345,8 @@ class CockpitScreen(ReportsErrors, Screen[None]):
         """Open the daily checklist (when that screen is installed)."""
         try:
             module = importlib.import_module("cockpit.screens.checklist")
-            screen = module.ChecklistScreen(lambda: self.snapshot, self.profile, self.source_label())
+            screen = module.ChecklistScreen(lambda: self.snapshot, self.profile, self.source_label(),
+                                            on_hedge=self.action_hedge)
         except (ImportError, AttributeError):
             self.notify("checklist not available", severity="warning")
             return
@@ -346,6 +368,18 @@ class CockpitScreen(ReportsErrors, Screen[None]):
         """Put the keyboard on the sizing calculator."""
         self._reveal("sizing")
         self.sizing.focus_inside()
+
+    def action_show_book(self) -> None:
+        """Show the Book page."""
+        self._reveal("book")
+
+    def action_hedge(self) -> None:
+        """Open the hedge dialog, prefilled from the book."""
+        self.book_page.open_hedge()
+
+    def action_add_holding(self) -> None:
+        """Type a holding in; the book is rebuilt once the journal has it."""
+        self.book_page.open_entry()
 
     def action_focus_flags(self) -> None:
         """Put the keyboard on the flag list."""

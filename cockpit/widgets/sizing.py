@@ -16,6 +16,7 @@ from textual.containers import Horizontal, Vertical
 from textual.message import Message
 from textual.widgets import Input, Label, Static
 
+from cockpit.book import BookRisk
 from cockpit.config import Profile
 from cockpit.models import Flag, Readings, Regime, RegimeCall
 from cockpit.rules.pretrade import ClosedTrade, TradePlan, pretrade_flags
@@ -148,6 +149,7 @@ class SizingPane(Vertical, can_focus=False):
         self.flags: tuple[Flag, ...] = ()
         self.readings: Readings | None = None
         self.round_trips: Sequence[ClosedTrade] = ()
+        self.book_risk: BookRisk | None = None  # the book's open risk: the plan's BOOK_RISK_LIMIT check adds to it
         self._equity = "" if equity is None else format_number(equity).replace(",", "")
         self._prefilled_entry = ""
         self._shown = ""
@@ -214,6 +216,12 @@ class SizingPane(Vertical, can_focus=False):
         self.round_trips = round_trips
         self.recompute()
 
+    def set_book(self, book_risk: BookRisk | None) -> None:
+        """The book's open risk (SPEC §12), so the plan's risk is judged together with it."""
+        if book_risk != self.book_risk:
+            self.book_risk = book_risk
+            self.recompute()
+
     @on(Input.Changed)
     def _field_changed(self, event: Input.Changed) -> None:
         event.stop()
@@ -258,4 +266,4 @@ class SizingPane(Vertical, can_focus=False):
                          ts=self.readings.as_of if self.readings else None, equity=result.equity,
                          tier=result.tier, leverage=result.leverage, mmr=result.mmr)
         regime = RegimeCall(result.regime, result.multiplier)
-        return tuple(pretrade_flags(plan, self.round_trips, self.readings, regime, self.profile))
+        return tuple(pretrade_flags(plan, self.round_trips, self.readings, regime, self.profile, book=self.book_risk))
