@@ -16,7 +16,7 @@ from typing import TYPE_CHECKING, Any
 if TYPE_CHECKING:
     import polars as pl
 
-SCHEMA_VERSION = 1
+SCHEMA_VERSION = 2
 
 Evidence = Mapping[str, float | int | str | bool | None]
 
@@ -190,6 +190,7 @@ class MacroReading:
     vix: ImpliedVolReading | None = None  # None when ^VIX has no data (SPEC §3 v2)
     vix3m: ImpliedVolReading | None = None
     move: ImpliedVolReading | None = None
+    backwardation: bool | None = None  # VIX above VIX3M; None without both
     credit: CreditReading | None = None
 
 
@@ -223,6 +224,7 @@ class CryptoAsset:
     funding_annualised_pct: float | None = None
     funding_settled_rate: float | None = None  # the rate that settled at the last funding time (00/08/16 UTC)
     funding_spend_usd_per_interval: float | None = None
+    funding_spend_usd_per_day: float | None = None
     funding_interval_h: float | None = None  # the venue's funding interval (8 h only as the last default)
     open_interest: float | None = None  # coins (base units); changes and resets are measured on this
     open_interest_usd: float | None = None
@@ -301,6 +303,7 @@ class CorrelationReading:
     both_down_vol_rising: bool | None = None
     age_s: float | None = None  # the older of the two series' newest bars
     gap_pct: float | None = None  # the index's latest session opening gap: first open vs the previous last close
+    index_trend_gap_atr: float | None = None  # index close minus its dominant trend MA, in ATRs (14 bars)
     history_1h: tuple[float, ...] = ()
     history_4h: tuple[float, ...] = ()
 

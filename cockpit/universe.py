@@ -35,8 +35,9 @@ class Universe:
         return (self.policy_front, *policy_contracts(as_of, self.policy_months))
 
     def yahoo_symbols(self, as_of: datetime) -> tuple[str, ...]:
-        """Every Yahoo-sourced symbol: macro, index, leaders and the policy strip."""
-        return (self.us10y, self.dxy, self.index, *self.leaders, *self.policy_symbols(as_of), *self.vol_credit_symbols())
+        """Every Yahoo-sourced symbol: macro, index, leaders, the policy strip, implied vol and credit."""
+        return (self.us10y, self.dxy, self.index, *self.leaders, *self.policy_symbols(as_of),
+                *self.vol_credit_symbols())
 
     def vol_credit_symbols(self) -> tuple[str, ...]:
         """Implied vol and credit inputs of SPEC §3 v2: VIX, VIX3M, MOVE, HYG, LQD (each optional; "" is none)."""
@@ -95,13 +96,23 @@ def equity_open(ts: datetime) -> bool:
     return ts.weekday() < 5 and EQUITY_OPEN_H <= ts.hour < EQUITY_CLOSE_H
 
 
+CME_SUFFIXES = ("=F", ".CBT", ".CME", ".CMX", ".NYM")
+
+
 def session_kind(symbol: str, universe: Universe) -> str:
-    """'crypto' (24/7), 'equity' (cash session) or 'futures' (Globex) for a symbol."""
-    if symbol in (universe.btc, universe.eth, universe.btc_fallback) or "/" in symbol:
+    """'crypto' (24/7, UTC days), 'futures' (CME Globex, 17:00 Chicago days) or 'equity' (US cash session).
+
+    The one map from symbol to trading calendar (SPEC §3 v2): perps and coins are crypto; the index, the dollar,
+    yields, fed funds futures and any `=F`/exchange-suffixed future are CME; stocks, ETFs (HYG, LQD) and the
+    cash-session indices (VIX, VIX3M, MOVE) follow the New York session.
+    """
+    if symbol in (universe.btc, universe.eth, universe.btc_fallback) or "/" in symbol or symbol.endswith("-USD"):
         return "crypto"
-    if symbol in universe.leaders:
-        return "equity"
-    return "futures"
+    if symbol in (universe.index, universe.dxy, universe.us10y, universe.policy_front) or symbol.startswith("ZQ"):
+        return "futures"
+    if symbol.endswith(CME_SUFFIXES) or symbol == "DX-Y.NYB":
+        return "futures"
+    return "equity"
 
 
 def market_open(symbol: str, universe: Universe, ts: datetime) -> bool:

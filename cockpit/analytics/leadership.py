@@ -14,26 +14,29 @@ import numpy as np
 import polars as pl
 
 from cockpit.analytics.bars import age_seconds, last_value
-from cockpit.analytics.series import TIMEFRAME_EVERY
+from cockpit.analytics.calendar import timeframe_bars
 from cockpit.models import LeadershipReading
 
 HISTORY_POINTS = 60
 INDEX_KEY = "\x00index"
 
 
-def _wide_closes(members: dict[str, pl.DataFrame], index: pl.DataFrame, timeframe: str) -> pl.DataFrame:
-    """One column of `timeframe` closes per member plus the index, one row per bar (null where a symbol had none)."""
-    frames = [f.select("ts", "close").with_columns(pl.lit(s).alias("symbol")) for s, f in members.items()]
-    frames.append(index.select("ts", "close").with_columns(pl.lit(INDEX_KEY).alias("symbol")))
-    combined = pl.concat(frames).sort("symbol", "ts")
-    if timeframe != "1h":
-        combined = combined.group_by_dynamic(
-            "ts", every=TIMEFRAME_EVERY[timeframe], closed="left", label="left", group_by="symbol"
-        ).agg(pl.col("close").last())
+def _wide_closes(members: dict[str, pl.DataFrame], index: pl.DataFrame, timeframe: str,
+                 index_kind: str = "futures") -> pl.DataFrame:
+    """One column of `timeframe` closes per member plus the index, one row per bar (null where a symbol had none).
+
+    Daily and weekly bars are trading days: the members' New York session, the index's own calendar.
+    """
+    frames = [timeframe_bars(f.select("ts", "close"), timeframe, "equity").with_columns(pl.lit(s).alias("symbol"))
+              for s, f in members.items()]
+    frames.append(timeframe_bars(index.select("ts", "close"), timeframe, index_kind)
+                  .with_columns(pl.lit(INDEX_KEY).alias("symbol")))
+    combined = pl.concat(frames)
     return combined.pivot(on="symbol", index="ts", values="close").sort("ts")
 
 
-def relative_strength_series(members: dict[str, pl.DataFrame], index: pl.DataFrame, timeframe: str) -> pl.DataFrame:
+def relative_strength_series(members: dict[str, pl.DataFrame], index: pl.DataFrame,
+                             timeframe: str) -> pl.DataFrame:
     """(ts, rs): cumulative log relative strength of the equal-weight basket against the index."""
     return _relative_strength(_wide_closes(members, index, timeframe), list(members))
 
@@ -63,16 +66,24 @@ def _breadth(wide: pl.DataFrame, names: list[str], bars: int) -> tuple[float | N
 
 
 def verdict(rs_below_ma: bool, rs_new_low: bool, breadth_above: float, breadth_lows: float) -> str:
-    """leading / breaking / broken (SPEC §2)."""
+    """leading / neutral / breaking / broken (SPEC §2).
+
+    A relative low on its own is noise in a calm tape (a random walk makes a new 20-bar low one bar in eight):
+    breaking needs the new relative low *and* breadth deteriorating (fewer than half the leaders above their
+    average, or a quarter of them at new lows); broken needs most of the basket down with it.
+    """
     if rs_below_ma and breadth_above <= 0.25 and breadth_lows >= 0.5:
         return "broken"
-    if rs_new_low or rs_below_ma or breadth_above < 0.5:
+    if rs_new_low and (breadth_above < 0.5 or breadth_lows >= 0.25):
         return "breaking"
-    return "leading"
+    if not rs_below_ma and not rs_new_low and breadth_above >= 0.5:
+        return "leading"
+    return "neutral"
 
 
 def leadership_reading(
-    members: dict[str, pl.DataFrame | None], index: pl.DataFrame | None, as_of: datetime, timeframe: str, bars: int
+    members: dict[str, pl.DataFrame | None], index: pl.DataFrame | None, as_of: datetime, timeframe: str, bars: int,
+    index_kind: str = "futures",
 ) -> LeadershipReading:
     """Breadth, relative strength, new lows and the verdict; None where history is too short."""
     present = {s: f for s, f in members.items() if f is not None and not f.is_empty()}
@@ -80,7 +91,7 @@ def leadership_reading(
     base = LeadershipReading(members=tuple(present), missing=missing, timeframe=timeframe)
     if index is None or index.is_empty() or not present:
         return base
-    wide = _wide_closes(present, index, timeframe)
+    wide = _wide_closes(present, index, timeframe, index_kind)
     rs = _relative_strength(wide, list(present))
     index_closes = wide.get_column(INDEX_KEY).drop_nulls()
     if rs.height < bars + 1 or index_closes.len() < bars:

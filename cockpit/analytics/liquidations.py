@@ -1,0 +1,140 @@
+"""Robust liquidation intensity and flush clusters (SPEC §3 v2), one perp at a time.
+
+liq_z = (ln(1+L) - median) / max(1.4826 * MAD, 0.25), with median and MAD of ln(1+L) over the 168 hours before
+the current flush cluster, so the hours of a flush never enter their own baseline. A flush is a cluster of
+qualifying hours (liq_z >= 3 and L >= 0.05 % of open interest) separated by at least 4 quiet hours.
+"""
+
+from __future__ import annotations
+
+import math
+from dataclasses import dataclass
+
+import numpy as np
+import polars as pl
+
+MAD_SCALE = 1.4826
+MIN_SCALE = 0.25
+MIN_BASELINE_H = 24
+FLUSH_GAP_H = 4
+HOUR_US = 3_600_000_000
+
+
+@dataclass(frozen=True, slots=True)
+class FlushTest:
+    """What makes an hour part of a flush: a z floor and a share of open interest (absolute test without z)."""
+
+    zscore: float = 3.0
+    oi_pct: float = 0.05
+    absolute_oi_pct: float = 0.25  # with fewer than MIN_BASELINE_H baseline hours, this share alone decides
+
+
+@dataclass(frozen=True, slots=True)
+class Flush:
+    """One flush cluster: its first and last qualifying hour (indices into the hourly grid)."""
+
+    start: int
+    end: int
+
+
+@dataclass(frozen=True, slots=True)
+class LiquidationPath:
+    """Per-hour intensity on an hourly grid, and the flushes found from the pass's first hour on."""
+
+    stamps: np.ndarray  # datetime64[us], one per hour
+    zscores: np.ndarray  # NaN where the baseline is too short or L is unknown
+    oi_pct: np.ndarray  # L / OI USD * 100, NaN where unknown
+    baseline_h: np.ndarray  # baseline hours behind each hour's z
+    flushes: tuple[Flush, ...]
+    active: bool  # the last hour qualifies or lies within FLUSH_GAP_H quiet hours of a flush's last hour
+
+
+def hourly_grid(series: pl.DataFrame, column: str) -> tuple[np.ndarray, np.ndarray]:
+    """`column` on a regular hourly grid from the first to the last bar (NaN where no bar or no value)."""
+    stamps = series.get_column("ts").to_numpy().astype("datetime64[us]")
+    first = stamps[0]
+    index = ((stamps - first).astype(np.int64) // HOUR_US).astype(np.int64)
+    values = np.full(int(index[-1]) + 1, np.nan)
+    values[index] = series.get_column(column).fill_null(np.nan).to_numpy().astype(float)
+    grid = first + np.arange(len(values)) * np.timedelta64(HOUR_US, "us")
+    return grid, values
+
+
+def robust_baseline(values: np.ndarray) -> tuple[float, float, int]:
+    """(median, scale, hours) of ln(1+L) values; scale = max(1.4826 MAD, 0.25); NaN values are left out."""
+    known = values[np.isfinite(values)]
+    if len(known) == 0:
+        return math.nan, MIN_SCALE, 0
+    median = float(np.median(known))
+    mad = float(np.median(np.abs(known - median)))
+    return median, max(MAD_SCALE * mad, MIN_SCALE), len(known)
+
+
+def _free_baselines(logs: np.ndarray, first: int, baseline_h: int) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """Median, scale and count of the `baseline_h` hours before each hour from `first` on (vectorised)."""
+    padded = np.concatenate((np.full(baseline_h, np.nan), logs))
+    windows = np.lib.stride_tricks.sliding_window_view(padded, baseline_h)[first : len(logs)]
+    counts = np.isfinite(windows).sum(axis=1)
+    medians = np.full(len(windows), np.nan)
+    scales = np.full(len(windows), MIN_SCALE)
+    usable = counts > 0
+    if usable.any():
+        subset = windows[usable]
+        if np.isfinite(subset).all():
+            med = np.median(subset, axis=1)
+            mad = np.median(np.abs(subset - med[:, None]), axis=1)
+        else:
+            med = np.nanmedian(subset, axis=1)
+            mad = np.nanmedian(np.abs(subset - med[:, None]), axis=1)
+        medians[usable] = med
+        scales[usable] = np.maximum(MAD_SCALE * mad, MIN_SCALE)
+    return medians, scales, counts
+
+
+def liquidation_path(series: pl.DataFrame, *, baseline_h: int, pass_h: int,
+                     test: FlushTest = FlushTest()) -> LiquidationPath | None:
+    """Walk the last `pass_h` hours in order: each hour's robust z against the hours before its flush cluster.
+
+    None when the series has no liquidation figure at all. Hours before the pass only feed baselines.
+    """
+    if series.is_empty() or series.get_column("long_liq_usd").null_count() == series.height:
+        return None
+    stamps, liq = hourly_grid(series, "long_liq_usd")
+    _, oi_usd = hourly_grid(series, "oi_usd")
+    oi_usd = pl.Series(oi_usd).fill_nan(None).forward_fill().fill_null(np.nan).to_numpy()
+    with np.errstate(invalid="ignore", divide="ignore"):
+        logs = np.log1p(liq)
+        oi_pct = np.where(oi_usd > 0, liq / oi_usd * 100.0, np.nan)
+    first = max(0, len(liq) - pass_h)
+    medians, scales, counts = _free_baselines(logs, first, baseline_h)
+    size = len(liq) - first
+    zscores = np.full(size, np.nan)
+    hours = np.zeros(size, dtype=np.int64)
+    flushes: list[Flush] = []
+    cluster: tuple[float, float, int] | None = None  # the frozen baseline of the cluster under way
+    start = last = -1
+    for i in range(size):
+        if cluster is not None and i - last > FLUSH_GAP_H:
+            flushes.append(Flush(start, last))
+            cluster = None
+        median, scale, count = cluster if cluster is not None else (medians[i], scales[i], int(counts[i]))
+        hours[i] = count
+        share = oi_pct[first + i]
+        if count >= MIN_BASELINE_H and math.isfinite(logs[first + i]) and math.isfinite(median):
+            zscores[i] = (logs[first + i] - median) / scale
+            qualifies = zscores[i] >= test.zscore and share >= test.oi_pct
+        else:
+            qualifies = bool(share >= test.absolute_oi_pct)
+        if qualifies:
+            if cluster is None:
+                cluster, start = (median, scale, count), i
+            last = i
+    active = cluster is not None
+    if cluster is not None:
+        flushes.append(Flush(start, last))
+    return LiquidationPath(stamps[first:], zscores, oi_pct[first:], hours, tuple(flushes), active)
+
+
+def flushes_since(path: LiquidationPath, since: np.datetime64) -> int:
+    """Flushes with a qualifying hour at or after `since` (a flush that ended before never counts)."""
+    return sum(1 for flush in path.flushes if path.stamps[flush.end] >= since)
