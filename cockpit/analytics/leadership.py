@@ -8,55 +8,70 @@ left out and reported as missing).
 from __future__ import annotations
 
 import math
+from dataclasses import dataclass
 from datetime import datetime
 
 import numpy as np
 import polars as pl
 
 from cockpit.analytics.bars import age_seconds, last_value
-from cockpit.analytics.calendar import timeframe_bars
+from cockpit.analytics.calendar import bucket_closes
 from cockpit.models import LeadershipReading
 
 HISTORY_POINTS = 60
 INDEX_KEY = "\x00index"
 
 
+@dataclass(frozen=True, slots=True)
+class WideCloses:
+    """`timeframe` closes of each member and the index on the union of their bar stamps (NaN where none)."""
+
+    keys: np.ndarray  # bucket starts, UTC microseconds
+    closes: dict[str, np.ndarray]
+
+
 def _wide_closes(members: dict[str, pl.DataFrame], index: pl.DataFrame, timeframe: str,
-                 index_kind: str = "futures") -> pl.DataFrame:
-    """One column of `timeframe` closes per member plus the index, one row per bar (null where a symbol had none).
+                 index_kind: str = "futures") -> WideCloses:
+    """One array of `timeframe` closes per member plus the index, on one axis of bar stamps.
 
     Daily and weekly bars are trading days: the members' New York session, the index's own calendar.
     """
-    frames = [timeframe_bars(f.select("ts", "close"), timeframe, "equity").with_columns(pl.lit(s).alias("symbol"))
-              for s, f in members.items()]
-    frames.append(timeframe_bars(index.select("ts", "close"), timeframe, index_kind)
-                  .with_columns(pl.lit(INDEX_KEY).alias("symbol")))
-    combined = pl.concat(frames)
-    return combined.pivot(on="symbol", index="ts", values="close").sort("ts")
+    bucketed = {name: bucket_closes(frame, timeframe, "equity") for name, frame in members.items()}
+    bucketed[INDEX_KEY] = bucket_closes(index, timeframe, index_kind)
+    keys = np.unique(np.concatenate([k for k, _ in bucketed.values()]))
+    closes = {}
+    for name, (own_keys, own_closes) in bucketed.items():
+        column = np.full(len(keys), np.nan)
+        column[np.searchsorted(keys, own_keys)] = own_closes
+        closes[name] = column
+    return WideCloses(keys, closes)
 
 
 def relative_strength_series(members: dict[str, pl.DataFrame], index: pl.DataFrame,
                              timeframe: str) -> pl.DataFrame:
     """(ts, rs): cumulative log relative strength of the equal-weight basket against the index."""
-    return _relative_strength(_wide_closes(members, index, timeframe), list(members))
+    keys, rs = _relative_strength(_wide_closes(members, index, timeframe), list(members))
+    return pl.DataFrame({"ts": keys.astype("datetime64[us]"), "rs": rs},
+                        schema={"ts": pl.Datetime("us", "UTC"), "rs": pl.Float64()})
 
 
-def _relative_strength(wide: pl.DataFrame, names: list[str]) -> pl.DataFrame:
-    common = wide.select("ts", INDEX_KEY, *names).drop_nulls()
-    if not names or common.height < 2:
-        return pl.DataFrame(schema={"ts": wide.schema["ts"], "rs": pl.Float64()})
-    logs = np.log(common.select(names).to_numpy())
-    basket = np.diff(logs, axis=0).mean(axis=1)
-    index_returns = np.diff(np.log(common.get_column(INDEX_KEY).to_numpy()))
-    rs = np.concatenate(([0.0], np.cumsum(basket - index_returns)))
-    return pl.DataFrame({"ts": common.get_column("ts"), "rs": rs})
+def _relative_strength(wide: WideCloses, names: list[str]) -> tuple[np.ndarray, np.ndarray]:
+    """(stamps, rs) over the bars where the index and every member have a close."""
+    matrix = np.column_stack([wide.closes[n] for n in (*names, INDEX_KEY)]) if names else np.empty((0, 1))
+    common = np.isfinite(matrix).all(axis=1) if names else np.zeros(0, dtype=bool)
+    if not names or common.sum() < 2:
+        return np.empty(0, dtype=np.int64), np.empty(0)
+    logs = np.log(matrix[common])
+    basket = np.diff(logs[:, :-1], axis=0).mean(axis=1)
+    index_returns = np.diff(logs[:, -1])
+    return wide.keys[common], np.concatenate(([0.0], np.cumsum(basket - index_returns)))
 
 
-def _breadth(wide: pl.DataFrame, names: list[str], bars: int) -> tuple[float | None, float | None]:
+def _breadth(wide: WideCloses, names: list[str], bars: int) -> tuple[float | None, float | None]:
     """Share of members above their `bars`-bar average, and share at a new `bars`-bar low."""
     above = lows = counted = 0
     for name in names:
-        closes = wide.get_column(name).drop_nulls().to_numpy()
+        closes = wide.closes[name][np.isfinite(wide.closes[name])]
         if len(closes) < bars + 1:
             continue
         counted += 1
@@ -92,19 +107,17 @@ def leadership_reading(
     if index is None or index.is_empty() or not present:
         return base
     wide = _wide_closes(present, index, timeframe, index_kind)
-    rs = _relative_strength(wide, list(present))
-    index_closes = wide.get_column(INDEX_KEY).drop_nulls()
-    if rs.height < bars + 1 or index_closes.len() < bars:
+    _, rs_values = _relative_strength(wide, list(present))
+    index_closes = wide.closes[INDEX_KEY][np.isfinite(wide.closes[INDEX_KEY])]
+    if len(rs_values) < bars + 1 or len(index_closes) < bars:
         return LeadershipReading(members=base.members, missing=missing, timeframe=timeframe)
-    rs_values = rs["rs"]
     last_rs = float(rs_values[-1])
-    prior = rs_values.slice(rs_values.len() - bars - 1, bars)
-    rs_new_low = last_rs < float(prior.min())  # type: ignore[arg-type]
-    rs_ma = float(rs_values.tail(bars).mean())  # type: ignore[arg-type]
+    rs_new_low = last_rs < float(rs_values[-bars - 1 : -1].min())
+    rs_ma = float(rs_values[-bars:].mean())
     relative_pct = math.expm1(last_rs - float(rs_values[-bars - 1])) * 100.0
 
     breadth_above, breadth_lows = _breadth(wide, list(present), bars)
-    index_above = float(index_closes[-1]) > float(index_closes.tail(bars).mean())  # type: ignore[arg-type]
+    index_above = float(index_closes[-1]) > float(index_closes[-bars:].mean())
     stamps = [ts for s in present.values() if (ts := last_value(s, "close")[1]) is not None]
     newest = max(stamps, default=None)
     return LeadershipReading(
@@ -119,5 +132,5 @@ def leadership_reading(
         missing=missing,
         timeframe=timeframe,
         age_s=age_seconds(as_of, newest),
-        rs_history=tuple(float(v) for v in rs_values.tail(HISTORY_POINTS).to_list()),
+        rs_history=tuple(float(v) for v in rs_values[-HISTORY_POINTS:]),
     )

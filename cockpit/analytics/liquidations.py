@@ -49,15 +49,26 @@ class LiquidationPath:
     active: bool  # the last hour qualifies or lies within FLUSH_GAP_H quiet hours of a flush's last hour
 
 
-def hourly_grid(series: pl.DataFrame, column: str) -> tuple[np.ndarray, np.ndarray]:
-    """`column` on a regular hourly grid from the first to the last bar (NaN where no bar or no value)."""
+def hourly_grid(series: pl.DataFrame, columns: tuple[str, ...]) -> tuple[np.ndarray, list[np.ndarray]]:
+    """`columns` on a regular hourly grid from the first to the last bar (NaN where no bar or no value)."""
     stamps = series.get_column("ts").to_numpy().astype("datetime64[us]")
     first = stamps[0]
     index = ((stamps - first).astype(np.int64) // HOUR_US).astype(np.int64)
-    values = np.full(int(index[-1]) + 1, np.nan)
-    values[index] = series.get_column(column).fill_null(np.nan).to_numpy().astype(float)
-    grid = first + np.arange(len(values)) * np.timedelta64(HOUR_US, "us")
-    return grid, values
+    grids = []
+    for column in columns:
+        values = np.full(int(index[-1]) + 1, np.nan)
+        raw = series.get_column(column)
+        values[index] = (raw if raw.null_count() == 0 else raw.fill_null(np.nan)).to_numpy().astype(float)
+        grids.append(values)
+    return first + np.arange(int(index[-1]) + 1) * np.timedelta64(HOUR_US, "us"), grids
+
+
+def forward_filled(values: np.ndarray) -> np.ndarray:
+    """NaN gaps carry the last known value forward (a level such as open interest, not a flow)."""
+    known = np.isfinite(values)
+    last_known = np.maximum.accumulate(np.where(known, np.arange(len(values)), -1))
+    filled: np.ndarray = np.where(last_known >= 0, values[np.maximum(last_known, 0)], np.nan)
+    return filled
 
 
 def robust_baseline(values: np.ndarray) -> tuple[float, float, int]:
@@ -99,9 +110,8 @@ def liquidation_path(series: pl.DataFrame, *, baseline_h: int, pass_h: int,
     """
     if series.is_empty() or series.get_column("long_liq_usd").null_count() == series.height:
         return None
-    stamps, liq = hourly_grid(series, "long_liq_usd")
-    _, oi_usd = hourly_grid(series, "oi_usd")
-    oi_usd = pl.Series(oi_usd).fill_nan(None).forward_fill().fill_null(np.nan).to_numpy()
+    stamps, (liq, oi_usd) = hourly_grid(series, ("long_liq_usd", "oi_usd"))
+    oi_usd = forward_filled(oi_usd)
     with np.errstate(invalid="ignore", divide="ignore"):
         logs = np.log1p(liq)
         oi_pct = np.where(oi_usd > 0, liq / oi_usd * 100.0, np.nan)

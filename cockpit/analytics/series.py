@@ -12,7 +12,7 @@ from datetime import datetime, timedelta
 import numpy as np
 import polars as pl
 
-from cockpit.analytics.calendar import BAR_LENGTH, timeframe_bars
+from cockpit.analytics.calendar import BAR_LENGTH, bucket_closes, stamps_us, timeframe_bars, values_of
 from cockpit.models import CorrelationValue, VolReading
 
 TIMEFRAME_EVERY = {"1h": "1h", "4h": "4h", "1d": "1d", "1w": "1w"}
@@ -33,19 +33,31 @@ def align(left: pl.DataFrame, right: pl.DataFrame) -> pl.DataFrame:
     )
 
 
-def aligned_returns(left: pl.DataFrame, right: pl.DataFrame, bar: timedelta = BAR_LENGTH["1h"]) -> pl.DataFrame:
-    """Log returns after alignment (SPEC §3 v2): columns ts, ra, rb, kept.
+RETURNS_SCHEMA = {"ts": pl.Datetime("us", "UTC"), "ra": pl.Float64(), "rb": pl.Float64(), "kept": pl.Boolean()}
 
-    A pair is kept only when both legs span exactly one `bar`; a pair across a weekend, halt, holiday or missing
-    bar has kept = False (it is counted, never used).
+
+def paired_returns(keys_a: np.ndarray, closes_a: np.ndarray, keys_b: np.ndarray, closes_b: np.ndarray,
+                   bar_us: int) -> pl.DataFrame:
+    """Log returns of two bar series on their common stamps (UTC us): columns ts, ra, rb, kept.
+
+    A pair is kept only when both legs span exactly one bar (`bar_us`); a pair across a weekend, halt, holiday
+    or missing bar has kept = False (it is counted, never used).
     """
-    joined = align(left, right)
-    return joined.select(
-        "ts",
-        pl.col("a").log().diff().alias("ra"),
-        pl.col("b").log().diff().alias("rb"),
-        (pl.col("ts").diff() == bar).alias("kept"),
-    ).slice(1)
+    common, in_a, in_b = np.intersect1d(keys_a, keys_b, assume_unique=True, return_indices=True)
+    if len(common) < 2:
+        return pl.DataFrame(schema=RETURNS_SCHEMA)
+    return pl.DataFrame({
+        "ts": common[1:].astype("datetime64[us]"),
+        "ra": np.diff(np.log(closes_a[in_a])),
+        "rb": np.diff(np.log(closes_b[in_b])),
+        "kept": np.diff(common) == bar_us,
+    }, schema=RETURNS_SCHEMA)
+
+
+def aligned_returns(left: pl.DataFrame, right: pl.DataFrame, bar: timedelta = BAR_LENGTH["1h"]) -> pl.DataFrame:
+    """Log returns after an inner join on bar timestamps (SPEC §3 v2): columns ts, ra, rb, kept."""
+    return paired_returns(stamps_us(left), values_of(left, "close"), stamps_us(right), values_of(right, "close"),
+                          bar // timedelta(microseconds=1))
 
 
 def resample_closes(frame: pl.DataFrame, timeframe: str, kind: str = "crypto",
@@ -95,10 +107,9 @@ def history_from_returns(returns: pl.DataFrame, window: int, points: int) -> tup
 def timeframe_returns(left: pl.DataFrame, right: pl.DataFrame, timeframe: str,
                       as_of: datetime | None = None) -> pl.DataFrame:
     """Aligned log returns of two series on `timeframe` bars: completed buckets, inner join, kept flags."""
-    if timeframe == "1h":
-        return aligned_returns(left, right)
-    return aligned_returns(resample_closes(left, timeframe, as_of=as_of), resample_closes(right, timeframe,
-                           as_of=as_of), BAR_LENGTH[timeframe])
+    keys_a, closes_a = bucket_closes(left, timeframe, as_of=as_of)
+    keys_b, closes_b = bucket_closes(right, timeframe, as_of=as_of)
+    return paired_returns(keys_a, closes_a, keys_b, closes_b, BAR_LENGTH[timeframe] // timedelta(microseconds=1))
 
 
 def correlation(left: pl.DataFrame, right: pl.DataFrame, window: int, timeframe: str = "1h",
@@ -127,9 +138,8 @@ def hourly_returns(frame: pl.DataFrame) -> np.ndarray:
     """Log returns between bars exactly one hour apart: a weekend or session gap is not a 1h return."""
     if frame.height < 2:
         return np.empty(0)
-    closes = frame.get_column("close").to_numpy()
-    stamps = frame.get_column("ts").to_numpy()
-    consecutive = np.diff(stamps) == np.timedelta64(3600, "s")
+    closes = values_of(frame, "close")
+    consecutive = np.diff(stamps_us(frame)) == BAR_LENGTH["1h"] // timedelta(microseconds=1)
     returns: np.ndarray = np.diff(np.log(closes))[consecutive]
     return returns
 
@@ -158,12 +168,11 @@ def moving_average_trend(frame: pl.DataFrame, timeframe: str, bars: int, kind: s
 
     Daily and weekly bars are the instrument's trading days; the forming bar's close is the latest price.
     """
-    resampled = resample_closes(frame, timeframe, kind)
-    if resampled.height < bars:
+    _, closes = bucket_closes(frame, timeframe, kind)
+    if len(closes) < bars:
         return None
-    tail = resampled["close"].tail(bars)
-    last, average = float(tail[-1]), float(tail.mean())  # type: ignore[arg-type]
-    return "up" if last >= average else "down"
+    tail = closes[-bars:]
+    return "up" if float(tail[-1]) >= float(tail.mean()) else "down"
 
 
 def trend_gap_atr(frame: pl.DataFrame, timeframe: str, ma_bars: int, kind: str = "crypto",
