@@ -210,6 +210,7 @@ class LeadershipReading:
     timeframe: str = "4h"
     age_s: float | None = None
     rs_history: tuple[float, ...] = ()
+    relative_move_sigma: float | None = None  # relative move over the window in sigmas of its bar noise
 
 
 @dataclass(frozen=True, slots=True)

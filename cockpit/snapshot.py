@@ -148,6 +148,7 @@ def snapshot_json(snap: Snapshot) -> dict[str, Any]:
             "index_above_ma": lead.index_above_ma,
             "index_holding": lead.index_holding,
             "verdict": lead.verdict,
+            "relative_move_sigma": _num(lead.relative_move_sigma, 4),
             "timeframe": lead.timeframe,
             "coverage": {"have": len(lead.members), "of": len(lead.members) + len(lead.missing),
                          "missing": list(lead.missing)},

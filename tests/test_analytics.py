@@ -147,6 +147,8 @@ def test_leadership_reading_reports_missing_members_and_breaks() -> None:
     assert reading.index_above_ma is True
     assert reading.breadth_new_lows == 1.0
     assert reading.relative_strength_pct is not None and reading.relative_strength_pct < 0
+    assert reading.verdict in {"breaking", "broken"}  # a real break: the basket falls far beyond its own noise
+    assert reading.relative_move_sigma is None or reading.relative_move_sigma < -2
 
 
 def test_leadership_without_index_is_empty_not_invented() -> None:

@@ -80,20 +80,44 @@ def _breadth(wide: WideCloses, names: list[str], bars: int) -> tuple[float | Non
     return (above / counted, lows / counted) if counted else (None, None)
 
 
-def verdict(rs_below_ma: bool, rs_new_low: bool, breadth_above: float, breadth_lows: float) -> str:
+BREAKING_SIGMA = -1.5  # the basket's relative move over the window, in units of its own bar-to-bar noise
+BROKEN_SIGMA = -2.0
+
+
+def verdict(rs_below_ma: bool, rs_new_low: bool, breadth_above: float, breadth_lows: float,
+            move_sigma: float | None = None) -> str:
     """leading / neutral / breaking / broken (SPEC §2).
 
-    A relative low on its own is noise in a calm tape (a random walk makes a new 20-bar low one bar in eight):
-    breaking needs the new relative low *and* breadth deteriorating (fewer than half the leaders above their
-    average, or a quarter of them at new lows); broken needs most of the basket down with it.
+    A relative low on its own is noise in a calm tape (a random walk makes a new 20-bar low often): breaking
+    needs the new relative low, breadth deteriorating (fewer than half the leaders above their average, or a
+    quarter at new lows) and a relative move beyond 1.5 sigma of the basket's own noise over the window
+    (`move_sigma`, when known); broken needs most of the basket down with it and a 2-sigma move.
     """
-    if rs_below_ma and breadth_above <= 0.25 and breadth_lows >= 0.5:
+    def beyond(limit: float) -> bool:
+        return move_sigma is None or move_sigma <= limit
+
+    if rs_below_ma and breadth_above <= 0.25 and breadth_lows >= 0.5 and beyond(BROKEN_SIGMA):
         return "broken"
-    if rs_new_low and (breadth_above < 0.5 or breadth_lows >= 0.25):
+    if rs_new_low and (breadth_above < 0.5 or breadth_lows >= 0.25) and beyond(BREAKING_SIGMA):
         return "breaking"
     if not rs_below_ma and not rs_new_low and breadth_above >= 0.5:
         return "leading"
     return "neutral"
+
+
+def relative_move_sigma(rs_values: np.ndarray, bars: int) -> float | None:
+    """The relative strength's change over `bars` bars in sigmas of its bar-to-bar noise, scaled to the window.
+
+    The noise is robust (1.4826 MAD of the bar changes over the window and the one before it), so the bars of a
+    break do not inflate the yardstick that measures it; None when the changes have no spread at all.
+    """
+    steps = np.diff(rs_values[-2 * bars - 1 :])
+    if len(steps) < 2:
+        return None
+    spread = 1.4826 * float(np.median(np.abs(steps - np.median(steps))))
+    if spread <= 0 or not math.isfinite(spread):
+        return None
+    return float(rs_values[-1] - rs_values[-bars - 1]) / (spread * math.sqrt(bars))
 
 
 def leadership_reading(
@@ -115,6 +139,7 @@ def leadership_reading(
     rs_new_low = last_rs < float(rs_values[-bars - 1 : -1].min())
     rs_ma = float(rs_values[-bars:].mean())
     relative_pct = math.expm1(last_rs - float(rs_values[-bars - 1])) * 100.0
+    move_sigma = relative_move_sigma(rs_values, bars)
 
     breadth_above, breadth_lows = _breadth(wide, list(present), bars)
     index_above = float(index_closes[-1]) > float(index_closes[-bars:].mean())
@@ -127,7 +152,8 @@ def leadership_reading(
         breadth_new_lows=breadth_lows,
         index_above_ma=index_above,
         index_holding=index_above,
-        verdict=verdict(last_rs < rs_ma, rs_new_low, breadth_above or 0.0, breadth_lows or 0.0),
+        verdict=verdict(last_rs < rs_ma, rs_new_low, breadth_above or 0.0, breadth_lows or 0.0, move_sigma),
+        relative_move_sigma=move_sigma,
         members=base.members,
         missing=missing,
         timeframe=timeframe,
