@@ -125,7 +125,7 @@ def test_change_over_lookback_uses_bar_closes() -> None:
 @pytest.mark.parametrize(
     ("below", "new_low", "above", "lows", "expected"),
     [(False, False, 0.8, 0.0, "leading"), (True, False, 0.6, 0.1, "neutral"), (False, True, 0.7, 0.0, "neutral"),
-     (True, True, 0.4, 0.1, "breaking"), (True, True, 0.6, 0.3, "breaking"),
+     (True, True, 0.4, 0.1, "breaking"), (True, True, 0.6, 0.3, "breaking"), (True, False, 0.4, 0.0, "breaking"),
      (True, True, 0.2, 0.6, "broken"), (False, False, 0.4, 0.0, "neutral")],
 )
 def test_leadership_verdict(below: bool, new_low: bool, above: float, lows: float, expected: str) -> None:

@@ -82,7 +82,7 @@ def test_leaders_are_not_breaking_in_a_calm_tape(seed: int) -> None:
     rng = np.random.default_rng(seed)
     start, end = datetime(2026, 1, 5, tzinfo=UTC), datetime(2026, 3, 2, tzinfo=UTC)
     grid = hours(start, end)
-    factor = np.cumsum(rng.normal(0.00002, 0.002, len(grid)))
+    factor = np.cumsum(rng.normal(0.00001, 0.001, len(grid)))  # about 10 % a year: calm
     at = {ts: i for i, ts in enumerate(grid)}
 
     def member(sessions: list[datetime], beta: float) -> Any:

@@ -89,16 +89,17 @@ def verdict(rs_below_ma: bool, rs_new_low: bool, breadth_above: float, breadth_l
     """leading / neutral / breaking / broken (SPEC §2).
 
     A relative low on its own is noise in a calm tape (a random walk makes a new 20-bar low often): breaking
-    needs the new relative low, breadth deteriorating (fewer than half the leaders above their average, or a
-    quarter at new lows) and a relative move beyond 1.5 sigma of the basket's own noise over the window
-    (`move_sigma`, when known); broken needs most of the basket down with it and a 2-sigma move.
+    needs relative strength at a new low or below its average, breadth deteriorating (fewer than half the
+    leaders above their average, or a quarter at new lows) and a relative move beyond 1.5 sigma of the basket's
+    own noise over the window (`move_sigma`, when known); broken needs most of the basket down with it and a
+    2-sigma move.
     """
     def beyond(limit: float) -> bool:
         return move_sigma is None or move_sigma <= limit
 
     if rs_below_ma and breadth_above <= 0.25 and breadth_lows >= 0.5 and beyond(BROKEN_SIGMA):
         return "broken"
-    if rs_new_low and (breadth_above < 0.5 or breadth_lows >= 0.25) and beyond(BREAKING_SIGMA):
+    if (rs_new_low or rs_below_ma) and (breadth_above < 0.5 or breadth_lows >= 0.25) and beyond(BREAKING_SIGMA):
         return "breaking"
     if not rs_below_ma and not rs_new_low and breadth_above >= 0.5:
         return "leading"
@@ -108,13 +109,15 @@ def verdict(rs_below_ma: bool, rs_new_low: bool, breadth_above: float, breadth_l
 def relative_move_sigma(rs_values: np.ndarray, bars: int) -> float | None:
     """The relative strength's change over `bars` bars in sigmas of its bar-to-bar noise, scaled to the window.
 
-    The noise is robust (1.4826 MAD of the bar changes over the window and the one before it), so the bars of a
-    break do not inflate the yardstick that measures it; None when the changes have no spread at all.
+    The noise is the std of the bar changes over the `bars` bars *before* the window, so the bars of a break
+    never inflate the yardstick that measures it (the window's own changes only while history is shorter);
+    None when the changes have no spread at all.
     """
-    steps = np.diff(rs_values[-2 * bars - 1 :])
+    prior = np.diff(rs_values[-2 * bars - 1 : -bars])
+    steps = prior if len(prior) >= max(2, bars // 2) else np.diff(rs_values[-bars - 1 :])
     if len(steps) < 2:
         return None
-    spread = 1.4826 * float(np.median(np.abs(steps - np.median(steps))))
+    spread = float(steps.std(ddof=1))
     if spread <= 0 or not math.isfinite(spread):
         return None
     return float(rs_values[-1] - rs_values[-bars - 1]) / (spread * math.sqrt(bars))
