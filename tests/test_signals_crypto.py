@@ -183,3 +183,11 @@ def test_flushes_are_clusters_separated_by_four_quiet_hours() -> None:
     assert path is not None
     assert len(path.flushes) == 2
     assert not path.active  # nine quiet hours since
+
+
+@pytest.mark.parametrize(("quiet", "active"), [(0, True), (3, True), (4, False)])
+def test_a_flush_is_under_way_until_its_fourth_quiet_hour(quiet: int, active: bool) -> None:
+    liq = np.exp(np.random.default_rng(9).normal(math.log(3e5), 0.5, HOURS))
+    liq[HOURS - 1 - quiet] = 2e8
+    payload = crypto(perp(closes=falling(8, -4.0), long_liq=liq))
+    assert payload["flush_active"] is active and payload["flush_count"] == 1

@@ -46,7 +46,7 @@ class LiquidationPath:
     oi_pct: np.ndarray  # L / OI USD * 100, NaN where unknown
     baseline_h: np.ndarray  # baseline hours behind each hour's z
     flushes: tuple[Flush, ...]
-    active: bool  # the last hour qualifies or lies within FLUSH_GAP_H quiet hours of a flush's last hour
+    active: bool  # a flush is under way: the last hour qualifies, or fewer than FLUSH_GAP_H quiet hours followed it
 
 
 def hourly_grid(series: pl.DataFrame, columns: tuple[str, ...]) -> tuple[np.ndarray, list[np.ndarray]]:
@@ -124,9 +124,6 @@ def liquidation_path(series: pl.DataFrame, *, baseline_h: int, pass_h: int,
     cluster: tuple[float, float, int] | None = None  # the frozen baseline of the cluster under way
     start = last = -1
     for i in range(size):
-        if cluster is not None and i - last > FLUSH_GAP_H:
-            flushes.append(Flush(start, last))
-            cluster = None
         median, scale, count = cluster if cluster is not None else (medians[i], scales[i], int(counts[i]))
         hours[i] = count
         share = oi_pct[first + i]
@@ -139,6 +136,9 @@ def liquidation_path(series: pl.DataFrame, *, baseline_h: int, pass_h: int,
             if cluster is None:
                 cluster, start = (median, scale, count), i
             last = i
+        elif cluster is not None and i - last >= FLUSH_GAP_H:  # the fourth quiet hour ends the flush
+            flushes.append(Flush(start, last))
+            cluster = None
     active = cluster is not None
     if cluster is not None:
         flushes.append(Flush(start, last))
