@@ -90,10 +90,23 @@ def test_gap_pairs_are_counted_within_the_window_span() -> None:
     (datetime(2026, 1, 5, 3, tzinfo=UTC), "equity", "2026-01-04"),  # 22:00 New York the evening before
     (datetime(2026, 7, 6, 3, tzinfo=UTC), "equity", "2026-07-05"),
     (datetime(2026, 1, 5, 3, tzinfo=UTC), "crypto", "2026-01-05"),
+    (datetime(2026, 10, 30, 22, tzinfo=UTC), "futures", "2026-10-31"),  # 17:00 CDT before the fall change
+    (datetime(2026, 11, 2, 22, tzinfo=UTC), "futures", "2026-11-02"),  # 16:00 CST after it
+    (datetime(2026, 11, 2, 23, tzinfo=UTC), "futures", "2026-11-03"),
+    (datetime(2018, 2, 4, 23, tzinfo=UTC), "futures", "2018-02-05"),  # Sunday evening opens Monday
+    (datetime(2017, 12, 31, 23, tzinfo=UTC), "futures", "2018-01-01"),
 ])
 def test_trading_day_of_a_bar(utc: datetime, kind: str, trading_date: str) -> None:
     keys = bucket_keys(np.array([int(utc.timestamp() * 1_000_000)]), "1d", kind)
     assert datetime.fromtimestamp(int(keys[0]) // 1_000_000, UTC).date().isoformat() == trading_date
+
+
+def test_trading_days_across_years_in_one_array() -> None:
+    stamps = [datetime(2025, 12, 31, 22, tzinfo=UTC), datetime(2026, 3, 9, 22, tzinfo=UTC),
+              datetime(2027, 3, 15, 22, tzinfo=UTC)]
+    keys = bucket_keys(np.array([int(ts.timestamp() * 1_000_000) for ts in stamps]), "1d", "futures")
+    days = [datetime.fromtimestamp(int(k) // 1_000_000, UTC).date().isoformat() for k in keys]
+    assert days == ["2025-12-31", "2026-03-10", "2027-03-16"]  # CST 16:00; CDT 17:00; CDT 17:00
 
 
 def test_weekly_bars_are_trading_weeks() -> None:
