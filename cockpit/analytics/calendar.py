@@ -99,6 +99,11 @@ def values_of(frame: pl.DataFrame, column: str) -> np.ndarray:
     return values.astype(float, copy=False)
 
 
+def in_time_order(frame: pl.DataFrame) -> pl.DataFrame:
+    """The frame sorted by ts (a no-op for the sorted frames the engine passes)."""
+    return frame if frame.get_column("ts").is_sorted() else frame.sort("ts")
+
+
 def bucket_bounds(keys: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
     """Indices of each bucket's first and last bar, for sorted bucket keys."""
     last = np.append(np.flatnonzero(np.diff(keys)), len(keys) - 1)
@@ -111,6 +116,7 @@ def bucket_closes(frame: pl.DataFrame, timeframe: str, kind: str = "crypto",
     """(bucket start in UTC us, close) of `timeframe` bars; with `as_of` only completed 4h buckets."""
     if frame.is_empty():
         return np.empty(0, dtype=np.int64), np.empty(0)
+    frame = in_time_order(frame)
     stamps, closes = stamps_us(frame), values_of(frame, "close")
     keys = bucket_keys(stamps, timeframe, kind)
     _, last = bucket_bounds(keys)
@@ -126,11 +132,12 @@ def timeframe_bars(frame: pl.DataFrame, timeframe: str, kind: str = "crypto",
     """OHLC bars of `timeframe` from 1h bars, labelled by bucket start (daily/weekly: the trading date).
 
     With `as_of`, 4h buckets that have not closed by then are left out (only completed buckets count).
-    Columns absent from the input (open, high, low) are left out of the output. Input is sorted by ts.
+    Columns absent from the input (open, high, low) are left out of the output.
     """
     columns = [c for c in ("ts", "open", "high", "low", "close") if c in frame.columns]
     if frame.is_empty() or timeframe == "1h":
         return frame.select(columns)
+    frame = in_time_order(frame)
     keys = bucket_keys(stamps_us(frame), timeframe, kind)
     first, last = bucket_bounds(keys)
     out: dict[str, np.ndarray] = {"ts": keys[first].astype("datetime64[us]")}
@@ -157,6 +164,7 @@ def session_gap_pct(frame: pl.DataFrame | None, kind: str) -> float | None:
     """
     if frame is None or kind == "crypto" or frame.height < 2 or "open" not in frame.columns:
         return None
+    frame = in_time_order(frame)
     keys = bucket_keys(stamps_us(frame), "1d", kind)
     first, _ = bucket_bounds(keys)
     if len(first) < 2:
