@@ -257,6 +257,7 @@ class CryptoReading:
     oi_reset: bool | None = None
     move_start: datetime | None = None  # the highest close of the move lookback: where the current move began
     flush_active: bool | None = None  # a flush is under way (the last hour qualifies, or within its quiet gap)
+    cascade_assets: tuple[str, ...] = ()  # perps passing the LIQUIDATION_CASCADE test in the last hour (BTC or ETH)
 
 
 @dataclass(frozen=True, slots=True)

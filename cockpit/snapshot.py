@@ -160,6 +160,7 @@ def snapshot_json(snap: Snapshot) -> dict[str, Any]:
             "state": r.crypto.state,
             "flush_count": r.crypto.flush_count,
             "flush_active": r.crypto.flush_active,
+            "cascade_assets": list(r.crypto.cascade_assets),
             "move_start": to_plain(r.crypto.move_start),
             "oi_reset": r.crypto.oi_reset,
         },

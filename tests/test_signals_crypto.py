@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import math
 from datetime import UTC, datetime, timedelta
+from pathlib import Path
 from typing import Any
 
 import numpy as np
@@ -103,6 +104,7 @@ def test_eth_alone_can_make_the_tape_liquidation_driven() -> None:
     assert payload["eth"]["liq_zscore_1h"] > 3 and payload["eth"]["liq_oi_pct_1h"] > 0.05
     assert payload["btc"]["liq_zscore_1h"] < 3
     assert payload["state"] == "liquidation-driven"
+    assert payload["cascade_assets"] == [ETH]
 
 
 @pytest.mark.parametrize(("share_pct", "fall_pct", "driven"), [(0.3, -2.5, True), (0.1, -2.5, False),
@@ -191,3 +193,24 @@ def test_a_flush_is_under_way_until_its_fourth_quiet_hour(quiet: int, active: bo
     liq[HOURS - 1 - quiet] = 2e8
     payload = crypto(perp(closes=falling(8, -4.0), long_liq=liq))
     assert payload["flush_active"] is active and payload["flush_count"] == 1
+
+
+@pytest.mark.parametrize("suffix", [".csv", ".parquet"])
+def test_data_files_carry_coin_oi_and_the_funding_interval(tmp_path: Path, suffix: str) -> None:
+    import polars as pl
+
+    from cockpit.config import load_config
+    from cockpit.snapshot import build_snapshot, snapshot_json
+    from cockpit.sources.replay import FileSource
+
+    frame = perp(funding_interval_h=np.full(HOURS, 1.0))
+    path = tmp_path / f"bars{suffix}"
+    if suffix == ".csv":
+        frame.with_columns(pl.col("ts").dt.strftime("%Y-%m-%dT%H:%M:%SZ")).write_csv(path)
+    else:
+        frame.write_parquet(path)
+    config = load_config()
+    state = FileSource(path).poll()
+    btc = snapshot_json(build_snapshot(state, config.profile(), config.universe))["crypto"]["btc"]
+    assert btc["funding_interval_h"] == 1.0 and btc["funding_annualised_pct"] == pytest.approx(87.6)
+    assert btc["open_interest"] == pytest.approx(COINS)

@@ -178,5 +178,6 @@ def crypto_reading(btc_symbol: str, btc_series: pl.DataFrame | None, eth_symbol:
             oi_reset = peak > 0 and (1 - btc.open_interest / peak) * 100 >= options.oi_reset_pct
     cascades = (cascade_hour(btc, options), cascade_hour(eth, options))
     state = structure_state((btc, eth), cascades, flushes, oi_reset)
+    passing = tuple(asset.symbol for asset, hit in zip((btc, eth), cascades, strict=True) if hit)
     return CryptoReading(btc=btc, eth=eth, state=state, flush_count=flushes, oi_reset=oi_reset,
-                         move_start=start, flush_active=active)
+                         move_start=start, flush_active=active, cascade_assets=passing)
