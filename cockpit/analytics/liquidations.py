@@ -42,7 +42,7 @@ class LiquidationPath:
     """Per-hour intensity on an hourly grid, and the flushes found from the pass's first hour on."""
 
     stamps: np.ndarray  # datetime64[us], one per hour
-    zscores: np.ndarray  # NaN where the baseline is too short or L is unknown
+    zscores: np.ndarray  # NaN where the baseline is too short, L is unknown, or a quiet hour could not qualify
     oi_pct: np.ndarray  # L / OI USD * 100, NaN where unknown
     baseline_h: np.ndarray  # baseline hours behind each hour's z
     flushes: tuple[Flush, ...]
@@ -81,10 +81,10 @@ def robust_baseline(values: np.ndarray) -> tuple[float, float, int]:
     return median, max(MAD_SCALE * mad, MIN_SCALE), len(known)
 
 
-def _free_baselines(logs: np.ndarray, first: int, baseline_h: int) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
-    """Median, scale and count of the `baseline_h` hours before each hour from `first` on (vectorised)."""
+def _free_baselines(logs: np.ndarray, hours: np.ndarray, baseline_h: int) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """Median, scale and count of the `baseline_h` hours before each of `hours` (grid indices), vectorised."""
     padded = np.concatenate((np.full(baseline_h, np.nan), logs))
-    windows = np.lib.stride_tricks.sliding_window_view(padded, baseline_h)[first : len(logs)]
+    windows = np.lib.stride_tricks.sliding_window_view(padded, baseline_h)[hours]
     counts = np.isfinite(windows).sum(axis=1)
     medians = np.full(len(windows), np.nan)
     scales = np.full(len(windows), MIN_SCALE)
@@ -116,14 +116,23 @@ def liquidation_path(series: pl.DataFrame, *, baseline_h: int, pass_h: int,
         logs = np.log1p(liq)
         oi_pct = np.where(oi_usd > 0, liq / oi_usd * 100.0, np.nan)
     first = max(0, len(liq) - pass_h)
-    medians, scales, counts = _free_baselines(logs, first, baseline_h)
     size = len(liq) - first
+    # Only an hour whose share of OI could qualify, and the last hour, need their own baseline: the rest are
+    # quiet whatever their z (the z of such an hour outside a flush is left NaN, never used).
+    with np.errstate(invalid="ignore"):
+        candidate = oi_pct[first:] >= min(test.oi_pct, test.absolute_oi_pct)
+    candidate[-1] = True
+    wanted = np.flatnonzero(candidate)
+    medians, scales, counts = (np.full(size, np.nan), np.full(size, MIN_SCALE), np.zeros(size, dtype=np.int64))
+    medians[wanted], scales[wanted], counts[wanted] = _free_baselines(logs, first + wanted, baseline_h)
     zscores = np.full(size, np.nan)
     hours = np.zeros(size, dtype=np.int64)
     flushes: list[Flush] = []
     cluster: tuple[float, float, int] | None = None  # the frozen baseline of the cluster under way
     start = last = -1
     for i in range(size):
+        if cluster is None and not candidate[i]:
+            continue
         median, scale, count = cluster if cluster is not None else (medians[i], scales[i], int(counts[i]))
         hours[i] = count
         share = oi_pct[first + i]
