@@ -8,6 +8,8 @@ from datetime import UTC, date, datetime, timedelta
 import numpy as np
 import polars as pl
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from cockpit.analytics.calendar import BARS_PER_YEAR, bucket_keys, session_gap_pct, timeframe_bars
 from cockpit.analytics.series import correlation, trend_gap_atr, vol_windows
@@ -183,3 +185,25 @@ def test_session_gap_pct_is_first_open_against_previous_last_close() -> None:
     frame = bars(ES, stamps, closes, opens)
     assert session_gap_pct(frame, "futures") == pytest.approx(-3.0)
     assert session_gap_pct(frame, "crypto") is None
+
+
+@settings(max_examples=40, deadline=None)
+@given(st.integers(min_value=0, max_value=2**31 - 1), st.integers(min_value=10, max_value=80),
+       st.floats(min_value=0.5, max_value=2.0))
+def test_a_jump_across_a_gap_never_moves_the_kept_pair_correlation(seed: int, gap_at: int, jump: float) -> None:
+    """Property: whatever happens while one market is shut, the kept-pair correlation is unchanged."""
+    rng = np.random.default_rng(seed)
+    start = datetime(2026, 1, 5, tzinfo=UTC)
+    stamps = hours(start, start + timedelta(hours=120))
+    a_stamps = [ts for i, ts in enumerate(stamps) if i not in (gap_at, gap_at + 1)]  # a two-hour halt
+    a_closes = walk(rng, len(a_stamps), 0.01, 100.0)
+    b = bars(BTC, stamps, walk(rng, len(stamps), 0.01, 100.0))
+    after = np.array([ts > stamps[gap_at] for ts in a_stamps])
+    shifted = np.where(after, a_closes * jump, a_closes)
+    for timeframe, window in (("1h", 24), ("4h", 8)):
+        as_of = stamps[-1] + timedelta(hours=1)
+        plain = correlation(bars(ES, a_stamps, a_closes), b, window, timeframe, as_of)
+        jumped = correlation(bars(ES, a_stamps, shifted), b, window, timeframe, as_of)
+        if timeframe == "1h":  # a halt inside a 4h bucket leaves that bucket's pair kept, jump and all
+            assert plain.value == pytest.approx(jumped.value, abs=1e-9)
+        assert -1.0 <= (jumped.value or 0.0) <= 1.0
