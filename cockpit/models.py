@@ -223,7 +223,7 @@ class CryptoAsset:
     change_24h_pct: float | None = None
     funding_rate: float | None = None
     funding_annualised_pct: float | None = None
-    funding_settled_rate: float | None = None  # the rate that settled at the last funding time (00/08/16 UTC)
+    funding_settled_rate: float | None = None  # the rate settled at the last funding time (each interval from 00 UTC)
     funding_spend_usd_per_interval: float | None = None
     funding_spend_usd_per_day: float | None = None
     funding_interval_h: float | None = None  # the venue's funding interval (8 h only as the last default)

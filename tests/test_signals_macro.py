@@ -103,3 +103,13 @@ def test_leaders_are_not_breaking_in_a_calm_tape(seed: int) -> None:
         verdicts.append(reading.verdict)
     calm_share = sum(v in {"leading", "neutral"} for v in verdicts) / len(verdicts)
     assert calm_share >= 0.8, {v: verdicts.count(v) for v in set(verdicts)}
+
+
+def test_new_inputs_are_named_when_missing_and_silent_when_switched_off() -> None:
+    from cockpit.analytics.readings import missing_roles
+    from cockpit.universe import Universe
+
+    present = {UNIVERSE.index, UNIVERSE.hyg}
+    assert {"vix", "vix3m", "move", "credit"} <= set(missing_roles(present, UNIVERSE, MONDAY_0100))
+    off = Universe(vix="", vix3m="", move="", hyg="", lqd="")
+    assert not {"vix", "vix3m", "move", "credit"} & set(missing_roles(present, off, MONDAY_0100))

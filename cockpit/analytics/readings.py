@@ -140,8 +140,9 @@ def missing_roles(symbols: set[str], universe: Universe, as_of: datetime) -> tup
         "eth": (universe.eth,), "vix": (universe.vix,), "vix3m": (universe.vix3m,), "move": (universe.move,),
         "credit": (universe.hyg, universe.lqd),
     }
-    missing = [role for role, wanted in roles.items() if not symbols & set(wanted)]
-    if "credit" not in missing and not {universe.hyg, universe.lqd} <= symbols:
+    # a role mapped to no symbol ("" in the config) is switched off, not missing; vix..credit are optional inputs
+    missing = [role for role, wanted in roles.items() if any(wanted) and not symbols & set(wanted)]
+    if "credit" not in missing and all((universe.hyg, universe.lqd)) and not {universe.hyg, universe.lqd} <= symbols:
         missing.append("credit")  # the ratio needs both legs
     return tuple(missing)
 
