@@ -16,7 +16,7 @@ from typing import TYPE_CHECKING, Any
 if TYPE_CHECKING:
     import polars as pl
 
-SCHEMA_VERSION = 1
+SCHEMA_VERSION = 2
 
 Evidence = Mapping[str, float | int | str | bool | None]
 
@@ -194,6 +194,7 @@ class MacroReading:
     vix: ImpliedVolReading | None = None  # None when ^VIX has no data (SPEC §3 v2)
     vix3m: ImpliedVolReading | None = None
     move: ImpliedVolReading | None = None
+    backwardation: bool | None = None  # VIX above VIX3M; None without both
     credit: CreditReading | None = None
 
 
@@ -214,6 +215,7 @@ class LeadershipReading:
     age_s: float | None = None
     rs_history: tuple[float, ...] = ()
     rs_below_ma: bool | None = None  # relative strength below its own moving average (LEADERSHIP_BREAK ends above)
+    relative_move_sigma: float | None = None  # relative move over the window in sigmas of its bar noise
 
 
 @dataclass(frozen=True, slots=True)
@@ -226,8 +228,9 @@ class CryptoAsset:
     change_24h_pct: float | None = None
     funding_rate: float | None = None
     funding_annualised_pct: float | None = None
-    funding_settled_rate: float | None = None  # the rate that settled at the last funding time (00/08/16 UTC)
+    funding_settled_rate: float | None = None  # the rate settled at the last funding time (each interval from 00 UTC)
     funding_spend_usd_per_interval: float | None = None
+    funding_spend_usd_per_day: float | None = None
     funding_interval_h: float | None = None  # the venue's funding interval (8 h only as the last default)
     open_interest: float | None = None  # coins (base units); changes and resets are measured on this
     open_interest_usd: float | None = None
@@ -259,6 +262,7 @@ class CryptoReading:
     oi_reset: bool | None = None
     move_start: datetime | None = None  # the highest close of the move lookback: where the current move began
     flush_active: bool | None = None  # a flush is under way (the last hour qualifies, or within its quiet gap)
+    cascade_assets: tuple[str, ...] = ()  # perps passing the LIQUIDATION_CASCADE test in the last hour (BTC or ETH)
 
 
 @dataclass(frozen=True, slots=True)

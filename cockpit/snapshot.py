@@ -10,9 +10,12 @@ from cockpit.models import (
     SCHEMA_VERSION,
     CryptoAsset,
     Flag,
+    ImpliedVolReading,
+    MacroReading,
     MarketState,
     Snapshot,
     SourceHealth,
+    VolReading,
     clean_number,
     to_plain,
 )
@@ -64,6 +67,9 @@ def _asset_json(asset: CryptoAsset) -> dict[str, Any]:
         "funding_annualised_pct": _num(asset.funding_annualised_pct, 4),
         "funding_rate_settled": _num(asset.funding_settled_rate, 8),
         "funding_spend_usd": _num(asset.funding_spend_usd_per_interval, 2),
+        "funding_spend_usd_per_day": _num(asset.funding_spend_usd_per_day, 2),
+        "funding_interval_h": _num(asset.funding_interval_h, 4),
+        "open_interest": _num(asset.open_interest, 6),
         "open_interest_usd": _num(asset.open_interest_usd, 2),
         "oi_change_pct_24h": _num(asset.oi_change_pct_24h, 4),
         "price_change_pct": _num(asset.price_change_pct, 4),
@@ -74,10 +80,35 @@ def _asset_json(asset: CryptoAsset) -> dict[str, Any]:
         "long_liq_usd_1h": _num(asset.long_liq_usd_1h, 2),
         "short_liq_usd_1h": _num(asset.short_liq_usd_1h, 2),
         "liq_zscore_1h": _num(asset.liq_zscore_1h, 4),
+        "liq_oi_pct_1h": _num(asset.liq_oi_pct_1h, 6),
         "liq_baseline_h": asset.liq_baseline_h,
         "trend": asset.trend,
         "age_s": _num(asset.age_s, 1),
     }
+
+
+def _implied_vol_json(reading: ImpliedVolReading | None) -> dict[str, Any] | None:
+    if reading is None:
+        return None
+    return {"value": _num(reading.value, 4), "change_pct": _num(reading.change_pct, 4), "age_s": _num(reading.age_s, 1)}
+
+
+def _macro_vol_credit_json(m: MacroReading) -> dict[str, Any]:
+    """macro.vix (with `backwardation`: VIX above VIX3M), macro.vix3m, macro.move, macro.credit; null when absent."""
+    vix = _implied_vol_json(m.vix)
+    if vix is not None:
+        vix["backwardation"] = m.backwardation
+    credit = None if m.credit is None else {
+        "hyg_lqd_change_pct": _num(m.credit.hyg_lqd_change_pct, 4),
+        "spreads_widening": m.credit.spreads_widening,
+        "age_s": _num(m.credit.age_s, 1),
+    }
+    return {"vix": vix, "vix3m": _implied_vol_json(m.vix3m), "move": _implied_vol_json(m.move), "credit": credit}
+
+
+def _vol_json(vol: VolReading) -> dict[str, Any]:
+    return {"recent": _num(vol.recent, 8), "prior": _num(vol.prior, 8), "ratio": _num(vol.ratio, 4),
+            "annualised_pct": _num(vol.annualised_pct, 4)}
 
 
 def _health_json(health: SourceHealth) -> dict[str, Any]:
@@ -85,7 +116,7 @@ def _health_json(health: SourceHealth) -> dict[str, Any]:
 
 
 def snapshot_json(snap: Snapshot) -> dict[str, Any]:
-    """The snapshot as the stable JSON object of the engine issue (schema 1)."""
+    """The snapshot as the stable JSON object (schema 2: SPEC §3 version 2 figures; every schema 1 key kept)."""
     r = snap.readings
     m, lead, c = r.macro, r.leadership, r.correlation
     return {
@@ -106,6 +137,7 @@ def snapshot_json(snap: Snapshot) -> dict[str, Any]:
                 "path": [{"symbol": p.symbol, "rate": _num(p.rate, 4), "change_bp": _num(p.change_bp, 3)}
                          for p in m.policy_path],
             },
+            **_macro_vol_credit_json(m),
             "risk_budget": m.risk_budget,
             "lookback_h": m.lookback_h,
         },
@@ -117,6 +149,7 @@ def snapshot_json(snap: Snapshot) -> dict[str, Any]:
             "index_above_ma": lead.index_above_ma,
             "index_holding": lead.index_holding,
             "verdict": lead.verdict,
+            "relative_move_sigma": _num(lead.relative_move_sigma, 4),
             "timeframe": lead.timeframe,
             "coverage": {"have": len(lead.members), "of": len(lead.members) + len(lead.missing),
                          "missing": list(lead.missing)},
@@ -127,18 +160,20 @@ def snapshot_json(snap: Snapshot) -> dict[str, Any]:
             "eth": _asset_json(r.crypto.eth),
             "state": r.crypto.state,
             "flush_count": r.crypto.flush_count,
+            "flush_active": r.crypto.flush_active,
+            "cascade_assets": list(r.crypto.cascade_assets),
+            "move_start": to_plain(r.crypto.move_start),
             "oi_reset": r.crypto.oi_reset,
         },
         "correlation": {
-            "1h": {"value": _num(c.c1h.value, 12), "window": c.c1h.window, "n": c.c1h.n},
-            "4h": {"value": _num(c.c4h.value, 12), "window": c.c4h.window, "n": c.c4h.n},
-            "vol": {
-                "index": {"recent": _num(c.vol_index.recent, 8), "prior": _num(c.vol_index.prior, 8),
-                          "ratio": _num(c.vol_index.ratio, 4)},
-                "btc": {"recent": _num(c.vol_btc.recent, 8), "prior": _num(c.vol_btc.prior, 8),
-                        "ratio": _num(c.vol_btc.ratio, 4)},
-            },
+            "1h": {"value": _num(c.c1h.value, 12), "window": c.c1h.window, "n": c.c1h.n,
+                   "gap_pairs_dropped": c.c1h.gap_pairs_dropped},
+            "4h": {"value": _num(c.c4h.value, 12), "window": c.c4h.window, "n": c.c4h.n,
+                   "gap_pairs_dropped": c.c4h.gap_pairs_dropped},
+            "vol": {"index": _vol_json(c.vol_index), "btc": _vol_json(c.vol_btc)},
             "trend": {"index": c.trend_index, "btc": c.trend_btc},
+            "gap_pct": _num(c.gap_pct, 4),
+            "index_trend_gap_atr": _num(c.index_trend_gap_atr, 4),
             "both_down_vol_rising": c.both_down_vol_rising,
             "age_s": _num(c.age_s, 1),
         },

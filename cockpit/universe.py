@@ -101,13 +101,23 @@ def equity_open(ts: datetime) -> bool:
     return ts.weekday() < 5 and EQUITY_OPEN_H <= ts.hour < EQUITY_CLOSE_H
 
 
+CME_SUFFIXES = ("=F", ".CBT", ".CME", ".CMX", ".NYM")
+
+
 def session_kind(symbol: str, universe: Universe) -> str:
-    """'crypto' (24/7), 'equity' (cash session) or 'futures' (Globex) for a symbol."""
-    if symbol in (universe.btc, universe.eth, universe.btc_fallback) or "/" in symbol:
+    """'crypto' (24/7, UTC days), 'futures' (CME Globex, 17:00 Chicago days) or 'equity' (US cash session).
+
+    The one map from symbol to trading calendar (SPEC §3 v2): perps and coins are crypto; the index, the dollar,
+    yields, fed funds futures and any `=F`/exchange-suffixed future are CME; stocks, ETFs (HYG, LQD) and the
+    cash-session indices (VIX, VIX3M, MOVE) follow the New York session.
+    """
+    if symbol in (universe.btc, universe.eth, universe.btc_fallback) or "/" in symbol or symbol.endswith("-USD"):
         return "crypto"
-    if symbol in universe.leaders:
-        return "equity"
-    return "futures"
+    if symbol in (universe.index, universe.dxy, universe.us10y, universe.policy_front) or symbol.startswith("ZQ"):
+        return "futures"
+    if symbol.endswith(CME_SUFFIXES) or symbol == "DX-Y.NYB":
+        return "futures"
+    return "equity"
 
 
 def market_open(symbol: str, universe: Universe, ts: datetime) -> bool:

@@ -14,6 +14,8 @@ PURE = [
     "cockpit.snapshot",
     "cockpit.analytics.bars",
     "cockpit.analytics.series",
+    "cockpit.analytics.calendar",
+    "cockpit.analytics.liquidations",
     "cockpit.analytics.macro",
     "cockpit.analytics.leadership",
     "cockpit.analytics.crypto",

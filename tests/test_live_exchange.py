@@ -16,7 +16,14 @@ from cockpit.config import load_config
 from cockpit.snapshot import build_snapshot
 from cockpit.sources.live.exchange import ExchangeSource
 from cockpit.sources.live.liquidations import LiquidationEvent, LiquidationStore
-from cockpit.sources.live.venues import VENUES, funding_value, ohlcv_rows, open_interest_usd
+from cockpit.sources.live.venues import (
+    VENUES,
+    funding_interval_hours,
+    funding_value,
+    ohlcv_rows,
+    open_interest_coins,
+    open_interest_usd,
+)
 from cockpit.universe import Universe
 
 HOUR = timedelta(hours=1)
@@ -76,6 +83,26 @@ def test_shared_okx_open_interest_uses_the_usd_value(shared_dir: Path) -> None:
     assert open_interest_usd(parsed, 1.0, 0.01) == pytest.approx(float(parsed["openInterestValue"]))
 
 
+@pytest.mark.parametrize(("item", "market", "hours"), [
+    ({"interval": "1h"}, None, 1.0), ({"interval": "8h"}, None, 8.0),
+    ({"interval": None}, {"info": {"fundingInterval": 240}}, 4.0),
+    ({}, {"info": {}}, None), ({"interval": "soon"}, None, None), ({"interval": "0h"}, None, None),
+])
+def test_funding_interval_comes_from_the_venue(item: dict[str, Any], market: Any, hours: float | None) -> None:
+    assert funding_interval_hours(item, market) == hours
+
+
+@pytest.mark.parametrize(("item", "price", "size", "coins"), [
+    ({"openInterestAmount": 1500.0}, 90_000.0, 0.01, 15.0),  # contracts x contract size
+    ({"baseVolume": 42.0, "openInterestAmount": 4200.0}, 90_000.0, 0.01, 42.0),
+    ({"openInterestValue": 9e9}, 90_000.0, None, 100_000.0),
+    ({"openInterestValue": 9e9}, None, None, None), ({}, 1.0, 1.0, None), (None, 1.0, 1.0, None),
+])
+def test_open_interest_in_coins(item: Any, price: float | None, size: float | None, coins: float | None) -> None:
+    result = open_interest_coins(item, price, size)
+    assert result == (pytest.approx(coins) if coins is not None else None)
+
+
 # --- our own recorded-shape payloads through ccxt's HTTP stack -------------------------------------------
 
 
@@ -92,6 +119,8 @@ def test_poll_builds_perp_bars_with_funding_and_open_interest(tmp_path: Path) ->
     oi_point = next(p for p in bybit_fixture("open-interest-BTCUSDT.json")["result"]["list"]
                     if int(p["timestamp"]) == int(NOW.replace(minute=0).timestamp() * 1000))
     assert row["open_interest_usd"][0] == pytest.approx(float(oi_point["openInterest"]) * row["close"][0])
+    assert row["open_interest"][0] == pytest.approx(float(oi_point["openInterest"]))  # coins, as the venue counts
+    assert row["funding_interval_h"][0] == pytest.approx(8.0)  # the market's fundingInterval of 480 minutes
     eth = bars.filter((pl.col("symbol") == "ETH/USDT:USDT") & (pl.col("ts") == last_done))
     assert eth["funding_rate"][0] == pytest.approx(-0.00004)
 

@@ -203,3 +203,24 @@ def test_while_markets_are_shut_yahoo_is_asked_rarely(tmp_path: Path) -> None:
     clock.advance(300)
     source.poll()
     assert len(session.calls) > calls
+
+
+def test_implied_vol_and_credit_ride_the_same_batch_and_a_missing_one_fails_nothing(tmp_path: Path) -> None:
+    """^VIX, ^VIX3M, ^MOVE, HYG and LQD are in the one batched download; one without data is only a note."""
+    clock = FakeClock()
+    with_inputs = Universe(leaders=("NVDA",), policy_months=0)
+    charts: dict[str, Any] = {s: load_chart(s) for s in RECORDED}
+    for symbol, base in (("^VIX", 17.0), ("^VIX3M", 19.0), ("HYG", 80.0), ("LQD", 110.0)):
+        charts[symbol] = synthetic_chart(symbol, NOW - timedelta(days=3), NOW, base=base, minute=30)
+    session = YahooSession(charts)  # no ^MOVE payload
+    state = make(tmp_path, session, clock, with_inputs).poll()
+    asked = [url.rsplit("/", 1)[-1] for url, p in session.chart_calls() if p.get("interval") == "1h"]
+    assert set(asked) == set(with_inputs.yahoo_symbols(NOW)) and len(set(asked)) == 10
+    assert all(asked.count(s) == 1 for s in set(asked) - {"^MOVE"})  # one batch; yfinance may retry a miss
+    health = state.health[0]
+    assert health.state == "ok" and not health.stale
+    assert health.error is not None and "no data for ^MOVE" in health.error
+    held = set(state.bars["symbol"].unique())
+    assert {"^VIX", "^VIX3M", "HYG", "LQD"} <= held and "^MOVE" not in held
+    hyg_hours = set(state.bars.filter(pl.col("symbol") == "HYG")["ts"].dt.hour().to_list())
+    assert hyg_hours <= set(range(13, 21))  # an ETF keeps its regular session only

@@ -1,25 +1,57 @@
-"""Macro pane analytics: US10Y and DXY changes over the lookback, the policy path, the risk budget."""
+"""Macro pane analytics: US10Y, DXY, the policy path, VIX/VIX3M/MOVE and credit over the lookback, the risk budget.
+
+Changes over the macro lookback count each instrument's own bars back (its open-market hours, SPEC §3 v2), so a
+closed weekend is never read as "stable": on Monday the change reaches back into Friday's session.
+"""
 
 from __future__ import annotations
 
-from datetime import datetime, timedelta
+from datetime import datetime
 
 import polars as pl
 
-from cockpit.analytics.bars import age_seconds, last_value, value_at
+from cockpit.analytics.bars import age_seconds, last_value
 from cockpit.analytics.series import pct_change
-from cockpit.models import MacroReading, PolicyPoint
+from cockpit.models import CreditReading, ImpliedVolReading, MacroReading, PolicyPoint
 
 HISTORY_POINTS = 96
 
 
-def change_over(series: pl.DataFrame | None, as_of: datetime, hours: int) -> tuple[float | None, float | None]:
-    """(latest close, close at `hours` before the latest complete bar's close)."""
-    latest, latest_ts = last_value(series, "close")
-    if series is None or latest is None or latest_ts is None:
+def change_over(series: pl.DataFrame | None, bars: int) -> tuple[float | None, float | None]:
+    """(latest close, the close `bars` of the instrument's own bars earlier); None where there are too few."""
+    if series is None or series.is_empty():
         return None, None
-    then = value_at(series, "close", as_of - timedelta(hours=hours) - timedelta(hours=1))
-    return latest, then
+    closes = series.get_column("close").drop_nulls()
+    if closes.is_empty():
+        return None, None
+    latest = float(closes[-1])
+    return latest, float(closes[-1 - bars]) if closes.len() > bars else None
+
+
+def implied_vol(series: pl.DataFrame | None, as_of: datetime, lookback: int) -> ImpliedVolReading | None:
+    """An implied-vol index's level, its % change over `lookback` of its own bars, and its age; None without data."""
+    now, then = change_over(series, lookback)
+    if now is None:
+        return None
+    return ImpliedVolReading(now, pct_change(now, then), age_seconds(as_of, last_value(series, "close")[1]))
+
+
+def credit(hyg: pl.DataFrame | None, lqd: pl.DataFrame | None, as_of: datetime, lookback: int,
+           widening_pct: float) -> CreditReading | None:
+    """HYG/LQD on their common bars: the ratio's % change over `lookback` bars; spreads widen on a fall."""
+    if hyg is None or lqd is None or hyg.is_empty() or lqd.is_empty():
+        return None
+    ratio = hyg.select("ts", "close").join(lqd.select("ts", pl.col("close").alias("lqd")), on="ts", how="inner")
+    if ratio.is_empty():
+        return None
+    ratio = ratio.sort("ts").select("ts", (pl.col("close") / pl.col("lqd")).alias("close"))
+    now, then = change_over(ratio, lookback)
+    change = pct_change(now, then)
+    return CreditReading(
+        hyg_lqd_change_pct=change,
+        spreads_widening=None if change is None else change <= -widening_pct,
+        age_s=age_seconds(as_of, ratio["ts"][-1]),
+    )
 
 
 def risk_budget(
@@ -43,21 +75,29 @@ def macro_reading(
     lookback_h: int,
     rise_bp: float,
     rise_pct: float,
+    vol_credit: dict[str, pl.DataFrame | None] | None = None,
+    widening_pct: float = 0.5,
 ) -> MacroReading:
-    """Everything the Macro pane shows; missing roles stay None."""
-    y_now, y_then = change_over(us10y, as_of, lookback_h)
+    """Everything the Macro pane shows; missing roles stay None. `vol_credit` maps vix, vix3m, move, hyg, lqd."""
+    y_now, y_then = change_over(us10y, lookback_h)
     y_change = None if y_now is None or y_then is None else (y_now - y_then) * 100.0
-    d_now, d_then = change_over(dxy, as_of, lookback_h)
+    d_now, d_then = change_over(dxy, lookback_h)
     d_change = pct_change(d_now, d_then)
     points = []
     for symbol, series in policy:
-        p_now, p_then = change_over(series, as_of, lookback_h)
+        p_now, p_then = change_over(series, lookback_h)
         if p_now is None:
             continue
         rate = 100.0 - p_now
         change = None if p_then is None else (rate - (100.0 - p_then)) * 100.0
         points.append(PolicyPoint(symbol, rate, change))
     changes = [p.change_bp for p in points if p.change_bp is not None]
+    inputs = vol_credit or {}
+    vix = implied_vol(inputs.get("vix"), as_of, lookback_h)
+    vix3m = implied_vol(inputs.get("vix3m"), as_of, lookback_h)
+    backwardation = None
+    if vix is not None and vix3m is not None and vix.value is not None and vix3m.value is not None:
+        backwardation = vix.value > vix3m.value
     return MacroReading(
         us10y=y_now,
         us10y_change_bp=y_change,
@@ -72,6 +112,11 @@ def macro_reading(
         lookback_h=lookback_h,
         us10y_history=_history(us10y),
         dxy_history=_history(dxy),
+        vix=vix,
+        vix3m=vix3m,
+        move=implied_vol(inputs.get("move"), as_of, lookback_h),
+        credit=credit(inputs.get("hyg"), inputs.get("lqd"), as_of, lookback_h, widening_pct),
+        backwardation=backwardation,
     )
 
 

@@ -23,7 +23,7 @@ def register(subparsers: Any) -> None:
     """Add the `snapshot` subcommand."""
     parser = subparsers.add_parser("snapshot", help="evaluate once and print the cockpit as a table or JSON")
     add_source_arguments(parser)
-    parser.add_argument("--json", action="store_true", help="print one JSON object (schema 1)")
+    parser.add_argument("--json", action="store_true", help="print one JSON object (schema 2)")
     parser.add_argument("--at", default=argparse.SUPPRESS,
                         help="with --demo: offset into the scenario (default: its end)")
     parser.add_argument("--every", default=None, metavar="STEP",
@@ -111,6 +111,19 @@ def _age(seconds: float | None) -> str:
     return f"age {minutes // 60}h{minutes % 60:02d}m" if minutes >= 60 else f"age {minutes}m"
 
 
+def _vol_credit_line(m: dict[str, Any]) -> str:
+    """VIX (with its term structure), MOVE and HYG/LQD, each 'n/a' when absent."""
+    vix, vix3m, move, credit = m.get("vix"), m.get("vix3m"), m.get("move"), m.get("credit")
+    parts = [f"  VIX {_f(vix and vix['value'], '.2f')} ({_f(vix and vix['change_pct'], '+.1f', '%')})",
+             f"VIX3M {_f(vix3m and vix3m['value'], '.2f')}"]
+    if vix and vix.get("backwardation"):
+        parts.append("BACKWARDATION")
+    parts.append(f"MOVE {_f(move and move['value'], '.1f')} ({_f(move and move['change_pct'], '+.1f', '%')})")
+    widening = " spreads widening" if credit and credit["spreads_widening"] else ""
+    parts.append(f"HYG/LQD {_f(credit and credit['hyg_lqd_change_pct'], '+.2f', '%')}{widening}")
+    return "  ".join(parts)
+
+
 def render_table(p: dict[str, Any]) -> str:
     """The snapshot as a plain-text table a trader can read in a terminal or a log; every figure with its age."""
     m, lead, cr, co = p["macro"], p["leadership"], p["crypto"], p["correlation"]
@@ -128,6 +141,7 @@ def render_table(p: dict[str, Any]) -> str:
         f"  DXY     {_f(dxy['value'], '.2f'):>9}  {_f(dxy['change_pct'], '+.2f', ' %'):>10}  {_age(dxy['age_s'])}",
         f"  policy  {_f(policy['front_rate'], '.3f', '%'):>9}  {_f(policy['change_bp'], '+.1f', ' bp'):>10}"
         f"  path {' '.join(_f(x['rate'], '.2f') for x in policy['path'])}",
+        _vol_credit_line(m),
         f"  risk budget {m['risk_budget'] or 'n/a'}",
         "LEADERSHIP",
         f"  rel. strength {_f(lead['relative_strength_pct'], '+.2f', ' %')}  breadth>MA "
@@ -140,17 +154,25 @@ def render_table(p: dict[str, Any]) -> str:
         a = cr[key]
         lines.append(
             f"  {a['symbol']:<14} {_f(a['price'], ',.2f'):>12}  4h {_f(a['change_4h_pct'], '+.2f', '%'):>8}  "
-            f"funding {_f(a['funding_rate'], '.4f', '%', 100)}  OI {_f(a['open_interest_usd'], '.2f', 'B$', 1e-9)} "
-            f"({_f(a['oi_change_pct_24h'], '+.1f', '%')})  long liq 1h {_f(a['long_liq_usd_1h'], '.1f', 'M$', 1e-6)} "
+            f"funding {_f(a['funding_rate'], '.4f', '%', 100)}/{_f(a['funding_interval_h'], 'g', 'h')} "
+            f"({_f(a['funding_annualised_pct'], '+.1f', '%/yr')})  "
+            f"OI {_f(a['open_interest'], ',.0f')} coins {_f(a['open_interest_usd'], '.2f', 'B$', 1e-9)} "
+            f"({_f(a['oi_change_pct_24h'], '+.1f', '%')} coins 24h)  "
+            f"long liq 1h {_f(a['long_liq_usd_1h'], '.1f', 'M$', 1e-6)} {_f(a['liq_oi_pct_1h'], '.3f', '% of OI')} "
             f"z {_f(a['liq_zscore_1h'], '.1f')}  {_age(a['age_s'])}"
         )
     lines += [
-        f"  state {cr['state'] or 'n/a'}  flushes {cr['flush_count']}  OI reset {_f(cr['oi_reset'])}",
-        "CORRELATION (ES vs BTC)",
-        f"  1h {_f(co['1h']['value'], '+.3f')} (window {co['1h']['window']})   "
-        f"4h {_f(co['4h']['value'], '+.3f')} (window {co['4h']['window']})   "
-        f"vol ratio ES {_f(co['vol']['index']['ratio'], '.2f')} BTC {_f(co['vol']['btc']['ratio'], '.2f')}   "
-        f"both down & vol rising {_f(co['both_down_vol_rising'])}",
+        f"  state {cr['state'] or 'n/a'}  flushes in this move {cr['flush_count']}"
+        f"{' (one under way)' if cr['flush_active'] else ''}  since {cr['move_start'] or 'n/a'}"
+        f"  OI reset {_f(cr['oi_reset'])}",
+        "CORRELATION (ES vs BTC, consecutive bars only)",
+        f"  1h {_f(co['1h']['value'], '+.3f')} (window {co['1h']['window']}, {co['1h']['gap_pairs_dropped']} gap pairs "
+        f"dropped)   4h {_f(co['4h']['value'], '+.3f')} (window {co['4h']['window']}, "
+        f"{co['4h']['gap_pairs_dropped']} dropped)   opening gap {_f(co['gap_pct'], '+.2f', '%')}",
+        f"  vol ES {_f(co['vol']['index']['annualised_pct'], '.1f', '%')} (x{_f(co['vol']['index']['ratio'], '.2f')})"
+        f"  BTC {_f(co['vol']['btc']['annualised_pct'], '.1f', '%')} (x{_f(co['vol']['btc']['ratio'], '.2f')})"
+        f"  ES vs trend {_f(co['index_trend_gap_atr'], '+.2f', ' ATR')}"
+        f"  both down & vol rising {_f(co['both_down_vol_rising'])}",
         "FLAGS" if p["flags"] else "FLAGS  none",
     ]
     lines += [f"  [{f['severity']:<8}] {f['id']:<24} {f['message']}  (since {f['since']})" for f in p["flags"]]

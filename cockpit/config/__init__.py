@@ -115,6 +115,9 @@ class Profile:
     re_entry_corr_4h: float = 0.5
     re_entry_vol_ratio: float = 1.2
     re_entry_hold_h: int = 48
+    move_lookback_h: int = 72
+    oi_reset_pct: float = 8.0
+    credit_widening_pct: float = 0.5
 
     def multiplier(self, regime: Regime) -> float:
         """The sizing multiplier the regime allows."""
@@ -122,12 +125,15 @@ class Profile:
 
     def history_hours(self) -> int:
         """How many hours of 1h bars every window of this profile needs (for trimming input)."""
-        per_bar = {"1h": 1, "4h": 4, "1d": 24, "1w": 168}
-        trend = (self.trend_ma_bars + 2) * per_bar[self.dominant_timeframe]
+        # trading days: 20 of them span up to 30 calendar days with weekends and holidays
+        per_bar = {"1h": 1, "4h": 4, "1d": 36, "1w": 168}
+        trend = (max(self.trend_ma_bars, 15) + 2) * per_bar[self.dominant_timeframe]  # 15: the ATR's 14 + 1
         lead = (self.leadership_bars + 2) * per_bar[self.signal_timeframe]
         corr = max(self.corr_window_1h * 3, self.corr_window_4h * 4 * 3)
-        vol = (self.vol_recent_n + self.vol_prior_n) * 2
-        return max(trend, lead, corr, vol, self.liq_baseline_h + 48, self.macro_lookback_h * 4) + 24
+        vol = (self.vol_recent_n + self.vol_prior_n) * 3
+        liquidations = self.liq_baseline_h + self.move_lookback_h + 48
+        macro = self.macro_lookback_h * 6 + 96  # bars back, not hours: a cash-session index has 7 a day
+        return max(trend, lead, corr, vol, liquidations, macro) + 24
 
 
 @dataclass(frozen=True, slots=True)
@@ -268,6 +274,9 @@ def _build_profile(name: ProfileName, values: Mapping[str, Any], multipliers: Ma
         re_entry_corr_4h=float(values["re_entry_corr_4h"]),
         re_entry_vol_ratio=float(values["re_entry_vol_ratio"]),
         re_entry_hold_h=int(values["re_entry_hold_h"]),
+        move_lookback_h=int(values["move_lookback_h"]),
+        oi_reset_pct=float(values["oi_reset_pct"]),
+        credit_widening_pct=float(values["credit_widening_pct"]),
     )
 
 

@@ -1,4 +1,5 @@
-"""Correlation pane: SPX futures against BTC on 1h and 4h bars, realized vols, and the both-down marker."""
+"""Correlation pane: SPX futures against BTC on 1h and 4h bars (consecutive pairs only, gap pairs counted), realized
+vols with their annualised level, the opening gap, and the both-down marker."""
 
 from __future__ import annotations
 
@@ -8,6 +9,7 @@ from cockpit.widgets.format import age_text, cell, num, row, styled
 from cockpit.widgets.pane import Pane, PaneContext, PaneView, freshness
 
 COLUMN = 9
+GAP_SHOWN_PCT = 1.0  # SPEC §3: a session's opening gap is shown when |gap| >= 1 %
 
 
 def coupling(value: float | None, threshold: float) -> tuple[str, str | None]:
@@ -67,12 +69,18 @@ def render_correlation(ctx: PaneContext) -> PaneView:
         row("corr", [_corr_cell(c.c1h.value, p.single_book_corr), _corr_cell(c.c4h.value, p.single_book_corr)]),
         row("window", [cell(f"{c.c1h.n}/{c.c1h.window}", COLUMN, "$text-muted"),
                        cell(f"{c.c4h.n}/{c.c4h.window}", COLUMN, "$text-muted")]),
+        row(" gaps out", [cell(str(c.c1h.gap_pairs_dropped), COLUMN, "$text-muted"),
+                          cell(str(c.c4h.gap_pairs_dropped), COLUMN, "$text-muted")]),
         row("", [cell(index_name, COLUMN, "bold"), cell("BTC", COLUMN, "bold")]),
         row("vol x", [_vol_cell(c.vol_index, p.vol_rising_ratio), _vol_cell(c.vol_btc, p.vol_rising_ratio)]),
+        row("vol ann", [cell(num(v.annualised_pct, ".0f", "%"), COLUMN) for v in (c.vol_index, c.vol_btc)]),
         row(f"trend {p.dominant_timeframe}", [_trend_cell(c.trend_index), _trend_cell(c.trend_btc)]),
         row("age", [cell("CLOSED" if index_closed else age_text(ctx.age(c.age_s)), COLUMN, "$text-muted"),
                     cell(age_text(ctx.age(btc_age)), COLUMN, "$text-muted")]),
     ]
+    if c.gap_pct is not None and abs(c.gap_pct) >= GAP_SHOWN_PCT:
+        lines.append(styled(f"{index_name} opened {c.gap_pct:+.1f}% vs last close",
+                            "bold $loss" if c.gap_pct < 0 else "bold $gain"))
     if c.both_down_vol_rising:
         lines.append(styled("▼ BOTH DOWN & VOL RISING: trade smaller", "bold $alert"))
     else:

@@ -6,7 +6,7 @@ from cockpit.widgets.charts import ChartSpec, Series
 from cockpit.widgets.format import age_text, cell, num, row, signed, styled, yes_no
 from cockpit.widgets.pane import Pane, PaneContext, PaneView, freshness
 
-VERDICT_STYLES = {"leading": "bold $gain", "breaking": "bold $loss", "broken": "bold $alert"}
+VERDICT_STYLES = {"leading": "bold $gain", "neutral": "bold $text", "breaking": "bold $loss", "broken": "bold $alert"}
 
 
 def _share(value: float | None, count: int) -> str:

@@ -1,8 +1,9 @@
-"""Macro pane: US10Y (bp), DXY (%), the fed funds path and the risk-budget verdict, with yields and dollar chart."""
+"""Macro pane: US10Y (bp), DXY (%), the fed funds path, VIX/VIX3M/MOVE, credit and the risk-budget verdict, with a
+yields and dollar chart."""
 
 from __future__ import annotations
 
-from cockpit.models import MacroReading
+from cockpit.models import ImpliedVolReading, MacroReading
 from cockpit.widgets.charts import ChartSpec, Series
 from cockpit.widgets.format import age_text, cell, num, row, signed, styled
 from cockpit.widgets.pane import Pane, PaneContext, PaneView, freshness
@@ -23,6 +24,28 @@ def policy_line(reading: MacroReading) -> str:
                         styled(f"{abs(priced_bp):.0f}bp {word}", style)], label_width=6)
 
 
+def _vol_row(label: str, reading: ImpliedVolReading | None, spec: str, extra: str = "") -> str:
+    if reading is None:
+        return row(label, [cell("n/a", 6)], label_width=5)
+    cells = [cell(num(reading.value, spec), 6), signed(reading.change_pct, "+.0f", "%", 6, rising_is_good=False)]
+    return row(label, [*cells, extra] if extra else cells, label_width=5)
+
+
+def vol_credit_lines(m: MacroReading) -> list[str]:
+    """VIX with its term structure (VIX3M; BACKWD when above it), MOVE, and credit (HYG/LQD), one row each."""
+    if m.backwardation:
+        term = styled("BACKWD", "bold $alert")
+    else:
+        term = styled(f"3M {num(m.vix3m.value, '.1f')}", "$text-muted") if m.vix3m else ""
+    credit = m.credit
+    if credit is None:
+        credit_row = row("HY/IG", [cell("n/a", 6)], label_width=5)
+    else:
+        widening = styled("WIDEN", "bold $loss") if credit.spreads_widening else ""
+        credit_row = row("HY/IG", [signed(credit.hyg_lqd_change_pct, "+.2f", "%", 8), widening], label_width=5)
+    return [_vol_row("VIX", m.vix, ".1f", term), _vol_row("MOVE", m.move, ".0f"), credit_row]
+
+
 def render_macro(ctx: PaneContext) -> PaneView:
     """The macro view: rises in yields, the dollar and the policy path are risk-negative ($loss)."""
     m = ctx.snapshot.readings.macro
@@ -41,7 +64,8 @@ def render_macro(ctx: PaneContext) -> PaneView:
                    signed(m.policy_change_bp, "+.1f", "bp", 8, rising_is_good=False),
                    cell(age_text(ctx.age(m.us10y_age_s)), 5, "$text-muted")], label_width=6),
         policy_line(m),
-        styled(f"changes over {m.lookback_h}h ({ctx.profile.name.value})", "$text-muted"),
+        *vol_credit_lines(m),
+        styled(f"changes over {m.lookback_h}h ({ctx.profile.name.value})", "$text-muted"),  # each one's own open hours
     ]
     if closed:
         lines.append(styled("rates & dollar futures CLOSED", "$text-muted"))

@@ -27,9 +27,11 @@ from cockpit.sources.live.liquidations import LiquidationStore
 from cockpit.sources.live.traffic import Traffic, observe
 from cockpit.sources.live.venues import (
     VenueSpec,
+    funding_interval_hours,
     funding_value,
     make_exchange,
     ohlcv_rows,
+    open_interest_coins,
     open_interest_usd,
     plausible_ms,
     supported,
@@ -224,17 +226,22 @@ class ExchangeSource:
             return
         self._notes.pop("funding", None)
         self._funding_at = self._monotonic()
-        updates, bad = [], []
+        updates, intervals, bad = [], [], []
         for symbol in self.symbols:
-            rate = funding_value(rates.get(symbol) if isinstance(rates, dict) else None)
+            item = rates.get(symbol) if isinstance(rates, dict) else None
+            rate = funding_value(item)
             if rate is None:
                 bad.append(symbol)
                 continue
             updates += [(ts, symbol, rate) for ts in self._stamp(now)]
+            hours = funding_interval_hours(item, (exchange.markets or {}).get(symbol))
+            if hours is not None:  # unknown stays null; the analytics then take 8 h
+                intervals += [(ts, symbol, hours) for ts in self._stamp(now)]
         if bad:
             self._notes["funding"] = f"funding: bad payload for {', '.join(bad)}, showing last good"
         assert self._bars is not None
         self._bars = set_column(self._bars, updates, "funding_rate")
+        self._bars = set_column(self._bars, intervals, "funding_interval_h")
 
     def _contract_size(self, exchange: Any, symbol: str) -> float | None:
         market = (exchange.markets or {}).get(symbol) or {}
@@ -247,8 +254,10 @@ class ExchangeSource:
         return float(rows["close"][0]) if rows.height else None
 
     def _open_interest(self, exchange: Any, now: datetime) -> None:
+        """Open interest per hour in USD and in coins (changes and resets are read in coins, SPEC §3 v2)."""
         assert self._bars is not None
         updates: list[tuple[datetime, str, float]] = []
+        coins: list[tuple[datetime, str, float]] = []
         if supported(exchange, "fetchOpenInterestHistory"):
             for symbol in self.symbols:
                 last = newest_ts(self._bars.filter(pl.col("open_interest_usd").is_not_null()), symbol)
@@ -263,18 +272,27 @@ class ExchangeSource:
                     if ms is None:
                         continue
                     bar_ts = datetime.fromtimestamp(ms / 1000, UTC).replace(minute=0, second=0, microsecond=0) - HOUR
-                    value = open_interest_usd(point, self._close_at(symbol, bar_ts), size)
+                    close = self._close_at(symbol, bar_ts)
+                    value = open_interest_usd(point, close, size)
                     if value is not None:
                         updates.append((bar_ts, symbol, value))
+                    amount = open_interest_coins(point, close, size)
+                    if amount is not None:
+                        coins.append((bar_ts, symbol, amount))
         elif supported(exchange, "fetchOpenInterest"):
             for symbol in self.symbols:
-                value = open_interest_usd(exchange.fetch_open_interest(symbol), self._close_at(symbol, now),
-                                          self._contract_size(exchange, symbol))
+                point, close = exchange.fetch_open_interest(symbol), self._close_at(symbol, now)
+                size = self._contract_size(exchange, symbol)
+                value = open_interest_usd(point, close, size)
                 if value is not None:
                     updates += [(ts, symbol, value) for ts in self._stamp(now)]
+                amount = open_interest_coins(point, close, size)
+                if amount is not None:
+                    coins += [(ts, symbol, amount) for ts in self._stamp(now)]
         else:
             self._notes["oi"] = f"open interest n/a on {self.name}"
         self._bars = set_column(self._bars, updates, "open_interest_usd")
+        self._bars = set_column(self._bars, coins, "open_interest")
 
     def _with_eta(self, fault: Fault, now: datetime) -> Fault:
         """Ask the venue for its maintenance ETA (one call), so the health line can say when."""

@@ -115,6 +115,34 @@ def funding_value(item: Any) -> float | None:
     return rate if rate is not None and abs(rate) < 0.05 else None
 
 
+def funding_interval_hours(item: Any, market: Any = None) -> float | None:
+    """The perp's funding interval in hours: the funding rate's `interval` ("1h", "8h"), else the market's own
+    `fundingInterval` (minutes, as bybit lists it); None when the venue says neither."""
+    text = item.get("interval") if isinstance(item, dict) else None
+    if isinstance(text, str) and text.endswith("h") and text[:-1].replace(".", "", 1).isdigit():
+        hours = float(text[:-1])
+        return hours if 0 < hours <= 24 else None
+    info = market.get("info") if isinstance(market, dict) else None
+    minutes = finite(info.get("fundingInterval")) if isinstance(info, dict) else None
+    return minutes / 60 if minutes is not None and 0 < minutes <= 24 * 60 else None
+
+
+def open_interest_coins(item: Any, price: float | None, contract_size: float | None) -> float | None:
+    """Open interest in coins (base units): base volume, contracts x contract size, else USD value / price."""
+    if not isinstance(item, dict):
+        return None
+    base = finite(item.get("baseVolume"))
+    if base is not None and base > 0:
+        return base
+    amount = finite(item.get("openInterestAmount"))
+    if amount is not None and amount > 0:
+        return amount * (contract_size or 1.0)
+    value = finite(item.get("openInterestValue"))
+    if value is not None and value > 0 and price:
+        return value / price
+    return None
+
+
 def open_interest_usd(item: Any, price: float | None, contract_size: float | None) -> float | None:
     """Open interest in USD from whichever field the venue filled: value, base volume or contracts."""
     if not isinstance(item, dict):
