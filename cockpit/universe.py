@@ -115,8 +115,8 @@ def session_kind(symbol: str, universe: Universe) -> str:
         return "crypto"
     if symbol in (universe.index, universe.dxy, universe.us10y, universe.policy_front) or symbol.startswith("ZQ"):
         return "futures"
-    if symbol.endswith(CME_SUFFIXES) or symbol == "DX-Y.NYB":
-        return "futures"
+    if symbol.endswith(CME_SUFFIXES) or symbol.endswith("=X") or symbol == "DX-Y.NYB":
+        return "futures"  # FX (EURUSD=X) trades round the clock on weekdays, as Globex does
     return "equity"
 
 

@@ -209,7 +209,7 @@ def active_flags(views: Sequence[HourView], profile: Profile) -> list[dict[FlagI
     """Per view, the flags active there (raw or held), each with the start of its span as `since`."""
     out: list[dict[FlagId, Flag]] = [{} for _ in views]
     ids = {f.id for v in views for f in v.raw}
-    for flag_id in ids:
+    for flag_id in (f for f in FlagId if f in ids):  # declaration order: the same in every process
         active, since, last_hit, last_flag = False, views[0].at, views[0].at, None
         for i, v in enumerate(views):
             raw = next((f for f in v.raw if f.id is flag_id), None)

@@ -47,6 +47,8 @@ def yahoo_to_long(frame: Any, universe: Universe) -> pl.DataFrame:
     index = frame.index
     if getattr(index, "tz", None) is None:
         index = index.tz_localize("UTC")
+    # daily bars (stamped at midnight of their exchange's day) have no session to keep them to
+    intraday = not bool(((index.hour == 0) & (index.minute == 0)).all())
     parts = []
     for ticker in _tickers(frame):
         sub = _one_ticker(frame, ticker)
@@ -54,7 +56,7 @@ def yahoo_to_long(frame: Any, universe: Universe) -> pl.DataFrame:
         if missing:
             raise ValueError(f"Yahoo data format changed for {ticker}: missing column {missing[0]!r}")
         keep = sub["Close"].notna().to_numpy()
-        if session_kind(ticker, universe) == "equity":
+        if session_kind(ticker, universe) == "equity" and intraday:
             keep = keep & _regular_session(index)
         if not keep.any():
             continue
