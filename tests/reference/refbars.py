@@ -205,7 +205,8 @@ def calm_universe(book: Book, *, es_btc_beta: float = 0.0, btc_sd: float = 0.004
         if sym in skip:
             continue
         oi = coins * np.exp(np.cumsum(book.rng.normal(0.0, 0.001, book.n)))
-        liq = liq_med * np.exp(book.rng.normal(0.0, 0.8, book.n))
+        # lognormal hours clipped at 2.5 sd: no calm hour reaches liq_z 3, every flush is a planted one
+        liq = liq_med * np.exp(0.8 * np.clip(book.rng.normal(0.0, 1.0, book.n), -2.5, 2.5))
         interval = 1.0 if sym == BTC else 8.0
         rate = 0.0000125 if sym == BTC else 0.0001
         book.add_perp(sym, funding_rate=rate, funding_interval_h=interval, oi_coins=oi, long_liq_usd=liq)
