@@ -277,7 +277,8 @@ def daily_to_stock(book: Book, symbol: str, daily: dict[date, tuple[float, float
 
     The overnight gap ln(O_d / C_{d-1}) is put in the closed hour just before the first bar (so the first
     bar opens at O_d); ln(C_d / O_d) is bridged over the seven session bars with day sd ln(H/L) / 1.596
-    (or `intraday_sd` when the rows carry no range), so the last bar closes exactly at C_d.
+    (or `intraday_sd` when the rows carry no range), so the last bar closes exactly at C_d. A close-only
+    row (open NaN, as `arch_daily("vix", ...)` gives) has no gap: ln(C_d / C_{d-1}) is bridged intraday.
     """
     inc = np.zeros(book.n)
     opened = book.is_open(symbol)
@@ -291,6 +292,8 @@ def daily_to_stock(book: Book, symbol: str, daily: dict[date, tuple[float, float
             continue
         open_, high, low, close = daily[day]
         ks = by_day[day]
+        if np.isnan(open_):  # a close-only series (VIX): the whole day's change is bridged intraday
+            open_ = prev
         if ks[0] > 0:
             inc[ks[0] - 1] += np.log(open_ / prev)
         sd = np.log(high / low) / 1.596 if intraday_sd is None else intraday_sd
@@ -300,7 +303,7 @@ def daily_to_stock(book: Book, symbol: str, daily: dict[date, tuple[float, float
 
 
 def arch_daily(name: str, first: str, last: str) -> dict[date, tuple[float, float, float, float]]:
-    """Daily rows of the `arch` package's bundled history (sp500, nasdaq: OHLC; vix: close only)."""
+    """Daily rows of the `arch` package's bundled history (sp500, nasdaq: OHLC; vix: close only, open NaN)."""
     import importlib
 
     module = importlib.import_module(f"arch.data.{name}")
@@ -309,7 +312,7 @@ def arch_daily(name: str, first: str, last: str) -> dict[date, tuple[float, floa
     for stamp, row in data.iterrows():
         if name == "vix":
             v = float(row["vix"])
-            out[stamp.date()] = (v, v, v, v)
+            out[stamp.date()] = (float("nan"), v, v, v)
         else:
             out[stamp.date()] = (float(row["Open"]), float(row["High"]), float(row["Low"]), float(row["Close"]))
     return out

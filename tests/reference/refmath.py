@@ -6,7 +6,8 @@ Times are int64 epoch seconds of each bar's start; a bar is known once its hour 
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import UTC, datetime, timedelta
+from zoneinfo import ZoneInfo
 
 import numpy as np
 import polars as pl
@@ -142,11 +143,12 @@ def liquidations(ts: np.ndarray, long_liq: np.ndarray, oi_usd: np.ndarray, *, ba
     for t in range(n):
         open_cluster = last_q is not None and ts[t] - ts[last_q] <= quiet_h * H
         anchor = ts[starts[-1]] if open_cluster else ts[t]
-        base = (ts >= anchor - baseline_h * H) & (ts < anchor)
-        base_n[t] = int(base.sum())
+        lo, hi = np.searchsorted(ts, [anchor - baseline_h * H, anchor])  # ts in [anchor - 168 h, anchor)
+        base = x[lo:hi]
+        base_n[t] = hi - lo
         if base_n[t] >= min_h:
-            med = np.median(x[base])
-            mad = np.median(np.abs(x[base] - med))
+            med = np.median(base)
+            mad = np.median(np.abs(base - med))
             z[t] = (x[t] - med) / max(1.4826 * mad, 0.25)
         if base_n[t] >= min_h and z[t] >= z_min and pct[t] >= pct_min:
             qualifies[t] = True
@@ -173,3 +175,30 @@ def flushes_in_move(liq: Liq, start: int) -> int:
 def change_over_bars(values: np.ndarray, bars: int) -> tuple[float, float]:
     """(last, value `bars` of the instrument's own bars before it)."""
     return float(values[-1]), float(values[-1 - bars])
+
+
+def trading_day_closes(ts: np.ndarray, close: np.ndarray, kind: str) -> tuple[list[object], np.ndarray]:
+    """(trading dates, last close of each): CME days roll at 17:00 Chicago, stocks by New York date,
+    crypto by UTC date. The day still forming is included as its latest close."""
+    days: list[object] = []
+    closes: list[float] = []
+    for t, c in zip(ts, close, strict=True):
+        moment = datetime.fromtimestamp(int(t), UTC)
+        if kind == "cme":
+            day = (moment.astimezone(ZoneInfo("America/Chicago")) + timedelta(hours=7)).date()
+        elif kind == "stock":
+            day = moment.astimezone(ZoneInfo("America/New_York")).date()
+        else:
+            day = moment.date()
+        if days and days[-1] == day:
+            closes[-1] = float(c)
+        else:
+            days.append(day)
+            closes.append(float(c))
+    return days, np.array(closes)
+
+
+def below_daily_sma(ts: np.ndarray, close: np.ndarray, kind: str, days: int = 20) -> bool:
+    """The last close below the average of the last `days` trading-day closes (a precondition only)."""
+    _, closes = trading_day_closes(ts, close, kind)
+    return bool(close[-1] < closes[-days:].mean())

@@ -21,10 +21,16 @@ FLUSH_HOURS = [utc(2026, 3, 9, 16), utc(2026, 3, 9, 17), utc(2026, 3, 10, 3), ut
 ASSETS = [("btc", BTC), ("eth", ETH)]
 
 
+_LIQ: dict[tuple[str, str, object], object] = {}
+
+
 def _liq(market, symbol, at):  # type: ignore[no-untyped-def]
-    ts, long_liq = column(market.frame, symbol, at, "long_liq_usd")
-    _, oi_usd = column(market.frame, symbol, at, "open_interest_usd")
-    return ts, liquidations(ts, long_liq, oi_usd)
+    key = (market.name, symbol, at)
+    if key not in _LIQ:
+        ts, long_liq = column(market.frame, symbol, at, "long_liq_usd")
+        _, oi_usd = column(market.frame, symbol, at, "open_interest_usd")
+        _LIQ[key] = (ts, liquidations(ts, long_liq, oi_usd))
+    return _LIQ[key]
 
 
 @pytest.mark.parametrize("fmt", FORMATS)
