@@ -98,12 +98,15 @@ def std_ratio(ts: np.ndarray, close: np.ndarray, recent_n: int, prior_n: int) ->
 
 
 def session_gap_pct(ts: np.ndarray, open_: np.ndarray, close: np.ndarray) -> float:
-    """The latest session's opening gap: its first bar's open vs the previous session's last close, in %.
+    """The latest CME session's opening gap: its first bar's open vs the previous session's last close, in %.
 
-    A session starts at a bar that follows a break of more than one hour in the instrument's own bars.
+    A session is a CME trading day (17:00 Chicago roll), so a missing bar inside a session is no session
+    start.
     """
-    starts = np.flatnonzero(np.diff(ts) > H) + 1
-    first = starts[-1]
+    days, _ = trading_day_closes(ts, close, "cme")
+    labels = [(datetime.fromtimestamp(int(t), UTC).astimezone(ZoneInfo("America/Chicago")) + timedelta(hours=7)).date()
+              for t in ts]
+    first = labels.index(days[-1])
     return float((open_[first] / close[first - 1] - 1.0) * 100.0)
 
 
