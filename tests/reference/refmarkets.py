@@ -12,9 +12,11 @@ from datetime import date, datetime, timedelta
 import numpy as np
 from refbars import (
     BTC,
+    DXY,
     ES,
     ETH,
     LEADERS,
+    TNX,
     VIX,
     Book,
     arch_daily,
@@ -224,3 +226,34 @@ def lowvol_2017() -> Book:
     """1 Aug - 1 Dec 2017, VIX around 10, ending 1 Dec 2017 22:00 UTC (so it spans the 5 Nov DST change).
     BTC synthetic and calm (0.3 %/h), independent of ES."""
     return real_market("2017-08-01", "2017-12-01", LOWVOL_DEC_1, seed=2017_10_25, btc_sd=0.003)
+
+
+# --- more synthetic markets -----------------------------------------------------------------------------
+
+RATES_FRIDAY = utc(2026, 2, 13, 22)  # Globex just shut for the weekend
+RATES_SUNDAY = utc(2026, 2, 15, 20)  # still shut
+
+
+def rates_into_the_weekend() -> Book:
+    """US10Y +7 bp and DXY +0.45 % over their last 24 open-market hours up to Friday's close; then the
+    weekend (nothing trades). Ends Sunday 15 Feb 2026 20:00 UTC."""
+    book = synthetic(RATES_SUNDAY, seed=61)
+    for symbol, total in ((TNX, np.log((4.20 + 0.07) / 4.20)), (DXY, np.log(1.0045))):
+        hours = np.flatnonzero(book.is_open(symbol))[-24:]
+        book.inc[symbol][hours[0]:] = 0.0  # the daily halt and the weekend move nothing
+        book.inc[symbol][hours] = total / 24
+    return book
+
+
+FRESH_END = END
+
+
+def fresh_start(liq_usd: float) -> Book:
+    """A perp venue started 20 h ago (BTC and ETH bars only for the last 20 h, the rest six weeks): BTC
+    -3 % over the last 4 h and `liq_usd` of longs liquidated in the last hour (OI about $8 B)."""
+    book = synthetic(FRESH_END, seed=71)
+    for sym in (BTC, ETH):
+        book.drop(sym, book.stamps[:-20])
+    set_path(book, BTC, last_hours(book, 4), np.log(0.97))
+    book.perp[BTC]["long_liq_usd"][-1] = liq_usd
+    return book

@@ -12,7 +12,7 @@ from datetime import datetime, timedelta
 import numpy as np
 import pytest
 import refmarkets as rm
-from refbars import BTC, ES, ETH, VIX, utc
+from refbars import BTC, DXY, ES, ETH, TNX, VIX, utc
 from refcli import check, dig, flag_ids
 from refmath import (
     H,
@@ -169,6 +169,11 @@ def test_vix_ten_market_no_vol_spike_from_tiny_vols(market_factory, moment):  # 
     btc = realized_vol(*column(market.frame, BTC, at), 24, 168, "crypto")
     assert es.annualised_pct < 15 and btc.ratio < 2
     assert float(column(market.frame, VIX, at)[1][-1]) < 25
+    for hours_before in range(1, 37):  # nor a genuine spike in the 36 h before that a hold could carry
+        earlier = at - timedelta(hours=hours_before)
+        for symbol, kind, floor in ((ES, "cme", 15), (BTC, "crypto", 45)):
+            v = realized_vol(*column(market.frame, symbol, earlier), 24, 168, kind)
+            assert not (v.ratio >= 2 and v.annualised_pct > floor), (symbol, earlier)
     assert "VOL_SPIKE" not in flag_ids(market.snap(moment))
 
 
@@ -213,6 +218,12 @@ def test_feb_8_2018_is_not_sized_larger_than_feb_7(market_factory):  # type: ign
     feb7, feb8 = market.snap("feb7"), market.snap("feb8")
     assert dig(feb8, "regime.label") in ("volatility_event", "liquidity_shock")
     assert dig(feb8, "regime.multiplier") <= dig(feb7, "regime.multiplier")
+
+
+def test_sunday_after_october_2018_drop_is_a_stress_regime(market_factory):  # type: ignore[no-untyped-def]
+    """Stricter, kept apart: with the trend judged the Sunday is a stress regime, not `unknown`."""
+    market = market_factory("oct2018", rm.oct_2018, {"sunday": rm.SUNDAY_OCT_14})
+    assert dig(market.snap("sunday"), "regime.label") in ("trend_break", "volatility_event", "liquidity_shock")
 
 
 def test_sunday_after_october_2018_drop_is_not_calm(market_factory):  # type: ignore[no-untyped-def]
@@ -277,3 +288,56 @@ def test_hourly_settling_perp_is_annualised_by_its_interval(market_factory):  # 
     snap = market.snap("end")
     assert dig(snap, "crypto.btc.funding_interval_h") == 1
     check(snap, "crypto.btc.funding_annualised_pct", 0.0000125 * 8760 / 1 * 100)
+
+
+# --- macro over open-market hours, fresh starts ----------------------------------------------------------
+
+
+def test_closed_weekend_is_not_stable_rates(market_factory):  # type: ignore[no-untyped-def]
+    """Yields about +7 bp and the dollar +0.45 % into Friday's close: on Sunday (nothing has traded since) the
+    changes over the last 24 open-market hours still read so, and RISK_BUDGET_SHRINKING stays up."""
+    market = market_factory("rates", rm.rates_into_the_weekend,
+                            {"friday": rm.RATES_FRIDAY, "sunday": rm.RATES_SUNDAY})
+    tnx = column(market.frame, TNX, rm.RATES_SUNDAY)[1]
+    dxy = column(market.frame, DXY, rm.RATES_SUNDAY)[1]
+    bp, pct = (tnx[-1] - tnx[-25]) * 100, (dxy[-1] / dxy[-25] - 1) * 100
+    assert bp >= 5 and pct >= 0.30
+    for name in ("friday", "sunday"):
+        snap = market.snap(name)
+        check(snap, "macro.us10y.change_bp", float(bp))
+        check(snap, "macro.dxy.change_pct", float(pct))
+        assert "RISK_BUDGET_SHRINKING" in flag_ids(snap), name
+
+
+def test_fresh_start_uses_the_absolute_liquidation_test(market_factory):  # type: ignore[no-untyped-def]
+    """Under 24 baseline hours z is null; $100 M (1.2 % of OI) with BTC -3 % over 4 h fires by the
+    absolute test (>= 0.25 % of OI and a fall >= 2 %)."""
+    market = market_factory("fresh100m", lambda: rm.fresh_start(1.0e8), {"end": rm.FRESH_END})
+    snap = market.snap("end")
+    assert dig(snap, "crypto.btc.liq_zscore_1h") is None
+    assert dig(snap, "crypto.btc.liq_oi_pct_1h") > 0.25
+    assert "LIQUIDATION_CASCADE" in flag_ids(snap)
+
+
+def test_fresh_start_small_share_of_oi_is_no_cascade(market_factory):  # type: ignore[no-untyped-def]
+    """Same fresh start with $12 M (0.15 % of OI): under the 0.25 % absolute threshold, no cascade."""
+    market = market_factory("fresh12m", lambda: rm.fresh_start(1.2e7), {"end": rm.FRESH_END})
+    snap = market.snap("end")
+    assert 0.05 < dig(snap, "crypto.btc.liq_oi_pct_1h") < 0.25
+    assert "LIQUIDATION_CASCADE" not in flag_ids(snap)
+
+
+CRO_CASES = [("feb2018", m) for m in ("mon_0000", "mon_1500", "close", "feb7", "feb8")]
+
+
+@pytest.mark.parametrize(("name", "moment"), CRO_CASES)
+def test_correlated_risk_off_only_with_correlation_at_least_half(market_factory, name, moment):  # type: ignore[no-untyped-def]
+    """Whenever CORRELATED_RISK_OFF is up, the 1h or 4h correlation it cites is >= 0.5, in the JSON and by
+    the reference (Feb 2018 from the real S&P 500 days)."""
+    market = market_factory("feb2018", rm.feb_2018, FEB_MOMENTS)
+    snap = market.snap(moment)
+    if "CORRELATED_RISK_OFF" in flag_ids(snap):
+        at = market.at(moment)
+        c1, c4 = dig(snap, "correlation.1h.value"), dig(snap, "correlation.4h.value")
+        assert max(c1 if c1 is not None else -1, c4 if c4 is not None else -1) >= 0.5
+        assert max(_corr_1h(market, at), _corr_4h(market, at) or -1) >= 0.5
