@@ -101,7 +101,8 @@ def market_factory(tmp_path_factory: pytest.TempPathFactory):  # type: ignore[no
 
     def make(name: str, builder, moments: dict[str, datetime]) -> Market:  # type: ignore[no-untyped-def]
         if name not in built:
-            built[name] = _market(name, builder(), moments, tmp_path_factory)
+            built[name] = _market(name, builder(), dict(moments), tmp_path_factory)
+        built[name].moments.update(moments)
         return built[name]
 
     return make

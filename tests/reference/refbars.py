@@ -221,14 +221,20 @@ def cut(frame: pl.DataFrame, at: datetime) -> pl.DataFrame:
     return frame.filter(pl.col("ts") <= at - HOUR)
 
 
+def write_one(frame: pl.DataFrame, stem: Path, fmt: str) -> Path:
+    """The bars as `stem.parquet`, or as `stem.csv` with ISO-8601 UTC `ts` and full float precision."""
+    stem.parent.mkdir(parents=True, exist_ok=True)
+    path = stem.with_suffix(f".{fmt}")
+    if fmt == "parquet":
+        frame.write_parquet(path)
+    else:
+        frame.with_columns(pl.col("ts").dt.strftime("%Y-%m-%dT%H:%M:%SZ")).write_csv(path, float_precision=None)
+    return path
+
+
 def write_both(frame: pl.DataFrame, folder: Path, name: str) -> dict[str, Path]:
-    """The same bars as Parquet and as CSV (ISO-8601 UTC `ts`, full float precision)."""
-    folder.mkdir(parents=True, exist_ok=True)
-    parquet = folder / f"{name}.parquet"
-    csv = folder / f"{name}.csv"
-    frame.write_parquet(parquet)
-    frame.with_columns(pl.col("ts").dt.strftime("%Y-%m-%dT%H:%M:%SZ")).write_csv(csv, float_precision=None)
-    return {"parquet": parquet, "csv": csv}
+    """The same bars as Parquet and as CSV."""
+    return {fmt: write_one(frame, folder / name, fmt) for fmt in ("parquet", "csv")}
 
 
 # --- real daily history mapped onto hourly bars -------------------------------------------------------

@@ -15,7 +15,7 @@ from pathlib import Path
 from typing import Any
 
 import polars as pl
-from refbars import cut, write_both
+from refbars import cut, write_one
 
 from cockpit.cli import main
 
@@ -36,9 +36,8 @@ def snapshot_at(frame: pl.DataFrame, name: str, at: datetime, fmt: str, folder: 
     """The snapshot of `frame` at `at` from a `fmt` file (cached per fixture, moment and format)."""
     key = (name, at.isoformat(), fmt)
     if key not in _CACHE:
-        stem = f"{name}-{at:%Y%m%dT%H%M}"
-        paths = write_both(cut(frame, at), folder, stem)
-        _CACHE[key] = run_snapshot(paths[fmt])
+        path = write_one(cut(frame, at), folder / f"{name}-{at:%Y%m%dT%H%M}", fmt)
+        _CACHE[key] = run_snapshot(path)
         as_of = _CACHE[key]["as_of"]
         assert as_of.replace("Z", "+00:00").startswith(at.isoformat()[:16]), (as_of, at)
     return _CACHE[key]

@@ -74,8 +74,11 @@ END = utc(2026, 2, 18, 16)  # a Wednesday, ES and stocks trading
 
 def liq_36m_flat_price() -> Book:
     """A $3.6 M BTC long-liquidation hour (0.04 % of ~$8 B OI) with BTC -0.2 % over the last 4 h, on a
-    baseline of ~$1 M hours (log sd 0.8)."""
+    quiet, narrow baseline of ~$1 M hours (log sd 0.3)."""
     book = synthetic(END, seed=21)
+    for sym in (BTC, ETH):
+        liq = book.perp[sym]["long_liq_usd"]
+        liq[:] = np.median(liq) * np.exp(0.3 * np.clip(book.rng.normal(0.0, 1.0, book.n), -2.5, 2.5))
     set_path(book, BTC, last_hours(book, 4), np.log(0.998))
     book.perp[BTC]["long_liq_usd"][-1] = 3.6e6
     return book
