@@ -16,11 +16,19 @@ H = 3600
 BARS_PER_YEAR = {"crypto": 8760.0, "cme": 23.0 * 252, "stock": 7.0 * 252}
 
 
+_SERIES: dict[tuple[int, str, str], tuple[pl.DataFrame, np.ndarray, np.ndarray]] = {}
+
+
 def column(frame: pl.DataFrame, symbol: str, at: datetime, name: str = "close") -> tuple[np.ndarray, np.ndarray]:
     """(bar start seconds, values) of `symbol` for the bars known at `at`, sorted by time."""
-    rows = frame.filter((pl.col("symbol") == symbol) & (pl.col("ts").dt.epoch("s") + H <= int(at.timestamp())))
-    rows = rows.sort("ts")
-    return rows["ts"].dt.epoch("s").to_numpy().astype(np.int64), rows[name].to_numpy().astype(float)
+    key = (id(frame), symbol, name)
+    if key not in _SERIES or _SERIES[key][0] is not frame:
+        rows = frame.filter(pl.col("symbol") == symbol).sort("ts")
+        _SERIES[key] = (frame, rows["ts"].dt.epoch("s").to_numpy().astype(np.int64),
+                        rows[name].to_numpy().astype(float))
+    _, ts, values = _SERIES[key]
+    known = int(np.searchsorted(ts, int(at.timestamp()) - H, side="right"))
+    return ts[:known], values[:known]
 
 
 def consecutive_returns(ts: np.ndarray, close: np.ndarray, step: int = H) -> tuple[np.ndarray, np.ndarray]:
