@@ -355,3 +355,35 @@ def test_correlated_risk_off_only_with_correlation_at_least_half(market_factory,
         c1, c4 = dig(snap, "correlation.1h.value"), dig(snap, "correlation.4h.value")
         assert max(c1 if c1 is not None else -1, c4 if c4 is not None else -1) >= 0.5
         assert max(_corr_1h(market, at), _corr_4h(market, at) or -1) >= 0.5
+
+
+def test_vol_spike_message_names_btc_ratio(market_factory):  # type: ignore[no-untyped-def]
+    """SPEC-silent format, kept apart: VOL_SPIKE's message names BTC's own ratio to two decimals."""
+    market = market_factory("btcdrop", rm.steady_btc_drop, {"end": rm.END})
+    ratio = realized_vol(*column(market.frame, BTC, rm.END), 24, 168, "crypto").ratio
+    flags = {f["id"]: f for f in market.snap("end")["flags"]}
+    assert f"{ratio:.2f}" in flags["VOL_SPIKE"]["message"]
+
+
+SRB_CASES = [("weekend", "friday"), ("weekend", "monday"), ("feb2018", "mon_0000"), ("feb2018", "close"),
+             ("feb2018", "feb8"), ("uncorrelated", "h0")]
+BUILDERS = {"weekend": (rm.weekend_gap, {"friday": rm.WEEKEND_FRIDAY, "monday": rm.WEEKEND_MONDAY}),
+            "feb2018": (rm.feb_2018, FEB_MOMENTS),
+            "uncorrelated": (rm.both_down_uncorrelated, {"h0": rm.CRO_END})}
+
+
+@pytest.mark.parametrize(("name", "moment"), SRB_CASES)
+def test_single_risk_book_only_on_kept_pairs(market_factory, name, moment):  # type: ignore[no-untyped-def]
+    """SINGLE_RISK_BOOK is up exactly when the reference 4h correlation on kept pairs is >= 0.7 over
+    >= 20 pairs, or all three early warnings are on."""
+    builder, moments = BUILDERS[name]
+    market = market_factory(name, builder, moments)
+    at = market.at(moment)
+    es = buckets_4h(*column(market.frame, ES, at), at)
+    btc = buckets_4h(*column(market.frame, BTC, at), at)
+    ref = pair_window(*es, *btc, 30, step=4 * H)
+    snap = market.snap(moment)
+    warnings = snap.get("early_warnings") or {}
+    all_warnings = bool(warnings) and all(v is True for v in warnings.values())
+    by_corr = ref.value is not None and ref.value >= 0.7 and ref.n >= 20
+    assert ("SINGLE_RISK_BOOK" in flag_ids(snap)) == (by_corr or all_warnings)
