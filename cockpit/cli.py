@@ -14,7 +14,7 @@ from collections.abc import Sequence
 from cockpit import __version__
 from cockpit.errors import UserError
 
-COMMANDS = ("snapshot", "scenarios", "size", "journal", "checklist", "watch", "doctor")
+COMMANDS = ("snapshot", "scenarios", "size", "journal", "checklist", "watch", "doctor", "flags", "brief")
 
 
 class ArgumentParser(argparse.ArgumentParser):
