@@ -331,11 +331,13 @@ def leaders_gaps(by_symbol: Mapping[str, pl.DataFrame], leaders: Sequence[str]) 
 
 
 def timeline(state: MarketState, profile: Profile, universe: Universe, hours: int,
-             cache: dict[datetime, HourView] | None = None) -> list[HourView]:
+             cache: dict[datetime, HourView] | None = None, budget: int | None = None) -> list[HourView]:
     """Hourly views for the `hours` hours up to `state.as_of` (oldest first); past hours reuse `cache`.
 
     A past hour is evaluated on the same bars with an earlier `as_of` (only bars complete by then count),
-    without the present's source health, which says nothing about the past.
+    without the present's source health, which says nothing about the past. With a `budget`, at most that
+    many uncached past hours are evaluated, newest first, and the views start where the budget ran out:
+    the screen fills its week over a few polls instead of stalling the first one.
     """
     from dataclasses import replace
 
@@ -348,20 +350,25 @@ def timeline(state: MarketState, profile: Profile, universe: Universe, hours: in
     shocks = hourly_shocks(by_symbol, {universe.index: ("ES", False, -1.0), universe.us10y: ("US10Y", True, 1.0),
                                        universe.dxy: ("DXY", False, 1.0)})
     gaps = leaders_gaps(by_symbol, universe.leaders)
-    views: list[HourView] = []
-    for step in range(hours, -1, -1):
+
+    def evaluate(at: datetime, past: MarketState) -> HourView:
+        hour = at.replace(minute=0, second=0, microsecond=0)
+        return hour_view(build_snapshot(past, profile, universe), tuple(shocks.get(hour, ())), gaps.get(hour))
+
+    newest_first = [evaluate(state.as_of, state)]
+    spent = 0
+    for step in range(0 if end < state.as_of else 1, hours + 1):
         at = end - timedelta(hours=step)
-        if step == 0:
-            at = state.as_of
-        cached = None if cache is None or step == 0 else cache.get(at)
-        if cached is None:
-            past = state if step == 0 else replace(state, as_of=at, health=())
-            hour = at.replace(minute=0, second=0, microsecond=0)
-            cached = hour_view(build_snapshot(past, profile, universe), tuple(shocks.get(hour, ())), gaps.get(hour))
-            if cache is not None and step:
-                cache[at] = cached
-        views.append(cached)
-    return views
+        view = None if cache is None else cache.get(at)
+        if view is None:
+            if budget is not None and spent >= budget:
+                break
+            view = evaluate(at, replace(state, as_of=at, health=()))
+            spent += 1
+            if cache is not None:
+                cache[at] = view
+        newest_first.append(view)
+    return newest_first[::-1]
 
 
 FLAG_LOG_DAYS = 7
