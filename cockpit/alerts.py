@@ -60,16 +60,31 @@ def alert_settings(config: Any) -> AlertSettings:
 
 
 class FlagTracker:
-    """Announces a flag when it fires: absent before (or now more severe), present now."""
+    """Announces a flag span once: when it starts, and again only when it escalates (SPEC §13).
+
+    A span is known by its `since`; a flag without one is the same span while it stays present.
+    """
 
     def __init__(self) -> None:
-        self._active: dict[FlagId, Severity] = {}
+        self._active: dict[FlagId, tuple[datetime | None, Severity]] = {}
 
     def new_flags(self, flags: Iterable[Flag]) -> list[Flag]:
-        """The flags of this evaluation that were not active at the previous one."""
+        """The flags of this evaluation whose span is new, or whose severity rose above the span's peak."""
         current = list(flags)
-        fired = [f for f in current if f.id not in self._active or f.severity.rank > self._active[f.id].rank]
-        self._active = {f.id: f.severity for f in current}
+        fired, active = [], {}
+        for flag in current:
+            known = self._active.get(flag.id)
+            same_span = known is not None and (flag.since is None or flag.since == known[0])
+            if not same_span:
+                fired.append(flag)
+                active[flag.id] = (flag.since, flag.severity)
+                continue
+            assert known is not None
+            peak = known[1] if known[1].rank >= flag.severity.rank else flag.severity
+            if flag.severity.rank > known[1].rank:
+                fired.append(flag)
+            active[flag.id] = (known[0] if flag.since is None else flag.since, peak)
+        self._active = active
         return fired
 
 
