@@ -14,7 +14,9 @@ from collections.abc import Sequence
 from cockpit import __version__
 from cockpit.errors import UserError
 
-COMMANDS = ("snapshot", "scenarios", "size", "journal", "checklist", "watch", "doctor", "flags", "brief")
+COMMANDS = (
+    "snapshot", "scenarios", "size", "journal", "checklist", "watch", "doctor", "flags", "brief", "serve", "mcp",
+)
 
 
 class ArgumentParser(argparse.ArgumentParser):

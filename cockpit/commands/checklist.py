@@ -72,13 +72,19 @@ def parse_since(text: str, now: datetime, option: str = "--since") -> datetime:
     return moment
 
 
-def load_runs(since: str | None, now: datetime | None = None) -> list[RunRecord]:
-    """The journal's runs, newest last, optionally only those started since `since`."""
-    from cockpit.journal.checklist import list_runs
-    from cockpit.journal.store import connect
+def load_runs(since: str | None, now: datetime | None = None, *, read_only: bool = False,
+              option: str = "--since") -> list[RunRecord]:
+    """The journal's runs, newest last, optionally only those started since `since` (a bad one names `option`).
 
-    start = parse_since(since, now or datetime.now(UTC)) if since else None
-    con = connect()
+    `read_only` opens the journal without creating or migrating it (no journal yet: no runs).
+    """
+    from cockpit.journal.checklist import list_runs
+    from cockpit.journal.store import connect, connect_readonly
+
+    start = parse_since(since, now or datetime.now(UTC), option) if since else None
+    con = connect_readonly() if read_only else connect()
+    if con is None:
+        return []
     try:
         return list_runs(con, start)
     finally:

@@ -14,7 +14,7 @@ from cockpit.errors import UserError
 if TYPE_CHECKING:
     from cockpit.config import Profile
     from cockpit.journal.fills import RoundTrip
-    from cockpit.models import MarketState, Snapshot
+    from cockpit.models import Flag, MarketState, Snapshot
     from cockpit.rules.pretrade import TradePlan
     from cockpit.universe import Universe
 
@@ -45,6 +45,24 @@ def register(subparsers: Any) -> None:
 def run(args: argparse.Namespace) -> int:
     """Validate the inputs, size the trade and print it."""
     from cockpit.commands.common import config_for
+
+    profile = config_for(args).profile(args.profile)
+    payload = sizing_payload(profile, equity=args.equity, entry=args.entry, stop=args.stop, side=args.side,
+                             tier=args.tier, regime=args.regime, leverage=args.leverage, mmr=args.mmr)
+    if args.json:
+        sys.stdout.write(json.dumps(payload, indent=2) + "\n")
+    else:
+        sys.stdout.write(render_sizing(payload))
+    return 0
+
+
+Number = str | float | int
+
+
+def sizing_payload(profile: Profile, *, equity: Number, entry: Number, stop: Number, side: str = "long",
+                   tier: str | int | None = None, regime: str = "calm", leverage: Number | None = None,
+                   mmr: Number | None = None) -> dict[str, Any]:
+    """The JSON of `cockpit size --json` for these inputs (text or numbers); bad input is one UserError line."""
     from cockpit.sizing import (
         DEFAULT_MMR,
         SizingError,
@@ -57,29 +75,23 @@ def run(args: argparse.Namespace) -> int:
         sizing_json,
     )
 
-    profile = config_for(args).profile(args.profile)
     try:
-        regime = parse_regime(args.regime)
+        label = parse_regime(regime)
         result = size_position(
-            parse_positive(args.equity, "equity"),
-            parse_positive(args.entry, "entry"),
-            parse_positive(args.stop, "stop"),
-            side=parse_side(args.side),
-            tier=parse_tier(profile.default_tier if args.tier is None else args.tier, profile.tiers),
+            parse_positive(equity, "equity"),
+            parse_positive(entry, "entry"),
+            parse_positive(stop, "stop"),
+            side=parse_side(side),
+            tier=parse_tier(profile.default_tier if tier is None else tier, profile.tiers),
             tiers=profile.tiers,
-            regime=regime,
-            multiplier=profile.multiplier(regime),
-            leverage=None if args.leverage is None else parse_positive(args.leverage, "leverage"),
-            mmr=DEFAULT_MMR if args.mmr is None else parse_number(args.mmr, "mmr"),
+            regime=label,
+            multiplier=profile.multiplier(label),
+            leverage=None if leverage is None else parse_positive(leverage, "leverage"),
+            mmr=DEFAULT_MMR if mmr is None else parse_number(mmr, "mmr"),
         )
     except SizingError as exc:
         raise UserError(str(exc)) from None
-    payload = sizing_json(result)
-    if args.json:
-        sys.stdout.write(json.dumps(payload, indent=2) + "\n")
-    else:
-        sys.stdout.write(render_sizing(payload))
-    return 0
+    return sizing_json(result)
 
 
 def _n(value: float | None, unit: str = "") -> str:
@@ -164,13 +176,19 @@ def plan_inputs(plan_path: str | None, trades_path: str | None, profile: Profile
 def plan_snapshot(state: MarketState, profile: Profile, universe: Universe,
                   inputs: PlanInputs | None) -> Snapshot:
     """The snapshot with the plan's pre-trade flags joined to the market's (at the plan's or state's time)."""
-    from cockpit.rules.pretrade import at_time, pretrade_flags
     from cockpit.snapshot import build_snapshot, with_extra_flags
 
     snap = build_snapshot(state, profile, universe)
     if inputs is None:
         return snap
-    plan = at_time(inputs.plan, state.as_of)
-    flags = pretrade_flags(plan, inputs.round_trips, snap.readings, snap.regime, profile,
-                           index_symbol=universe.index)
+    flags = plan_flags(snap, profile, universe, inputs)
     return with_extra_flags(snap, flags) if flags else snap
+
+
+def plan_flags(snap: Snapshot, profile: Profile, universe: Universe, inputs: PlanInputs) -> list[Flag]:
+    """The plan's own pre-trade flags against this snapshot (at the plan's time, else the snapshot's)."""
+    from cockpit.rules.pretrade import at_time, pretrade_flags
+
+    plan = at_time(inputs.plan, snap.as_of)
+    return pretrade_flags(plan, inputs.round_trips, snap.readings, snap.regime, profile,
+                          index_symbol=universe.index)

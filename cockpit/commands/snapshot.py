@@ -6,10 +6,17 @@ import argparse
 import json
 import sys
 from datetime import timedelta
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from cockpit.cli import add_source_arguments
 from cockpit.errors import UserError
+
+if TYPE_CHECKING:
+    from cockpit.commands.size import PlanInputs
+    from cockpit.config import Config, Profile
+    from cockpit.models import MarketState
+    from cockpit.sources.base import Source
+    from cockpit.universe import Universe
 
 
 def register(subparsers: Any) -> None:
@@ -30,7 +37,7 @@ def register(subparsers: Any) -> None:
 
 def run(args: argparse.Namespace) -> int:
     """Evaluate and print; a timeline with --every."""
-    from cockpit.commands.common import build_source, config_for, parse_duration
+    from cockpit.commands.common import config_for, parse_duration
     from cockpit.commands.size import plan_inputs, plan_snapshot
     from cockpit.snapshot import snapshot_json
     from cockpit.sources.simulator import SimulatorSource
@@ -40,13 +47,9 @@ def run(args: argparse.Namespace) -> int:
     plan = plan_inputs(args.plan, args.trades, profile)
     if args.every and not (args.demo or not (args.data or args.replay or args.live)):
         raise UserError("--every works with --demo (a scenario has a beginning and an end)")
-    if args.at and (args.data or args.live):
-        raise UserError("--at works with --demo or --replay (a file is evaluated at its end, live at now)")
     if args.at and args.every:
         raise UserError("--every walks the whole scenario; drop --at")
-    source = build_source(args, config)
-    if isinstance(source, SimulatorSource) and not args.at:
-        source.seek(source.end)
+    source = evaluation_source(args, config)
     if args.every:
         if not isinstance(source, SimulatorSource):
             raise UserError("--every works with --demo")
@@ -59,13 +62,38 @@ def run(args: argparse.Namespace) -> int:
             sys.stdout.write(json.dumps(snapshot_json(snap), separators=(",", ":")) + "\n")
             at += step
         return 0
-    snap = plan_snapshot(source.poll(), profile, config.universe, plan)
-    payload = snapshot_json(snap)
+    payload = moment_payload(source.poll(), profile, config.universe, plan)
     if args.json:
         sys.stdout.write(json.dumps(payload, indent=2) + "\n")
     else:
         sys.stdout.write(render_table(payload))
     return 0
+
+
+def moment_payload(state: MarketState, profile: Profile, universe: Universe,
+                   plan: PlanInputs | None = None) -> dict[str, Any]:
+    """The JSON object `cockpit snapshot --json` prints for one moment; the agent tools answer with it too."""
+    from cockpit.commands.size import plan_snapshot
+    from cockpit.snapshot import snapshot_json
+
+    return snapshot_json(plan_snapshot(state, profile, universe, plan))
+
+
+def evaluation_source(args: argparse.Namespace, config: Config) -> Source:
+    """The source at the moment a one-shot evaluation reads: a demo at --at (else its end), a file at its end, live now.
+
+    `cockpit snapshot` and the agent tools share it, so both read the same simulated moment.
+    """
+    from cockpit.commands.common import build_source
+    from cockpit.sources.simulator import SimulatorSource
+
+    at = getattr(args, "at", None)
+    if at and (getattr(args, "data", None) or getattr(args, "live", False)):
+        raise UserError("--at works with --demo or --replay (a file is evaluated at its end, live at now)")
+    source = build_source(args, config)
+    if isinstance(source, SimulatorSource) and not at:
+        source.seek(source.end)
+    return source
 
 
 def _f(value: Any, spec: str = ".2f", unit: str = "", scale: float = 1.0) -> str:

@@ -59,6 +59,24 @@ def connect(path: Path | None = None) -> sqlite3.Connection:
     return con
 
 
+def connect_readonly(path: Path | None = None) -> sqlite3.Connection | None:
+    """Open the journal for reading only: nothing is created, migrated or written; None when there is none yet."""
+    path = path or journal_path()
+    if not path.is_file():
+        return None
+    try:
+        con = sqlite3.connect(f"{path.resolve().as_uri()}?mode=ro", uri=True, timeout=5.0)
+        con.row_factory = sqlite3.Row
+        version = int(con.execute("PRAGMA user_version").fetchone()[0])
+    except sqlite3.DatabaseError as exc:
+        raise UserError(f"{path}: journal cannot be opened ({exc})") from None
+    if version != len(MIGRATIONS):
+        con.close()
+        newer = "newer than this cockpit" if version > len(MIGRATIONS) else "older: open the cockpit once to upgrade it"
+        raise UserError(f"{path}: journal schema v{version} is {newer} (this cockpit reads v{len(MIGRATIONS)})")
+    return con
+
+
 def migrate(con: sqlite3.Connection, path: Path) -> None:
     """Bring the schema to the newest version, one transaction per migration."""
     version = int(con.execute("PRAGMA user_version").fetchone()[0])
