@@ -91,7 +91,7 @@ class FlagTracker:
 def alert_record(flag: Flag, as_of: datetime, source: str) -> dict[str, Any]:
     """The JSON line `cockpit watch --json` prints for one flag."""
     return {"as_of": to_plain(as_of), "source": source, "id": flag.id.value, "severity": flag.severity.value,
-            "message": flag.message, "evidence": to_plain(flag.evidence)}
+            "message": flag.message, "evidence": to_plain(flag.evidence), "since": to_plain(flag.since)}
 
 
 def http_post(url: str, body: bytes, headers: Mapping[str, str], timeout_s: float = 5.0) -> int:

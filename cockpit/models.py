@@ -209,6 +209,7 @@ class LeadershipReading:
     timeframe: str = "4h"
     age_s: float | None = None
     rs_history: tuple[float, ...] = ()
+    rs_below_ma: bool | None = None  # relative strength below its own moving average (LEADERSHIP_BREAK ends above)
 
 
 @dataclass(frozen=True, slots=True)
@@ -301,6 +302,7 @@ class CorrelationReading:
     both_down_vol_rising: bool | None = None
     age_s: float | None = None  # the older of the two series' newest bars
     gap_pct: float | None = None  # the index's latest session opening gap: first open vs the previous last close
+    index_trend_gap_atr: float | None = None  # index close minus its dominant trend MA, in average true ranges
     history_1h: tuple[float, ...] = ()
     history_4h: tuple[float, ...] = ()
 
@@ -339,6 +341,7 @@ class OutlookCall:
     signals_for: Mapping[str, tuple[str, ...]] = field(default_factory=frozen_map)
     signals_against: Mapping[str, tuple[str, ...]] = field(default_factory=frozen_map)
     reason: str | None = None  # why there is no call (no stress in 7 days, a tie, nothing judged)
+    signals_unknown: Mapping[str, tuple[str, ...]] = field(default_factory=frozen_map)  # signals without data
 
 
 @dataclass(frozen=True, slots=True)

@@ -109,6 +109,11 @@ def format_number(value: float) -> str:
     return f"{value:,.8f}".rstrip("0").rstrip(".") if abs(value) < 1e15 else f"{value:.6g}"
 
 
+def format_money(value: float) -> str:
+    """An amount of money to the cent, with thousands separators ('1,560.19')."""
+    return f"{value:,.2f}" if abs(value) < 1e15 else f"{value:.6g}"
+
+
 def check_mmr(mmr: float) -> float:
     """A maintenance margin rate in [0, 1), else SizingError."""
     if not math.isfinite(mmr) or not 0 <= mmr < 1:
@@ -191,8 +196,8 @@ class SizingResult:
     leverage: float | None
     mmr: float
     liquidation_price: float | None
-    margin: float | None
-    leverage_used: float
+    margin: float  # notional / leverage (the whole notional for spot)
+    leverage_used: float  # notional as a multiple of equity
     flags: tuple[Flag, ...]
 
     @property
@@ -209,12 +214,13 @@ def size_position(
     side: Side = Side.LONG,
     tier: int = 1,
     tiers: Mapping[int, float] = DEFAULT_TIERS,
-    regime: Regime = Regime.CALM,
+    regime: Regime = Regime.UNKNOWN,
     multiplier: float | None = None,
     leverage: float | None = None,
     mmr: float = DEFAULT_MMR,
 ) -> SizingResult:
-    """Size one trade by SPEC §5; `multiplier` defaults to the SPEC's value for `regime`."""
+    """Size one trade by SPEC §5; `multiplier` defaults to the SPEC's value for `regime` (unknown's, the most
+    conservative, until a regime is judged)."""
     for value, name in ((equity, "equity"), (entry, "entry"), (stop, "stop")):
         if not math.isfinite(value) or value <= 0:
             raise SizingError(f"{name} must be a finite number greater than zero, got {value}")
@@ -248,7 +254,7 @@ def size_position(
         side=side, equity=equity, entry=entry, stop=stop, tier=tier, tier_pct=tier_pct, regime=regime,
         multiplier=mult, qty=qty, notional=notional, risk_amount=qty * risk_per_unit,
         risk_pct=tier_pct * mult, risk_per_unit=risk_per_unit, targets=targets, leverage=leverage, mmr=mmr,
-        liquidation_price=liq, margin=None if leverage is None else notional / leverage,
+        liquidation_price=liq, margin=notional / (leverage or 1.0),
         leverage_used=notional / equity, flags=flags,
     )
 
@@ -275,6 +281,7 @@ def sizing_json(result: SizingResult) -> dict[str, Any]:
         "liquidation_price": result.liquidation_price,
         "margin": result.margin,
         "leverage_used": result.leverage_used,
+        "notional_to_equity": result.leverage_used,
         "flags": [{"id": f.id.value, "severity": f.severity.value, "message": f.message,
                    "evidence": to_plain(f.evidence)} for f in result.flags],
     }

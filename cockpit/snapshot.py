@@ -16,28 +16,29 @@ from cockpit.models import (
     clean_number,
     to_plain,
 )
-from cockpit.rules import classify_outlook, classify_regime, market_flags
+from cockpit.rules import classify_outlook
 from cockpit.universe import Universe
 
 
 def build_snapshot(
     state: MarketState, profile: Profile, universe: Universe, extra_flags: tuple[Flag, ...] = ()
 ) -> Snapshot:
-    """Evaluate every analytic and rule at `state.as_of` for `profile`."""
+    """Evaluate every analytic and rule at `state.as_of` for `profile`; spans, holds and the regime's
+    hysteresis come from the hours before it (cockpit.rules.spans), so they depend on the bars alone."""
     from cockpit.analytics.readings import compute_readings
+    from cockpit.rules.spans import evaluate_timeline
 
     readings = compute_readings(state, profile, universe)
     quality = replace(state.quality, missing_roles=readings.missing_roles)
-    flags = market_flags(readings, profile)
-    regime = classify_regime(readings, flags, profile)
+    timeline = evaluate_timeline(state, profile, universe, readings)
     snap = Snapshot(
         as_of=state.as_of,
         source=state.kind,
         profile=profile.name,
         readings=readings,
-        flags=tuple(flags),
-        regime=regime,
-        outlook=classify_outlook(readings),
+        flags=timeline.flags,
+        regime=timeline.regime,
+        outlook=classify_outlook(readings, timeline.stress),
         quality=quality,
         label=state.label,
     )
@@ -143,15 +144,19 @@ def snapshot_json(snap: Snapshot) -> dict[str, Any]:
         },
         "early_warnings": dict(r.early_warnings),
         "regime": {"label": snap.regime.label.value, "multiplier": snap.regime.multiplier,
-                   "evidence": list(snap.regime.evidence)},
+                   "evidence": list(snap.regime.evidence), "since": to_plain(snap.regime.since),
+                   **({"held_from": to_plain(snap.regime.held_from)} if snap.regime.held_from else {})},
         "outlook": {
             "label": snap.outlook.label,
+            "reason": snap.outlook.reason,
             "scores": dict(snap.outlook.scores),
             "for": {k: list(v) for k, v in snap.outlook.signals_for.items()},
             "against": {k: list(v) for k, v in snap.outlook.signals_against.items()},
+            "unknown": {k: list(v) for k, v in snap.outlook.signals_unknown.items()},
         },
         "flags": [
-            {"id": f.id.value, "severity": f.severity.value, "message": f.message, "evidence": to_plain(f.evidence)}
+            {"id": f.id.value, "severity": f.severity.value, "message": f.message, "evidence": to_plain(f.evidence),
+             "since": to_plain(f.since)}
             for f in snap.flags
         ],
         "freshness": {h.name: _health_json(h) for h in r.health},

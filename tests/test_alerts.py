@@ -5,7 +5,7 @@ from __future__ import annotations
 import io
 import threading
 from collections.abc import Iterator
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 from http.server import BaseHTTPRequestHandler, HTTPServer
 from typing import Any
 
@@ -57,6 +57,19 @@ def test_tracker_announces_a_flag_when_it_fires_not_while_it_stays() -> None:
     assert tracker.new_flags([VOL]) == [VOL]  # cleared, then fired again
     louder = Flag(FlagId.VOL_SPIKE, Severity.CRITICAL, "Vol spike")
     assert tracker.new_flags([louder]) == [louder]  # escalation is news
+
+
+def test_tracker_announces_a_new_span_even_between_two_looks() -> None:
+    """A span that ended and began again between two evaluations (a 4 h --step) is a new alert (SPEC §13)."""
+    from dataclasses import replace
+
+    tracker = FlagTracker()
+    first = replace(VOL, since=AT)
+    assert tracker.new_flags([first]) == [first]
+    assert tracker.new_flags([replace(VOL, since=AT)]) == []  # the same span, still held
+    again = replace(VOL, since=AT + timedelta(hours=3))
+    assert tracker.new_flags([again]) == [again]
+    assert alert_record(again, AT, "demo")["since"] == "2026-01-31T05:00:00Z"
 
 
 def test_ntfy_push_reaches_a_local_server(ntfy_server: str) -> None:
@@ -121,7 +134,7 @@ def test_settings_from_config_and_bad_severity(monkeypatch: pytest.MonkeyPatch) 
 def test_alert_record_is_plain_json() -> None:
     record = alert_record(CASCADE, AT, "live")
     assert record == {"as_of": "2026-01-31T02:00:00Z", "source": "live", "id": "LIQUIDATION_CASCADE",
-                      "severity": "critical", "message": CASCADE.message, "evidence": {"z": 21.6}}
+                      "severity": "critical", "message": CASCADE.message, "evidence": {"z": 21.6}, "since": None}
 
 
 def test_http_post_returns_the_status(ntfy_server: str) -> None:

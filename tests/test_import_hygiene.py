@@ -22,6 +22,7 @@ PURE = [
     "cockpit.rules.market",
     "cockpit.rules.regime",
     "cockpit.rules.pretrade",
+    "cockpit.rules.spans",
     "cockpit.sizing",
     "cockpit.checklist",
 ]

@@ -137,22 +137,33 @@ def test_revenge_uses_the_readings_time_when_the_plan_has_none() -> None:
 # --- FIRST_FLUSH --------------------------------------------------------------------------------------
 
 
-@pytest.mark.parametrize(("side", "state", "flushes", "oi_reset", "fires"), [
-    (Side.LONG, "liquidation-driven", 1, False, True),
-    (Side.LONG, "liquidation-driven", 0, None, True),
-    (Side.LONG, "calm", 1, False, True),          # a flush happened, OI has not reset
-    (Side.LONG, "liquidation-driven", 2, False, False),  # the second flush: the preferred entry
-    (Side.LONG, "reset", 1, True, False),          # open interest has reset
-    (Side.LONG, "calm", 0, None, False),           # no flush at all
-    (Side.SHORT, "liquidation-driven", 1, False, False),
+@pytest.mark.parametrize(("side", "flushes", "active", "oi_reset", "fires"), [
+    (Side.LONG, 1, True, False, True),     # the first flush of the move, under way
+    (Side.LONG, 0, True, None, True),      # under way and not yet counted
+    (Side.LONG, 1, False, False, True),    # one flush behind us, OI has not reset
+    (Side.LONG, 2, True, False, False),    # the second flush: the preferred entry
+    (Side.LONG, 1, False, True, False),    # open interest in coins has reset
+    (Side.LONG, 0, False, None, False),    # no flush at all in the current move
+    (Side.SHORT, 1, True, False, False),
 ])
-def test_first_flush(side: Side, state: str, flushes: int, oi_reset: bool | None, fires: bool) -> None:
+def test_first_flush(side: Side, flushes: int, active: bool, oi_reset: bool | None, fires: bool) -> None:
     stop = 78_000.0 if side is Side.LONG else 82_000.0
-    r = readings(state=state, flush_count=flushes, oi_reset=oi_reset)
+    r = readings(flush_count=flushes, oi_reset=oi_reset)
+    r = replace(r, crypto=replace(r.crypto, flush_active=active))
     flags = [f for f in check(plan(side=side, stop=stop), r=r) if f.id is FlagId.FIRST_FLUSH]
     assert bool(flags) is fires
     if flags:
         assert flags[0].evidence["flush_count"] == flushes and flags[0].evidence["oi_reset"] == oi_reset
+
+
+def test_first_flush_is_silent_in_a_calm_tape_and_speaks_in_the_real_first_flush() -> None:
+    """FIRST_FLUSH fired 85 of 97 calm hours (warm-up flushes counted) and was silent in the real first flush."""
+    calm = readings(state="calm", flush_count=0)
+    assert FlagId.FIRST_FLUSH not in ids(check(plan(), r=calm))
+    flushing = replace(calm, crypto=replace(calm.crypto, state="calm", flush_count=0, flush_active=True,
+                                            move_start=NOW - timedelta(hours=30)))
+    flag = next(f for f in check(plan(), r=flushing) if f.id is FlagId.FIRST_FLUSH)
+    assert "first flush is under way" in flag.message
 
 
 # --- AGAINST_DOMINANT_TREND ---------------------------------------------------------------------------
@@ -185,6 +196,8 @@ def test_against_dominant_trend(symbol: str, side: Side, r: Readings, fires: boo
 @pytest.mark.parametrize(("side", "us10y_bp", "dxy_pct", "profile_name", "fires"), [
     (Side.LONG, 3.2, -0.1, "swing", True),
     (Side.LONG, -2.0, 0.15, "swing", True),
+    (Side.LONG, 2.0, 0.0, "swing", True),     # the threshold itself
+    (Side.LONG, 1.9, 0.09, "swing", False),   # below both thresholds
     (Side.LONG, 0.0, 0.0, "swing", False),
     (Side.LONG, None, None, "swing", False),
     (Side.SHORT, 3.2, 0.4, "swing", False),   # a short is not a risk entry against rising yields
@@ -199,6 +212,13 @@ def test_macro_not_stable(side: Side, us10y_bp: float | None, dxy_pct: float | N
     assert bool(flags) is fires
     if flags:
         assert flags[0].evidence["us10y_change_bp"] == us10y_bp and flags[0].evidence["dxy_change_pct"] == dxy_pct
+
+
+def test_macro_not_stable_ignores_a_tenth_of_a_basis_point() -> None:
+    """MACRO_NOT_STABLE tripped on +0.1 bp."""
+    assert FlagId.MACRO_NOT_STABLE not in ids(check(plan(), r=readings(us10y_bp=0.1, dxy_pct=0.01)))
+    flag = next(f for f in check(plan(), r=readings(us10y_bp=6.1, dxy_pct=0.01)) if f.id is FlagId.MACRO_NOT_STABLE)
+    assert "US10Y +6.1 bp" in flag.message and "DXY" not in flag.message.split(" over ")[0]
 
 
 # --- OVERSIZED and ALL_IN_ENTRY -----------------------------------------------------------------------
@@ -218,6 +238,24 @@ def test_oversized(qty: float, expected: Severity | None) -> None:
     if flags:
         assert flags[0].evidence["allowed_risk"] == pytest.approx(25.0)
         assert flags[0].evidence["max_qty"] == pytest.approx(0.0125)
+
+
+def test_oversized_on_notional_above_the_profiles_gross_leverage() -> None:
+    """$842 k notional on $50 k equity passed because its risk was within the tier."""
+    huge = plan(entry=84_200.0, stop=84_175.0, qty=10.0, equity=50_000.0)
+    assert huge.risk == pytest.approx(250.0) and huge.notional == pytest.approx(842_000.0)
+    flag = next(f for f in check(huge, regime=RegimeCall(Regime.CALM, 1.0)) if f.id is FlagId.OVERSIZED)
+    assert flag.severity is Severity.CRITICAL
+    assert "notional 842,000.00 is 16.8x equity, the profile allows 3x (150,000.00)" in flag.message
+    assert flag.evidence["max_gross_leverage"] == 3.0
+    within = plan(entry=84_200.0, stop=84_175.0, qty=1.7, equity=50_000.0)
+    assert FlagId.OVERSIZED not in ids(check(within, regime=RegimeCall(Regime.CALM, 1.0)))
+
+
+def test_oversized_without_a_judged_regime_uses_unknowns_multiplier() -> None:
+    # 10k x 0.5 % x unknown 0.25 = 12.5 allowed; risk 20 is oversized though calm would allow 50
+    flag = next(f for f in check(plan(qty=0.01, equity=10_000.0)) if f.id is FlagId.OVERSIZED)
+    assert flag.evidence["regime"] == "unknown" and flag.evidence["allowed_risk"] == pytest.approx(12.5)
 
 
 def test_oversized_needs_equity_and_uses_the_plans_tier() -> None:

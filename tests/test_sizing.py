@@ -205,19 +205,36 @@ def test_size_json(capsys: pytest.CaptureFixture[str]) -> None:
     assert payload["flags"] == []
 
 
-def test_size_defaults_calm_and_profile_tier(capsys: pytest.CaptureFixture[str]) -> None:
+def test_size_defaults_to_unknown_and_the_profile_tier(capsys: pytest.CaptureFixture[str]) -> None:
+    """Without a judged regime the multiplier is unknown's (the worst), never calm's (SPEC §5)."""
     assert main(["size", "--equity", "10000", "--entry", "100", "--stop", "95", "--json"]) == 0
     payload = json.loads(capsys.readouterr().out)
-    assert payload["regime"] == "calm" and payload["tier"] == 2 and payload["liquidation_price"] is None
+    assert payload["regime"] == "unknown" and payload["multiplier"] == 0.25
+    assert payload["tier"] == 2 and payload["liquidation_price"] is None
     argv = ["size", "--equity", "10000", "--entry", "100", "--stop", "95", "--json", "--profile", "long"]
     assert main(argv) == 0
     assert json.loads(capsys.readouterr().out)["tier"] == 3
 
 
 def test_size_text_output(capsys: pytest.CaptureFixture[str]) -> None:
-    assert main(["size", "--equity", "10000", "--entry", "100", "--stop", "90", "--leverage", "20"]) == 0
+    argv = ["size", "--equity", "10000", "--entry", "100", "--stop", "90", "--leverage", "20", "--regime", "calm"]
+    assert main(argv) == 0
     out = capsys.readouterr().out
     assert "qty 5" in out and "STOP_BEYOND_LIQUIDATION" in out and "liquidation 95.5" in out
+
+
+def test_size_shows_notional_margin_and_notional_to_equity_in_cents(capsys: pytest.CaptureFixture[str]) -> None:
+    """Money was printed unrounded ("margin 1,560.18518519")."""
+    argv = ["size", "--equity", "10000", "--entry", "100", "--stop", "95", "--regime", "calm", "--leverage", "3"]
+    assert main(argv) == 0
+    out = capsys.readouterr().out
+    assert "notional 1,000.00" in out and "margin  333.33 at 3x" in out and "notional/equity 0.10x" in out
+    assert "333.3333" not in out
+    assert main([*argv, "--json"]) == 0
+    payload = json.loads(capsys.readouterr().out)
+    assert payload["margin"] == pytest.approx(1000 / 3) and payload["notional_to_equity"] == pytest.approx(0.1)
+    assert main(["size", "--equity", "10000", "--entry", "100", "--stop", "95", "--regime", "calm"]) == 0
+    assert "margin  1,000.00 at 1x (spot)" in capsys.readouterr().out
 
 
 @pytest.mark.parametrize("argv", [

@@ -106,6 +106,20 @@ async def test_live_sizing_with_the_regime_multiplier() -> None:
         assert "liq 95.5" in figures(app) and "STOP_BEYOND_LIQUIDATION" in figures(app)
 
 
+async def test_before_any_snapshot_the_pane_sizes_at_unknown_not_calm() -> None:
+    """The pane sized at calm x1.0 before the first snapshot or with no source."""
+    app = Host()
+    async with app.run_test(size=(100, 30)) as pilot:
+        pane = app.query_one(SizingPane)
+        pane.field("entry").focus()
+        await pilot.press(*"100", "tab", *"95")
+        await pilot.pause()
+        assert pane.result is not None and pane.result.multiplier == 0.25
+        assert pane.result.qty == 2.5  # 10k x 0.5 % x 0.25 / 5
+        text = figures(app)
+        assert "unknown x0.25" in text and "margin $250 at 1x" in text and "0.03x equity" in text
+
+
 async def test_bad_values_show_inline_errors_and_no_result() -> None:
     app = Host()
     async with app.run_test(size=(100, 30)) as pilot:

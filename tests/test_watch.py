@@ -22,7 +22,8 @@ def test_stepped_demo_prints_each_new_flag_as_one_json_line(capsys: pytest.Captu
     alerts = watch_json(capsys, "--demo", *CASCADE)
     assert len(alerts) >= 3, "the cascade's weekend flywheel raises flags"
     for alert in alerts:
-        assert set(alert) == {"as_of", "source", "id", "severity", "message", "evidence"}
+        assert set(alert) == {"as_of", "source", "id", "severity", "message", "evidence", "since"}
+        assert alert["since"] is not None and alert["since"] <= alert["as_of"]
         assert alert["source"] == "demo"
     moments = [a["as_of"] for a in alerts]
     assert moments == sorted(moments)

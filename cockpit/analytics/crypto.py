@@ -95,6 +95,7 @@ def asset_reading(
         long_liq_usd_1h=long_liq,
         short_liq_usd_1h=short_liq,
         liq_zscore_1h=liq_z,
+        liq_oi_pct_1h=None if long_liq is None or not oi else long_liq / oi * 100,
         liq_baseline_h=int(len(baseline)) if liq_ts is not None else 0,
         trend=moving_average_trend(series, trend_timeframe, trend_bars),
         age_s=age_seconds(as_of, price_ts),

@@ -109,4 +109,5 @@ def leadership_reading(
         timeframe=timeframe,
         age_s=age_seconds(as_of, newest),
         rs_history=tuple(float(v) for v in rs_values.tail(HISTORY_POINTS).to_list()),
+        rs_below_ma=last_rs < rs_ma,
     )

@@ -31,8 +31,9 @@ def register(subparsers: Any) -> None:
     parser.add_argument("--side", default="long", metavar="long|short", help="direction (default: long)")
     parser.add_argument("--tier", default=None, metavar="1|2|3",
                         help="risk tier (default: the profile's; swing 2 = 0.50 %% of equity)")
-    parser.add_argument("--regime", default="calm", metavar="LABEL",
-                        help="calm, trend_break, volatility_event or liquidity_shock (default: calm)")
+    parser.add_argument("--regime", default="unknown", metavar="LABEL",
+                        help="calm, trend_break, volatility_event, liquidity_shock or unknown (default: unknown, "
+                             "sized as the worst regime until you name the one the cockpit shows)")
     parser.add_argument("--leverage", default=None, metavar="L",
                         help="perp leverage: adds the liquidation price")
     parser.add_argument("--mmr", default=None, metavar="M", help="maintenance margin rate (default 0.005)")
@@ -100,22 +101,28 @@ def _n(value: float | None, unit: str = "") -> str:
     return "n/a" if value is None else f"{format_number(value)}{unit}"
 
 
+def _money(value: float | None) -> str:
+    from cockpit.sizing import format_money
+
+    return "n/a" if value is None else format_money(value)
+
+
 def render_sizing(p: dict[str, Any]) -> str:
-    """The sizing result as a few plain lines."""
+    """The sizing result as a few plain lines; money to the cent, prices and quantities as typed."""
     from cockpit.sizing import format_target
 
     targets = "  ".join(f"{name} {format_target(price)}" for name, price in p["targets"].items())
+    at = f"{p['leverage']:g}x" if p["leverage"] is not None else "1x (spot)"
     lines = [
-        f"{p['side']} size  qty {_n(p['qty'])}  notional {_n(p['notional'])}",
-        f"risk    {_n(p['risk_amount'])} = {p['risk_pct']:.4g} % of {_n(p['equity'])} "
+        f"{p['side']} size  qty {_n(p['qty'])}  notional {_money(p['notional'])}",
+        f"risk    {_money(p['risk_amount'])} = {p['risk_pct']:.4g} % of {_money(p['equity'])} "
         f"(tier {p['tier']} {p['tier_pct']:g} % x {p['regime']} {p['multiplier']:g})",
         f"stop    {_n(p['stop'])}  entry {_n(p['entry'])}  ({_n(p['risk_per_unit'])} per unit)",
         f"targets {targets}",
-        f"leverage used {p['leverage_used']:.2f}x",
+        f"margin  {_money(p['margin'])} at {at}  notional/equity {p['notional_to_equity']:.2f}x",
     ]
     if p["leverage"] is not None:
-        lines.append(f"perp    {p['leverage']:g}x  liquidation {_n(p['liquidation_price'])}  "
-                     f"margin {_n(p['margin'])}  (mmr {p['mmr']:g})")
+        lines.append(f"perp    {p['leverage']:g}x  liquidation {_n(p['liquidation_price'])}  (mmr {p['mmr']:g})")
     lines += [f"[{f['severity']}] {f['id']}  {f['message']}" for f in p["flags"]]
     return "\n".join(lines) + "\n"
 

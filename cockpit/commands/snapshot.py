@@ -117,7 +117,10 @@ def render_table(p: dict[str, Any]) -> str:
     us10y, dxy, policy = m["us10y"], m["dxy"], m["policy"]
     lines = [
         f"cockpit snapshot  {p['as_of']}  source {p['source']} {p['label']}  profile {p['profile']}",
-        f"regime  {p['regime']['label']} (size x{p['regime']['multiplier']})   outlook {p['outlook']['label']}",
+        f"regime  {p['regime']['label']} (size x{p['regime']['multiplier']}) since {p['regime']['since']}"
+        + (f", held (evidence last {p['regime']['held_from']})" if p["regime"].get("held_from") else ""),
+        f"outlook {p['outlook']['label'] or 'none'}"
+        + (f" - {p['outlook']['reason']}" if p["outlook"]["reason"] else ""),
         "",
         f"MACRO  (changes over {m['lookback_h']}h)",
         f"  US10Y   {_f(us10y['value'], '.3f', '%'):>9}  {_f(us10y['change_bp'], '+.1f', ' bp'):>10}"
@@ -150,7 +153,7 @@ def render_table(p: dict[str, Any]) -> str:
         f"both down & vol rising {_f(co['both_down_vol_rising'])}",
         "FLAGS" if p["flags"] else "FLAGS  none",
     ]
-    lines += [f"  [{f['severity']:<8}] {f['id']:<24} {f['message']}" for f in p["flags"]]
+    lines += [f"  [{f['severity']:<8}] {f['id']:<24} {f['message']}  (since {f['since']})" for f in p["flags"]]
     health = [f"{name} {v['state']}" + (f" ({v['error']})" if v["error"] else "")
               for name, v in p["freshness"].items()]
     lines.append("freshness  " + ", ".join(health))

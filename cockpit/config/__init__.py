@@ -79,6 +79,30 @@ class Profile:
     emphasis: tuple[str, ...]
     rules: frozenset[str]
     regime_multipliers: Mapping[Regime, float] = field(default_factory=dict)
+    # flags v2, holds and the regime's hysteresis (SPEC §3 v2); plan limits (SPEC §6). Defaults are swing's.
+    regime_hold_h: int = 12
+    span_window_h: int = 48
+    outlook_stress_h: int = 168
+    liq_oi_pct: float = 0.05
+    liq_fall_pct: float = 1.0
+    liq_abs_oi_pct: float = 0.25
+    liq_abs_fall_pct: float = 2.0
+    liq_hold_h: int = 2
+    corr_risk_off_min: float = 0.5
+    single_book_min_pairs: int = 20
+    vol_floor_index_pct: float = 15.0
+    vol_floor_btc_pct: float = 45.0
+    vol_gap_pct: float = 3.0
+    vix_spike_level: float = 25.0
+    vix_spike_change_pct: float = 20.0
+    vol_release_ratio: float = 1.5
+    vol_spike_hold_h: int = 12
+    regime_vix: float = 30.0
+    regime_index_vol_pct: float = 30.0
+    trend_break_atr: float = 1.0
+    macro_stable_bp: float = 2.0
+    macro_stable_pct: float = 0.10
+    max_gross_leverage: float = 3.0
 
     def multiplier(self, regime: Regime) -> float:
         """The sizing multiplier the regime allows."""
@@ -177,6 +201,21 @@ def _check_type(value: Any, expected: Any, where: str) -> None:
         raise ConfigError(f"{where}: expected {name}, got {type(value).__name__} {value!r}")
 
 
+# the keys SPEC §3 v2 added, with their types (each profile of profiles.toml sets them)
+V2_KEYS: dict[str, type[int] | type[float]] = {
+    "regime_hold_h": int, "span_window_h": int, "outlook_stress_h": int, "liq_oi_pct": float,
+    "liq_fall_pct": float, "liq_abs_oi_pct": float, "liq_abs_fall_pct": float, "liq_hold_h": int,
+    "corr_risk_off_min": float, "single_book_min_pairs": int, "vol_floor_index_pct": float,
+    "vol_floor_btc_pct": float, "vol_gap_pct": float, "vix_spike_level": float, "vix_spike_change_pct": float,
+    "vol_release_ratio": float, "vol_spike_hold_h": int, "regime_vix": float, "regime_index_vol_pct": float,
+    "trend_break_atr": float, "macro_stable_bp": float, "macro_stable_pct": float, "max_gross_leverage": float,
+}
+
+
+def _v2_values(values: Mapping[str, Any]) -> dict[str, Any]:
+    return {key: kind(values[key]) for key, kind in V2_KEYS.items() if key in values}
+
+
 def _build_profile(name: ProfileName, values: Mapping[str, Any], multipliers: Mapping[Regime, float]) -> Profile:
     tiers = {int(k): float(v) for k, v in values["tiers"].items()}
     return Profile(
@@ -209,6 +248,7 @@ def _build_profile(name: ProfileName, values: Mapping[str, Any], multipliers: Ma
         emphasis=tuple(values["emphasis"]),
         rules=frozenset(values["rules"]),
         regime_multipliers=multipliers,
+        **_v2_values(values),
     )
 
 
@@ -224,6 +264,9 @@ NUMBER_BOUNDS: dict[str, tuple[float, float]] = {
     "single_book_corr": (0.0, 1.0),
     "scale_in_slice": (0.0, 1.0),
     "default_tier": (0.0, 9.0),
+    "span_window_h": (0.0, 720.0),
+    "outlook_stress_h": (0.0, 720.0),
+    "corr_risk_off_min": (-1.0, 1.0),
 }
 
 

@@ -21,6 +21,7 @@ from cockpit.sizing import (
     SizingError,
     check_leverage,
     check_mmr,
+    format_money,
     format_number,
     liquidation_flag,
     parse_number,
@@ -90,8 +91,8 @@ class PlanContext:
 
     @property
     def multiplier(self) -> float:
-        """The regime's sizing multiplier (calm's when no regime is known)."""
-        return self.regime.multiplier if self.regime else self.profile.multiplier(Regime.CALM)
+        """The regime's sizing multiplier (unknown's, the most conservative, until a regime is judged)."""
+        return self.regime.multiplier if self.regime else self.profile.multiplier(Regime.UNKNOWN)
 
     def allowed_risk(self, plan: TradePlan) -> float | None:
         """equity × tier % × multiplier, or None without equity."""
@@ -141,20 +142,24 @@ def revenge_entry(plan: TradePlan, ctx: PlanContext) -> Flag | None:
 
 
 def first_flush(plan: TradePlan, ctx: PlanContext) -> Flag | None:
-    """A long into the first liquidation flush, before open interest has reset (prefer the second)."""
+    """A long while the current move has had exactly one flush (or its first is under way) and coin OI has
+    not reset: prefer the second flush. Never before any flush."""
     if plan.side is not Side.LONG or ctx.readings is None:
         return None
     crypto = ctx.readings.crypto
-    flushing = crypto.state == "liquidation-driven" or crypto.flush_count >= 1
-    if crypto.flush_count > 1 or crypto.oi_reset is True or not flushing:
+    first_under_way = crypto.flush_active is True and crypto.flush_count <= 1
+    if not (crypto.flush_count == 1 or first_under_way) or crypto.oi_reset is True:
         return None
+    moment = "its first flush is under way" if crypto.flush_active else "it has had one flush"
+    since = "" if crypto.move_start is None else f" (move since {crypto.move_start:%Y-%m-%d %H:%M} UTC)"
     return Flag(
         FlagId.FIRST_FLUSH,
         Severity.WARNING,
-        f"First flush: buying into flush {max(crypto.flush_count, 1)} while open interest has not reset "
+        f"First flush: buying while {moment}{since} and open interest in coins has not reset "
         "- prefer the second flush",
-        {"flush_count": crypto.flush_count, "oi_reset": crypto.oi_reset, "state": crypto.state,
-         "btc_oi_change_pct_24h": crypto.btc.oi_change_pct_24h,
+        {"flush_count": crypto.flush_count, "flush_active": crypto.flush_active, "oi_reset": crypto.oi_reset,
+         "move_start": None if crypto.move_start is None else crypto.move_start.isoformat().replace("+00:00", "Z"),
+         "state": crypto.state, "btc_oi_change_pct_24h": crypto.btc.oi_change_pct_24h,
          "btc_liq_zscore_1h": crypto.btc.liq_zscore_1h},
     )
 
@@ -189,22 +194,24 @@ def against_dominant_trend(plan: TradePlan, ctx: PlanContext) -> Flag | None:
 
 
 def macro_not_stable(plan: TradePlan, ctx: PlanContext) -> Flag | None:
-    """A long risk entry while yields or the dollar are still rising over the macro lookback."""
+    """A long risk entry while yields or the dollar still rise past the profile's thresholds over the macro
+    lookback (open-market hours)."""
     if plan.side is not Side.LONG or ctx.readings is None:
         return None
-    macro = ctx.readings.macro
+    macro, p = ctx.readings.macro, ctx.profile
     yields_bp, dollar_pct = macro.us10y_change_bp, macro.dxy_change_pct
-    parts = [f"US10Y +{yields_bp:.1f} bp"] if yields_bp is not None and yields_bp > 0 else []
-    parts += [f"DXY +{dollar_pct:.2f} %"] if dollar_pct is not None and dollar_pct > 0 else []
+    parts = [f"US10Y {yields_bp:+.1f} bp"] if yields_bp is not None and yields_bp >= p.macro_stable_bp else []
+    parts += [f"DXY {dollar_pct:+.2f} %"] if dollar_pct is not None and dollar_pct >= p.macro_stable_pct else []
     if not parts:
         return None
     return Flag(
         FlagId.MACRO_NOT_STABLE,
         Severity.WARNING,
-        f"Macro not stable: {' and '.join(parts)} over {macro.lookback_h}h - "
-        "wait for yields and the dollar to stabilize",
+        f"Macro not stable: {' and '.join(parts)} over {macro.lookback_h} open-market hours "
+        f"(limits +{p.macro_stable_bp:g} bp, +{p.macro_stable_pct:g} %) - wait for yields and the dollar to stabilize",
         {"us10y_change_bp": macro.us10y_change_bp, "dxy_change_pct": macro.dxy_change_pct,
-         "lookback_h": macro.lookback_h, "risk_budget": macro.risk_budget},
+         "lookback_h": macro.lookback_h, "threshold_bp": p.macro_stable_bp, "threshold_pct": p.macro_stable_pct,
+         "risk_budget": macro.risk_budget},
     )
 
 
@@ -212,22 +219,34 @@ def _size_evidence(plan: TradePlan, ctx: PlanContext, allowed: float) -> dict[st
     tier = plan.tier if plan.tier is not None else ctx.profile.default_tier
     return {"risk": plan.risk, "allowed_risk": allowed, "equity": plan.equity, "tier": tier,
             "tier_pct": ctx.profile.tiers.get(tier), "multiplier": ctx.multiplier,
-            "regime": ctx.regime.label.value if ctx.regime else Regime.CALM.value,
+            "regime": ctx.regime.label.value if ctx.regime else Regime.UNKNOWN.value,
             "max_qty": allowed / abs(plan.entry - plan.stop)}
 
 
 def oversized(plan: TradePlan, ctx: PlanContext) -> Flag | None:
-    """The plan risks more than tier × regime multiplier × equity (critical beyond twice that)."""
+    """Risk above tier × regime multiplier × equity, or notional above equity × the profile's max gross leverage
+    (critical beyond twice either limit)."""
     allowed = ctx.allowed_risk(plan)
-    if allowed is None or plan.risk <= allowed * (1 + 1e-9):
+    if allowed is None or plan.equity is None:
         return None
-    return Flag(
-        FlagId.OVERSIZED,
-        Severity.CRITICAL if plan.risk > 2 * allowed else Severity.WARNING,
-        f"Oversized: risks {format_number(plan.risk)}, the regime allows {format_number(allowed)} "
-        f"(max qty {format_number(allowed / abs(plan.entry - plan.stop))})",
-        _size_evidence(plan, ctx, allowed),
-    )
+    max_notional = plan.equity * ctx.profile.max_gross_leverage
+    too_risky = plan.risk > allowed * (1 + 1e-9)
+    too_large = plan.notional > max_notional * (1 + 1e-9)
+    if not (too_risky or too_large):
+        return None
+    parts = []
+    if too_risky:
+        parts.append(f"risks {format_money(plan.risk)}, the regime allows {format_money(allowed)} "
+                     f"(max qty {format_number(allowed / abs(plan.entry - plan.stop))})")
+    if too_large:
+        parts.append(f"notional {format_money(plan.notional)} is {plan.notional / plan.equity:.1f}x equity, "
+                     f"the profile allows {ctx.profile.max_gross_leverage:g}x ({format_money(max_notional)})")
+    critical = plan.risk > 2 * allowed or plan.notional > 2 * max_notional
+    evidence = _size_evidence(plan, ctx, allowed)
+    evidence.update(notional=plan.notional, max_notional=max_notional,
+                    max_gross_leverage=ctx.profile.max_gross_leverage, gross_leverage=plan.notional / plan.equity)
+    return Flag(FlagId.OVERSIZED, Severity.CRITICAL if critical else Severity.WARNING,
+                "Oversized: " + "; ".join(parts), evidence)
 
 
 def _entries_needed(risk: float, slice_risk: float) -> int | None:

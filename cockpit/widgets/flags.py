@@ -76,8 +76,12 @@ def ended_rows(ctx_story: Story | None, live: tuple[Flag, ...],
 
 
 def flag_rows(flags: tuple[Flag, ...], seen: Mapping[FlagId, datetime], as_of: datetime) -> tuple[FlagRow, ...]:
-    """Rows for the live flags, each with its age since it first appeared."""
-    return tuple(FlagRow(f, max(0.0, (as_of - seen[f.id]).total_seconds()) if f.id in seen else None) for f in flags)
+    """Rows for the live flags, each with its age since its span began (else since the screen first saw it)."""
+    def start(flag: Flag) -> datetime | None:
+        return flag.since or seen.get(flag.id)
+
+    return tuple(FlagRow(f, None if (at := start(f)) is None else max(0.0, (as_of - at).total_seconds()))
+                 for f in flags)
 
 
 def order_rows(rows: tuple[FlagRow, ...]) -> tuple[FlagRow, ...]:

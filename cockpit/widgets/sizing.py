@@ -44,8 +44,8 @@ class PaneMarket:
 
     symbol: str = ""
     last_price: float | None = None
-    regime_label: str = Regime.CALM.value
-    multiplier: float = 1.0
+    regime_label: str = Regime.UNKNOWN.value  # until a snapshot judges the regime, size as the worst
+    multiplier: float = DEFAULT_MULTIPLIERS[Regime.UNKNOWN]
 
 
 def _parse_field(name: str, text: str, tiers: Mapping[int, float]) -> object:
@@ -73,7 +73,7 @@ def size_from_fields(values: Mapping[str, str], market: PaneMarket, tiers: Mappi
     try:
         regime = parse_regime(market.regime_label)
     except SizingError:
-        regime = Regime.CALM
+        regime = Regime.UNKNOWN
     try:
         result = size_position(
             parsed["equity"], parsed["entry"], parsed["stop"],  # type: ignore[arg-type]
@@ -96,14 +96,13 @@ def render_result(result: SizingResult | None, errors: Mapping[str, str], flags:
     lines = [
         head,
         f"qty [b]{format_number(result.qty)}[/b]  notional {money(result.notional)}  "
-        f"lev used {result.leverage_used:.2f}x",
+        f"margin {money(result.margin)} at {result.leverage or 1:g}x  {result.leverage_used:.2f}x equity",
         f"risk {money(result.risk_amount)} = {result.risk_pct:.3g} % "
         + styled(f"(tier {result.tier} {result.tier_pct:g} % x {result.multiplier:g})", "$text-muted"),
         "  ".join(f"{name} {format_target(price)}" for name, price in result.targets.items()),
     ]
     if result.liquidation_price is not None:
-        lines.append(f"liq {format_number(result.liquidation_price)} at {result.leverage:g}x  "
-                     f"margin {money(result.margin)}")
+        lines.append(f"liq {format_number(result.liquidation_price)} at {result.leverage:g}x")
     if scale_in_slice is not None and scale_in_slice < 1:
         lines.append(styled(f"scale in: first slice qty {format_number(result.qty * scale_in_slice)}",
                             "$text-muted"))
@@ -143,7 +142,7 @@ class SizingPane(Vertical, can_focus=False):
         super().__init__(id=id or "sizing", classes=classes)
         self.border_title = "Sizing"
         self.profile = profile
-        self.market = PaneMarket(multiplier=DEFAULT_MULTIPLIERS[Regime.CALM])
+        self.market = PaneMarket()
         self.result: SizingResult | None = None
         self.errors: dict[str, str] = {}
         self.flags: tuple[Flag, ...] = ()
