@@ -14,7 +14,7 @@ import polars as pl
 
 from cockpit.config import Profile
 from cockpit.liquidity import ThinWindow, thin_window
-from cockpit.models import Evidence, Flag, FlagId, MarketState, Regime, Severity, Snapshot, frozen_map
+from cockpit.models import Evidence, Flag, FlagId, MarketState, Readings, Regime, Severity, Snapshot, frozen_map
 from cockpit.universe import Universe
 
 STRESS = frozenset({Regime.TREND_BREAK, Regime.VOLATILITY_EVENT, Regime.LIQUIDITY_SHOCK})
@@ -59,11 +59,16 @@ class HourView:
 
 def hour_view(snap: Snapshot, shocks: tuple[str, ...] = (), leaders_gap_pct: float | None = None) -> HourView:
     """The view of one snapshot."""
-    r = snap.readings
+    return judged_hour(snap.as_of, snap.regime.label, snap.flags, snap.readings, shocks, leaders_gap_pct)
+
+
+def judged_hour(at: datetime, regime: Regime, flags: tuple[Flag, ...], r: Readings, shocks: tuple[str, ...] = (),
+                leaders_gap_pct: float | None = None) -> HourView:
+    """The view of one judged hour: its regime, its active flags and the readings the stages read."""
     return HourView(
-        as_of=snap.as_of,
-        regime=snap.regime.label,
-        flags=snap.flags,
+        as_of=at,
+        regime=regime,
+        flags=flags,
         index_gap_pct=r.correlation.gap_pct,
         leaders_gap_pct=leaders_gap_pct,
         vix=r.macro.vix.value if r.macro.vix is not None else None,
@@ -147,6 +152,7 @@ class CauseMap:
     driver: str | None = None
     driver_evidence: str | None = None
     thin: tuple[str, ...] = ()  # flushes inside a thin window, in words
+    looked_from: datetime | None = None  # the first hour the map could see (an episode may have begun before)
 
     def reached(self) -> list[Stage]:
         """The stages reached, in the order they were reached."""
@@ -236,8 +242,9 @@ def driver_of(stages: Sequence[Stage], views: Sequence[HourView]) -> tuple[str |
 def cause_map(views: Sequence[HourView], hold_h: int) -> CauseMap:
     """The cause map of the current episode (no episode: every stage unreached and no driver)."""
     start = episode_start(views, hold_h)
+    looked_from = views[0].as_of if views else None
     if start is None:
-        return CauseMap(None, tuple(Stage(i, n) for i, n in STAGES))
+        return CauseMap(None, tuple(Stage(i, n) for i, n in STAGES), looked_from=looked_from)
     first = views[start].as_of
     window = [v for v in views if v.as_of >= first - SHOCK_LEAD]
     stages = []
@@ -254,7 +261,7 @@ def cause_map(views: Sequence[HourView], hold_h: int) -> CauseMap:
     episode_views = [v for v in views if v.as_of >= first]
     driver, why = driver_of(stages, episode_views)
     thin = tuple(e for v in episode_views if (e := _stage_evidence(v, "thin_liquidity")))
-    return CauseMap(first, tuple(stages), driver, why, thin)
+    return CauseMap(first, tuple(stages), driver, why, thin, looked_from)
 
 
 def cause_map_json(cmap: CauseMap) -> dict[str, object]:
@@ -268,6 +275,7 @@ def cause_map_json(cmap: CauseMap) -> dict[str, object]:
         "order": [s.id for s in cmap.reached()],
         "driver": cmap.driver,
         "driver_evidence": cmap.driver_evidence,
+        "looked_from": to_plain(cmap.looked_from),
     }
 
 
@@ -330,6 +338,30 @@ def leaders_gaps(by_symbol: Mapping[str, pl.DataFrame], leaders: Sequence[str]) 
     return {ts + timedelta(hours=1): float(g) for ts, g in gaps.iter_rows()}
 
 
+def bar_stages(state: MarketState, universe: Universe, hours: int
+               ) -> tuple[dict[datetime, list[str]], dict[datetime, float]]:
+    """The stage evidence read straight from the bars: risk-off shocks and the leaders' opening gaps, by hour."""
+    from cockpit.analytics.bars import split_symbols, trim_history
+
+    by_symbol = split_symbols(trim_history(state.bars, state.as_of, hours + SHOCK_BASELINE_H + 48))
+    shocks = hourly_shocks(by_symbol, {universe.index: ("ES", False, -1.0), universe.us10y: ("US10Y", True, 1.0),
+                                       universe.dxy: ("DXY", False, 1.0)})
+    return shocks, leaders_gaps(by_symbol, universe.leaders)
+
+
+def snapshot_views(state: MarketState, snap: Snapshot, universe: Universe) -> list[HourView]:
+    """The views of the hours a snapshot's spans were judged on (its span window), the moment last."""
+    hours = len(snap.history) + 1
+    shocks, gaps = bar_stages(state, universe, hours)
+
+    def at_hour(at: datetime) -> tuple[tuple[str, ...], float | None]:
+        hour = at.replace(minute=0, second=0, microsecond=0)
+        return tuple(shocks.get(hour, ())), gaps.get(hour)
+
+    views = [judged_hour(h.at, h.regime, h.flags, h.readings, *at_hour(h.at)) for h in snap.history]
+    return [*views, hour_view(snap, *at_hour(snap.as_of))]
+
+
 def timeline(state: MarketState, profile: Profile, universe: Universe, hours: int,
              cache: dict[datetime, HourView] | None = None, budget: int | None = None) -> list[HourView]:
     """Hourly views for the `hours` hours up to `state.as_of` (oldest first); past hours reuse `cache`.
@@ -341,15 +373,10 @@ def timeline(state: MarketState, profile: Profile, universe: Universe, hours: in
     """
     from dataclasses import replace
 
-    from cockpit.analytics.bars import split_symbols, trim_history
     from cockpit.snapshot import build_snapshot
 
     end = state.as_of.replace(minute=0, second=0, microsecond=0)
-    bars = trim_history(state.bars, state.as_of, hours + SHOCK_BASELINE_H + 48)
-    by_symbol = split_symbols(bars)
-    shocks = hourly_shocks(by_symbol, {universe.index: ("ES", False, -1.0), universe.us10y: ("US10Y", True, 1.0),
-                                       universe.dxy: ("DXY", False, 1.0)})
-    gaps = leaders_gaps(by_symbol, universe.leaders)
+    shocks, gaps = bar_stages(state, universe, hours)
 
     def evaluate(at: datetime, past: MarketState) -> HourView:
         hour = at.replace(minute=0, second=0, microsecond=0)
@@ -404,3 +431,54 @@ def story_json(st: Story, acknowledged: Mapping[tuple[str, str], bool] | None = 
         "driver": {"label": st.cause_map.driver, "evidence": st.cause_map.driver_evidence},
         "thin": None if thin is None else {"id": thin.id, "name": thin.name, "until": to_plain(thin.end)},
     }
+
+
+def with_logged(spans: Sequence[FlagSpan], logged: Sequence[FlagSpan], window_start: datetime) -> list[FlagSpan]:
+    """The window's spans joined by the log's older ones; a span running into the window keeps its logged start.
+
+    The window can only see a span from its first hour on; the log, written as the hours went by, knows when
+    such a span really began.
+    """
+    older = {s.id: s for s in logged if s.since < window_start and (s.until is None or s.until >= window_start)}
+    joined = []
+    for span in spans:
+        earlier = older.pop(span.id, None) if span.since <= window_start else None
+        joined.append(span if earlier is None else FlagSpan(span.id, earlier.since, span.until, span.severity,
+                                                            span.message, span.evidence))
+    joined += [s for s in logged if s.until is not None and s.until < window_start]
+    return sorted(joined, key=lambda s: (s.since, s.id.value))
+
+
+def moment_story(state: MarketState, snap: Snapshot, universe: Universe, hold_h: int,
+                 logged: Sequence[FlagSpan] = ()) -> Story:
+    """The story of one snapshot: its span window's hours, and the log's older spans of the last week."""
+    views = snapshot_views(state, snap, universe)
+    told = story(views, hold_h)
+    if not logged:
+        return told
+    horizon = snap.as_of - timedelta(days=FLAG_LOG_DAYS)
+    spans = [s for s in with_logged(told.spans, logged, views[0].as_of) if s.until is None or s.until >= horizon]
+    return Story(tuple(spans), told.cause_map, told.thin_now)
+
+
+class StoryLine:
+    """The story of a timeline walked forward (`snapshot --every`): each moment joins the week before it.
+
+    The bars-only stage evidence is read once from the whole timeline's bars (an hour's shock or gap is
+    known from its own bar on, so reading ahead never changes a past hour).
+    """
+
+    def __init__(self, final: MarketState, universe: Universe, hold_h: int) -> None:
+        first: datetime | None = final.bars.get_column("ts").min() if final.bars.height else None  # type: ignore[assignment]
+        span_h = 0 if first is None else int((final.as_of - first).total_seconds() // 3600)
+        self._shocks, self._gaps = bar_stages(final, universe, span_h)
+        self._hold_h = hold_h
+        self._views: list[HourView] = []
+
+    def add(self, snap: Snapshot) -> dict[str, object]:
+        """The story keys of the snapshot JSON at this moment."""
+        hour = snap.as_of.replace(minute=0, second=0, microsecond=0)
+        self._views.append(hour_view(snap, tuple(self._shocks.get(hour, ())), self._gaps.get(hour)))
+        horizon = snap.as_of - timedelta(days=FLAG_LOG_DAYS) - timedelta(hours=SHOCK_LEAD.total_seconds() // 3600)
+        self._views = [v for v in self._views if v.as_of >= horizon]
+        return story_json(story(self._views, self._hold_h))

@@ -126,3 +126,26 @@ class FlagLog:
                 (self.source, self.label, flag_id, to_db_time(since)),
             )
         return cursor.rowcount > 0
+
+
+def read_log(source: str, label: str, as_of: datetime, data_dir: Path | None = None
+             ) -> tuple[list[FlagSpan], dict[tuple[str, str], bool]]:
+    """The week's logged spans before `as_of` and the acknowledgements, read only (no file: nothing logged).
+
+    A one-shot evaluation reads the log but never writes it: the screen, `watch`, `flags` and `brief` do.
+    """
+    from datetime import timedelta
+
+    path = flag_log_path(data_dir)
+    if not path.is_file():
+        return [], {}
+    try:
+        log = FlagLog(path, source=source, label=label)
+    except UserError:
+        return [], {}
+    try:
+        return log.spans(since=as_of - timedelta(days=7), until=as_of), log.acknowledged()
+    except sqlite3.Error:
+        return [], {}
+    finally:
+        log.close()
