@@ -60,22 +60,31 @@ def alert_settings(config: Any) -> AlertSettings:
 
 
 class FlagTracker:
-    """Announces a flag when its span starts (absent before, or a new span since the last look) or escalates."""
+    """Announces a flag span once: when it starts, and again only when it escalates (SPEC §13).
+
+    A span is known by its `since`; a flag without one is the same span while it stays present.
+    """
 
     def __init__(self) -> None:
-        self._active: dict[FlagId, tuple[Severity, datetime | None]] = {}
+        self._active: dict[FlagId, tuple[datetime | None, Severity]] = {}
 
     def new_flags(self, flags: Iterable[Flag]) -> list[Flag]:
-        """The flags of this evaluation that were not active at the previous one, began a new span, or escalated."""
+        """The flags of this evaluation whose span is new, or whose severity rose above the span's peak."""
         current = list(flags)
-        fired = []
+        fired, active = [], {}
         for flag in current:
-            before = self._active.get(flag.id)
-            if before is None or flag.severity.rank > before[0].rank or (
-                flag.since is not None and before[1] is not None and flag.since != before[1]
-            ):
+            known = self._active.get(flag.id)
+            same_span = known is not None and (flag.since is None or flag.since == known[0])
+            if not same_span:
                 fired.append(flag)
-        self._active = {f.id: (f.severity, f.since) for f in current}
+                active[flag.id] = (flag.since, flag.severity)
+                continue
+            assert known is not None
+            peak = known[1] if known[1].rank >= flag.severity.rank else flag.severity
+            if flag.severity.rank > known[1].rank:
+                fired.append(flag)
+            active[flag.id] = (known[0] if flag.since is None else flag.since, peak)
+        self._active = active
         return fired
 
 

@@ -16,6 +16,7 @@ from cockpit.errors import UserError
 
 COMMANDS = (
     "snapshot", "scenarios", "size", "journal", "checklist", "watch", "doctor", "serve", "mcp", "book", "hedge",
+    "flags", "brief",
 )
 
 

@@ -8,6 +8,7 @@ host calls from `on_worker_state_changed`; that is also where the next poll is a
 
 from __future__ import annotations
 
+import threading
 import time
 from collections import deque
 from collections.abc import Callable
@@ -29,12 +30,16 @@ from cockpit.messages import (
     SourceInfo,
     SourceOpened,
     SourceUnavailable,
+    StoryComputed,
 )
 from cockpit.models import MarketState, ProfileName, SourceHealth
 from cockpit.sources.base import ClockedSource, Source
 from cockpit.universe import Universe
 
 MIN_SPEED, MAX_SPEED = 1.0, 86400.0
+STORY_HOURS = 24 * 7  # the flag log and the cause map look back a week
+STORY_BUDGET = 12  # past hours evaluated per poll: the week fills in behind the first figures
+HOLD_H = {ProfileName.SHORT: 2, ProfileName.SWING: 12, ProfileName.LONG: 72}  # regime_hold_h of SPEC §3
 PAUSED_POLL_S = 10.0
 EvaluationKey = tuple[Any, ProfileName, tuple[SourceHealth, ...]]
 ClockCommand = Callable[[Any], None]
@@ -131,6 +136,10 @@ class Feed:
         self._last_state: MarketState | None = None
         self._last_key: EvaluationKey | None = None
         self._commands: deque[ClockCommand] = deque()
+        self._views: dict[ProfileName, dict[Any, Any]] = {}  # past hours' views, per profile (poll thread only)
+        self.flag_log: Any = None  # a FlagLog, opened by the first story; None when the data folder is unusable
+        self._log_error: str | None = None
+        self._story_lock = threading.Lock()  # a poll and a profile re-evaluation may tell stories at once
 
     @property
     def group(self) -> str:
@@ -192,7 +201,37 @@ class Feed:
 
             snapshot = build_snapshot(state, profile, self.universe)
             self.host.post_message(SnapshotComputed(self.name, snapshot, clock, polled_at))
+            self._tell_story(state, profile)
         return PollResult(state, key, polled_at)
+
+    def _tell_story(self, state: MarketState, profile: Profile) -> None:
+        """Evaluate the week up to `state` (past hours cached), keep its spans in the flag log, post the story."""
+        with self._story_lock:
+            self._tell_story_locked(state, profile)
+
+    def _tell_story_locked(self, state: MarketState, profile: Profile) -> None:
+        from cockpit.causes import story, timeline
+
+        cache = self._views.setdefault(profile.name, {})
+        views = timeline(state, profile, self.universe, STORY_HOURS, cache, budget=STORY_BUDGET)
+        horizon = views[0].as_of if views else state.as_of
+        for at in [at for at in cache if at < horizon]:
+            del cache[at]  # bounded: a week of hours per profile
+        told = story(views, HOLD_H.get(profile.name, 12))
+        self._write_log(state, told)
+        self.host.post_message(StoryComputed(self.name, profile.name, told, self._log_error))
+
+    def _write_log(self, state: MarketState, told: Any) -> None:
+        from cockpit.errors import UserError
+        from cockpit.journal.flaglog import FlagLog
+
+        try:
+            if self.flag_log is None:
+                self.flag_log = FlagLog(source=state.kind.value, label=state.label)
+            self.flag_log.write(told.spans)
+            self._log_error = None
+        except UserError as exc:
+            self._log_error = str(exc)
 
     def set_profile(self, profile: Profile) -> None:
         """Switch profile and re-evaluate the last market state for it at once, off the UI thread."""
@@ -210,6 +249,7 @@ class Feed:
         snapshot = build_snapshot(state, profile, self.universe)
         polled_at = self._monotonic()
         self.host.post_message(SnapshotComputed(self.name, snapshot, clock_info(source, state), polled_at))
+        self._tell_story(state, profile)
         return PollResult(state, (data_version(state), profile.name, state.health), polled_at)
 
     def adjust_clock(self, *, toggle_pause: bool = False, speed_factor: float | None = None) -> bool:
@@ -308,3 +348,5 @@ class Feed:
         source, self.source = self.source, None
         if source is not None:
             source.close()
+        if self.flag_log is not None:
+            self.flag_log.close()

@@ -18,6 +18,9 @@ if TYPE_CHECKING:
     from cockpit.analytics.beta import Series
     from cockpit.book import Book
 
+if TYPE_CHECKING:
+    from cockpit.causes import Story
+
 
 @dataclass(frozen=True, slots=True)
 class ClockInfo:
@@ -80,6 +83,24 @@ class SnapshotComputed(Message):
         """A newer snapshot of the same feed and profile supersedes an older one still queued."""
         return (isinstance(message, SnapshotComputed) and message.feed == self.feed
                 and message.profile == self.profile)
+
+
+class StoryComputed(Message):
+    """The timeline up to a snapshot was evaluated: flag spans, the cause map, the thin window (off the UI thread).
+
+    `log_error` says in words why the data folder's flag log could not be written (the story still shows).
+    """
+
+    def __init__(self, feed: str, profile: ProfileName, story: Story, log_error: str | None = None) -> None:
+        self.feed = feed
+        self.profile = profile
+        self.story = story
+        self.log_error = log_error
+        super().__init__()
+
+    def can_replace(self, message: Message) -> bool:
+        """Only the newest story of a feed and profile matters."""
+        return isinstance(message, StoryComputed) and message.feed == self.feed and message.profile == self.profile
 
 
 class ClockTicked(Message):

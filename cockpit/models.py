@@ -365,6 +365,7 @@ class Snapshot:
     outlook: OutlookCall
     quality: DataQuality = DataQuality()
     label: str = ""
+    history: tuple[Any, ...] = ()  # the span window's past hours (cockpit.rules.spans.PastHour), oldest first
 
 
 def clean_number(value: float | None, digits: int = 10) -> float | None:

@@ -44,6 +44,7 @@ def build_snapshot(
         outlook=classify_outlook(readings, timeline.stress),
         quality=quality,
         label=state.label,
+        history=timeline.hours,
     )
     return with_extra_flags(snap, extra_flags) if extra_flags else snap
 

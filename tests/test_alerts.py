@@ -139,3 +139,20 @@ def test_alert_record_is_plain_json() -> None:
 
 def test_http_post_returns_the_status(ntfy_server: str) -> None:
     assert http_post(f"{ntfy_server}/x", b"hello", {"Title": "t"}) == 200
+
+
+def test_tracker_alerts_once_per_span_and_on_escalation() -> None:
+    """VOL_SPIKE used to re-alert 3 times in 7 hours: a held span is one alert, its escalation a second."""
+    from datetime import timedelta
+
+    tracker = FlagTracker()
+    since = AT - timedelta(hours=3)
+    held = Flag(FlagId.VOL_SPIKE, Severity.WARNING, "Vol spike", since=since)
+    fired = [f for _ in range(7) for f in tracker.new_flags([held])]
+    assert fired == [held]
+    louder = Flag(FlagId.VOL_SPIKE, Severity.CRITICAL, "Vol spike", since=since)
+    assert tracker.new_flags([louder]) == [louder]
+    assert tracker.new_flags([held]) == []  # back to warning within the same span: no news
+    assert tracker.new_flags([louder]) == []  # the span's peak was already announced
+    again = Flag(FlagId.VOL_SPIKE, Severity.WARNING, "Vol spike", since=AT + timedelta(hours=5))
+    assert tracker.new_flags([again]) == [again]  # a new span

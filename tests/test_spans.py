@@ -90,7 +90,7 @@ def test_leadership_break_stays_until_relative_strength_regains_its_average(swin
 
 def regime_of(hours: list[Readings], profile: Profile) -> Any:
     seq = views(hours, profile)
-    call, _labels = held_regime(seq, active_flags(seq, profile), profile)
+    call, _labels, _held = held_regime(seq, active_flags(seq, profile), profile)
     return call
 
 

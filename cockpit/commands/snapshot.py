@@ -56,10 +56,15 @@ def run(args: argparse.Namespace) -> int:
         step = parse_duration(args.every)
         if step <= timedelta(0):
             raise UserError("--every needs a positive step")
+        from cockpit.causes import StoryLine
+
         at = source.scenario.start
+        line = StoryLine(source.state_at(source.end), config.universe, profile.regime_hold_h)
         while at <= source.end:
-            snap = plan_snapshot(source.state_at(at), profile, config.universe, plan)
-            sys.stdout.write(json.dumps(snapshot_json(snap), separators=(",", ":")) + "\n")
+            state = source.state_at(at)
+            snap = plan_snapshot(state, profile, config.universe, plan)
+            payload = {**snapshot_json(snap), **line.add(snap)}
+            sys.stdout.write(json.dumps(payload, separators=(",", ":")) + "\n")
             at += step
         return 0
     payload = moment_payload(source.poll(), profile, config.universe, plan)
@@ -73,10 +78,15 @@ def run(args: argparse.Namespace) -> int:
 def moment_payload(state: MarketState, profile: Profile, universe: Universe,
                    plan: PlanInputs | None = None) -> dict[str, Any]:
     """The JSON object `cockpit snapshot --json` prints for one moment; the agent tools answer with it too."""
+    from cockpit.causes import moment_story, story_json
     from cockpit.commands.size import plan_snapshot
+    from cockpit.journal.flaglog import read_log
     from cockpit.snapshot import snapshot_json
 
-    return snapshot_json(plan_snapshot(state, profile, universe, plan))
+    snap = plan_snapshot(state, profile, universe, plan)
+    logged, acknowledged = read_log(state.kind.value, state.label, state.as_of)
+    told = moment_story(state, snap, universe, profile.regime_hold_h, logged)
+    return {**snapshot_json(snap), **story_json(told, acknowledged)}
 
 
 def evaluation_source(args: argparse.Namespace, config: Config) -> Source:

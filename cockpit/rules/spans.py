@@ -50,12 +50,24 @@ class HourView:
 
 
 @dataclass(frozen=True, slots=True)
+class PastHour:
+    """One hour before the moment as the rules judged it: its held regime and its active flags (with since)."""
+
+    at: datetime
+    regime: Regime
+    flags: tuple[Flag, ...]
+    readings: Readings
+
+
+@dataclass(frozen=True, slots=True)
 class Timeline:
-    """The moment's active flags (with `since`), its held regime and the stress the outlook needs."""
+    """The moment's active flags (with `since`), its held regime and the stress the outlook needs; `hours`
+    are the window's hours as the rules judged them (the flag log and the cause map read them)."""
 
     flags: tuple[Flag, ...]
     regime: RegimeCall
     stress: str | None
+    hours: tuple[PastHour, ...] = ()
 
 
 class _Memo:
@@ -268,12 +280,14 @@ class _Hysteresis:
 
 
 def held_regime(views: Sequence[HourView], actives: Sequence[dict[FlagId, Flag]], profile: Profile
-                ) -> tuple[RegimeCall, list[Regime]]:
-    """The regime at the last view after the hysteresis ran over every view, and each view's own label.
+                ) -> tuple[RegimeCall, list[Regime], list[Regime]]:
+    """The regime at the last view after the hysteresis ran over every view, each view's own label, and the
+    label the hysteresis held at each view.
 
     `unknown` (a gap in the data) is never held and never holds: it shows while the gap lasts.
     """
     machine = _Hysteresis(timedelta(hours=profile.regime_hold_h))
+    held_labels: list[Regime] = []
     unknown_since: datetime | None = None
     raw = RegimeCall(Regime.UNKNOWN, profile.multiplier(Regime.UNKNOWN))
     labels: list[Regime] = []
@@ -281,17 +295,18 @@ def held_regime(views: Sequence[HourView], actives: Sequence[dict[FlagId, Flag]]
         raw = classify_regime(view.readings, active.values(), profile)
         labels.append(raw.label)
         machine.step(view.at, raw.label)
+        held_labels.append(raw.label if raw.label is Regime.UNKNOWN or machine.label is None else machine.label)
         unknown_since = (unknown_since or view.at) if raw.label is Regime.UNKNOWN else None
     if raw.label is Regime.UNKNOWN or machine.label is None:
-        return replace(raw, since=unknown_since), labels
+        return replace(raw, since=unknown_since), labels, held_labels
     label = machine.label
     if label is raw.label:
-        return replace(raw, since=machine.since), labels
+        return replace(raw, since=machine.since), labels, held_labels
     held = (f"held at {label.value} ({profile.regime_hold_h} h hysteresis): its evidence last held "
             f"{_iso(machine.evidence_at or views[-1].at)}; this hour alone says {raw.label.value}")
     call = RegimeCall(label, profile.multiplier(label), (held, *raw.evidence), since=machine.since,
                       held_from=machine.evidence_at)
-    return call, labels
+    return call, labels, held_labels
 
 
 def _stress_of(labels: Sequence[Regime], flag_ids: Iterable[FlagId]) -> str | None:
@@ -327,6 +342,8 @@ def evaluate_timeline(state: MarketState, profile: Profile, universe: Universe, 
     stale = next((f for f in views[-1].raw if f.id is FlagId.STALE_DATA), None)
     if stale is not None:
         now[FlagId.STALE_DATA] = replace(stale, since=_stale_since(current))
-    regime, labels = held_regime(views, actives, profile)
+    regime, labels, held_labels = held_regime(views, actives, profile)
     stress = _stress_text(views, actives, labels, sparse, profile)
-    return Timeline(tuple(by_severity(list(now.values()))), regime, stress)
+    hours = tuple(PastHour(v.at, held, tuple(by_severity(list(active.values()))), v.readings)
+                  for v, active, held in zip(views[:-1], actives[:-1], held_labels[:-1], strict=True))
+    return Timeline(tuple(by_severity(list(now.values()))), regime, stress, hours)

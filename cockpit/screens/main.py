@@ -22,8 +22,10 @@ from textual.worker import Worker
 
 from cockpit.alerts import FlagTracker, Notifier, alert_settings
 from cockpit.book import Book
+from cockpit.causes import Story
 from cockpit.config import Config, Profile
 from cockpit.feeds import Feed
+from cockpit.liquidity import thin_window
 from cockpit.messages import (
     BookBuilt,
     ClockInfo,
@@ -33,6 +35,7 @@ from cockpit.messages import (
     SourceInfo,
     SourceOpened,
     SourceUnavailable,
+    StoryComputed,
 )
 from cockpit.models import Flag, FlagId, ProfileName, Severity, Snapshot
 from cockpit.screens.book_page import BookPage
@@ -71,6 +74,7 @@ class CockpitScreen(ReportsErrors, Screen[None]):
         Binding("space", "toggle_pause", "Pause", id="pause"),
         Binding("plus", "faster", "Speed", key_display="+/-", id="faster"),
         Binding("minus", "slower", "Slower", key_display="-", id="slower", show=False),
+        Binding("m", "cause_map", "Causes", id="causes"),
         Binding("d", "start_demo", "Start demo", id="demo"),
     ]
 
@@ -88,6 +92,9 @@ class CockpitScreen(ReportsErrors, Screen[None]):
         self.source_info: SourceInfo | None = None
         self.trouble: PollFailed | None = None
         self.first_seen: dict[FlagId, datetime] = {}
+        self.story: Story | None = None
+        self.acknowledged: frozenset[tuple[str, datetime]] = frozenset()
+        self.log_error: str | None = None
         self.layout_state = layout_for(160, 45, 0)
         self.page = 0
         self._monotonic = monotonic
@@ -164,7 +171,8 @@ class CockpitScreen(ReportsErrors, Screen[None]):
             extra = now - self._received_at if self._received_at is not None else 0.0
         else:  # a simulated or replayed clock moves on between bars: ages follow it
             extra = max(0.0, (self.clock.now - self.snapshot.as_of).total_seconds()) if self.clock else 0.0
-        return PaneContext(self.snapshot, self.current_profile, self.config.universe, trouble, extra, self.first_seen)
+        return PaneContext(self.snapshot, self.current_profile, self.config.universe, trouble, extra, self.first_seen,
+                           self.story, self.acknowledged)
 
     def render_all(self) -> None:
         """Render every pane and the header from the current state (each touches only what changed)."""
@@ -204,7 +212,8 @@ class CockpitScreen(ReportsErrors, Screen[None]):
             multiplier=snap.regime.multiplier if snap else None,
             oldest=oldest_data(snap, self.config.universe, ctx.extra_age_s) if snap and ctx else None,
             trouble=self.trouble.error if self.trouble else None,
-            notice=self.notice,
+            notice=self.notice or self.log_error,
+            thin=thin_window(snap.as_of) if snap else None,
             pages=self._pages_hint(),
             narrow=self.layout_state.mode == "compact",
         )
@@ -287,6 +296,28 @@ class CockpitScreen(ReportsErrors, Screen[None]):
         for flag in flags:
             self.notifier.notify(flag, as_of, source, bell=False)
 
+    @on(StoryComputed)
+    def story_computed(self, message: StoryComputed) -> None:
+        """The week's flag spans and cause map: the flags pane lists ended spans, the driver shows."""
+        if message.profile != self.profile:
+            return
+        self.story = message.story
+        self.log_error = None if message.log_error is None else f"flag log: {message.log_error}"
+        self.render_all()
+
+    @on(FlagList.Acknowledged)
+    def flag_acknowledged(self, message: FlagList.Acknowledged) -> None:
+        """An ended span acknowledged: it leaves the list now, and the log keeps that (off the UI thread)."""
+        since = message.row.flag.since
+        if since is None:
+            return
+        self.acknowledged = self.acknowledged | {(message.row.flag.id.value, since)}
+        self.render_all()
+        log = self.feed.flag_log if self.feed is not None else None
+        if log is not None:
+            self.run_worker(lambda: log.acknowledge(message.row.flag.id.value, since), thread=True,
+                            group="flag-log", exit_on_error=False)
+
     @on(ClockTicked)
     def clock_ticked(self, message: ClockTicked) -> None:
         """A good poll with nothing new to evaluate (paused, or no new bar): the clock, and recovery."""
@@ -322,6 +353,12 @@ class CockpitScreen(ReportsErrors, Screen[None]):
         self.app.push_screen(FlagEvidenceScreen(message.row, self.snapshot.as_of if self.snapshot else None))
 
     # --- actions ----------------------------------------------------------------------------------
+
+    def action_cause_map(self) -> None:
+        """Open the cause map of the current stress episode."""
+        from cockpit.screens.cause_map import CauseMapScreen
+
+        self.app.push_screen(CauseMapScreen(self.story.cause_map if self.story else None))
 
     def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
         """Hide 'More panes' when every pane is on screen and 'Start demo' unless live is unavailable."""

@@ -5,6 +5,7 @@ from __future__ import annotations
 from collections.abc import Mapping
 from dataclasses import dataclass
 from datetime import datetime
+from typing import TYPE_CHECKING
 
 from textual.app import ComposeResult
 from textual.binding import Binding
@@ -15,6 +16,9 @@ from textual.widget import Widget
 from textual.widgets import Static
 
 from cockpit.models import Flag, FlagId, Severity
+
+if TYPE_CHECKING:
+    from cockpit.causes import Story
 from cockpit.widgets.format import age_text, styled
 from cockpit.widgets.pane import Pane, PaneContext, PaneView, freshness
 
@@ -24,14 +28,23 @@ SEVERITY_STYLES = {Severity.CRITICAL: "bold $alert", Severity.WARNING: "bold $wa
 
 @dataclass(frozen=True, slots=True)
 class FlagRow:
-    """One live flag and how long it has been up (seconds of source time)."""
+    """One flag line: a live flag and how long it has been up (seconds of source time), or an ended span."""
 
     flag: Flag
     age_s: float | None
+    ended: datetime | None = None  # an ended span, greyed until acknowledged
+
+    @property
+    def since(self) -> datetime | None:
+        """The start of the flag's span, when known."""
+        return self.flag.since
 
     def markup(self) -> str:
-        """The one-line form: severity word, age, id, message."""
+        """The one-line form: severity word, age, id, message (an ended span greyed, with its end)."""
         sev = self.flag.severity
+        if self.ended is not None:
+            return styled(f"{SEVERITY_WORDS[sev]:<4} ended {self.ended:%a %H:%MZ} {self.flag.id.value} "
+                          f"{self.flag.message}", "$text-muted")
         return " ".join([
             styled(f"{SEVERITY_WORDS[sev]:<4}", SEVERITY_STYLES[sev]),
             styled(f"{age_text(self.age_s):>5}", "$text-muted"),
@@ -43,10 +56,23 @@ class FlagRow:
 def track_first_seen(
     seen: Mapping[FlagId, datetime], flags: tuple[Flag, ...], as_of: datetime
 ) -> tuple[dict[FlagId, datetime], tuple[Flag, ...]]:
-    """When each live flag first appeared (gone flags forgotten), and the flags that are new at `as_of`."""
-    updated = {f.id: seen.get(f.id, as_of) for f in flags}
-    new = tuple(f for f in flags if f.id not in seen)
+    """When each live flag's span began (its `since`, else when first seen), and the spans new at `as_of`.
+
+    A flag is new once per span: the same span seen again (held, or re-evaluated) is not news.
+    """
+    updated = {f.id: f.since or seen.get(f.id, as_of) for f in flags}
+    new = tuple(f for f in flags if f.id not in seen or (f.since is not None and f.since > seen[f.id]))
     return updated, new
+
+
+def ended_rows(ctx_story: Story | None, live: tuple[Flag, ...],
+               acknowledged: frozenset[tuple[str, datetime]]) -> tuple[FlagRow, ...]:
+    """The week's ended spans not yet acknowledged, newest first (a flag live again shows once, live)."""
+    if ctx_story is None:
+        return ()
+    rows = [FlagRow(Flag(s.id, s.severity, s.message, s.evidence, since=s.since), None, ended=s.until)
+            for s in ctx_story.spans if s.until is not None and (s.id.value, s.since) not in acknowledged]
+    return tuple(sorted(rows, key=lambda r: r.ended or r.flag.since, reverse=True))  # type: ignore[arg-type, return-value]
 
 
 def flag_rows(flags: tuple[Flag, ...], seen: Mapping[FlagId, datetime], as_of: datetime) -> tuple[FlagRow, ...]:
@@ -63,6 +89,10 @@ def order_rows(rows: tuple[FlagRow, ...]) -> tuple[FlagRow, ...]:
     return tuple(sorted(rows, key=lambda r: (r.age_s if r.age_s is not None else 0.0, -r.flag.severity.rank)))
 
 
+def _row_key(row: FlagRow) -> tuple[FlagId, datetime | None, bool]:
+    return row.flag.id, row.flag.since, row.ended is None
+
+
 class FlagList(Widget, can_focus=True):
     """A cursor list of flag lines; repaints only when its lines or cursor change."""
 
@@ -70,6 +100,7 @@ class FlagList(Widget, can_focus=True):
         Binding("up,k", "cursor(-1)", "Up", show=False),
         Binding("down,j", "cursor(1)", "Down", show=False),
         Binding("enter", "choose", "Evidence"),
+        Binding("a", "acknowledge", "Acknowledge"),
     ]
     DEFAULT_CSS = """
     FlagList { height: auto; min-height: 1; }
@@ -78,6 +109,13 @@ class FlagList(Widget, can_focus=True):
 
     class Chosen(Message):
         """The user asked for a flag's evidence."""
+
+        def __init__(self, row: FlagRow) -> None:
+            self.row = row
+            super().__init__()
+
+    class Acknowledged(Message):
+        """The user acknowledged an ended span: it leaves the list."""
 
         def __init__(self, row: FlagRow) -> None:
             self.row = row
@@ -93,10 +131,10 @@ class FlagList(Widget, can_focus=True):
         lines = tuple(r.markup() for r in rows)
         if lines == self._lines and rows == self.rows:
             return
-        current = self.rows[self.cursor].flag.id if 0 <= self.cursor < len(self.rows) else None
+        current = _row_key(self.rows[self.cursor]) if 0 <= self.cursor < len(self.rows) else None
         resized = len(rows) != len(self.rows)
         self.rows, self._lines = rows, lines
-        ids = [r.flag.id for r in rows]
+        ids = [_row_key(r) for r in rows]
         self.cursor = ids.index(current) if current in ids else min(self.cursor, max(0, len(rows) - 1))
         self.refresh(layout=resized)
 
@@ -133,6 +171,15 @@ class FlagList(Widget, can_focus=True):
         if self.rows:
             self.cursor = (self.cursor + step) % len(self.rows)
 
+    def action_acknowledge(self) -> None:
+        """Acknowledge the ended span under the cursor (a live flag cannot be acknowledged away)."""
+        if 0 <= self.cursor < len(self.rows):
+            row = self.rows[self.cursor]
+            if row.ended is None:
+                self.app.notify("a live flag stays until its span ends", timeout=2)
+                return
+            self.post_message(self.Acknowledged(row))
+
     def action_choose(self) -> None:
         """Ask for the evidence of the flag under the cursor."""
         if 0 <= self.cursor < len(self.rows):
@@ -166,13 +213,19 @@ class FlagsPane(Pane):
         """Verdict, subtitle and the profile's emphasis (the list itself is shown by `show_context`)."""
         rows = flag_rows(ctx.snapshot.flags, ctx.first_seen, ctx.as_of)
         state, subtitle = freshness(ctx, "flags", 0.0)
+        cmap = ctx.story.cause_map if ctx.story is not None else None
+        if cmap is not None and cmap.driver:
+            driver = styled("driver ", "$text-muted") + styled(cmap.driver.replace("_", " "), "bold")
+            emphasis_line = driver + styled("  (m: cause map and evidence)", "$text-muted")
+            return PaneView(verdict=flags_verdict(rows), body=emphasis_line, subtitle=subtitle, state=state)
         emphasis = f"{ctx.profile.name.value}: " + " · ".join(ctx.profile.emphasis)
         return PaneView(verdict=flags_verdict(rows), body=styled(emphasis, "$text-muted"), subtitle=subtitle,
                         state=state)
 
     def show_context(self, ctx: PaneContext) -> None:
         """The live flags, newest first, then the verdict above them."""
-        self.query_one(FlagList).set_rows(order_rows(flag_rows(ctx.snapshot.flags, ctx.first_seen, ctx.as_of)))
+        live = order_rows(flag_rows(ctx.snapshot.flags, ctx.first_seen, ctx.as_of))
+        self.query_one(FlagList).set_rows(live + ended_rows(ctx.story, ctx.snapshot.flags, ctx.acknowledged))
         super().show_context(ctx)
 
     def focus_list(self) -> None:

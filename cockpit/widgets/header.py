@@ -8,6 +8,7 @@ from datetime import datetime
 
 from textual.widgets import Static
 
+from cockpit.liquidity import ThinWindow
 from cockpit.models import Regime, Snapshot
 from cockpit.universe import Universe, market_open
 from cockpit.widgets.format import age_text, styled
@@ -70,6 +71,7 @@ class HeaderInfo:
     notice: str | None = None
     pages: str | None = None
     narrow: bool = False
+    thin: ThinWindow | None = None
 
 
 def header_markup(info: HeaderInfo) -> str:
@@ -100,6 +102,10 @@ def header_markup(info: HeaderInfo) -> str:
         parts.append(("" if info.narrow else styled("regime ", "$text-muted"))
                      + styled(info.regime.value.replace("_", " ").upper(), REGIME_STYLES.get(info.regime))
                      + styled(tier, "bold"))
+    if info.thin is not None:
+        until = info.thin.end.strftime("%a %H:%MZ")
+        parts.append(styled(" THIN ", "bold reverse $warning")
+                     + ("" if info.narrow else styled(f" {info.thin.name} → {until}", "$warning")))
     if info.trouble:
         parts.append(styled(f"SOURCE FAILING: {info.trouble}", "bold $alert"))
     elif info.oldest is not None:

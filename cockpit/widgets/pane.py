@@ -9,6 +9,7 @@ from __future__ import annotations
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from datetime import datetime
+from typing import TYPE_CHECKING
 
 from textual.app import ComposeResult
 from textual.containers import Vertical
@@ -19,6 +20,9 @@ from cockpit.models import FlagId, Snapshot, SourceHealth
 from cockpit.universe import Universe, market_open
 from cockpit.widgets.charts import Chart, ChartSpec
 from cockpit.widgets.format import age_text, styled
+
+if TYPE_CHECKING:
+    from cockpit.causes import Story
 
 # Which panes a source's health covers, by words in its name; a name matching none covers every pane.
 _EQUITY_WORDS = ("yahoo", "yfinance", "equit", "macro")
@@ -56,6 +60,8 @@ class PaneContext:
     trouble: FeedTrouble | None = None
     extra_age_s: float = 0.0
     first_seen: Mapping[FlagId, datetime] = field(default_factory=dict)
+    story: Story | None = None  # the flag log and cause map of the week up to the snapshot (None until told)
+    acknowledged: frozenset[tuple[str, datetime]] = frozenset()  # ended spans the user acknowledged (id, since)
 
     @property
     def as_of(self) -> datetime:

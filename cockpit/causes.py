@@ -1,0 +1,484 @@
+"""What happened and why (SPEC §13): flag spans, the stress episode, the cause map of §1 and the driver.
+
+Pure: a timeline of hourly views (one per evaluated hour, oldest first) in, records out. The views come
+from the same evaluation the screen shows, so the cause map, the flag log and the snapshot agree.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass, field
+from datetime import datetime, timedelta
+
+import polars as pl
+
+from cockpit.config import Profile
+from cockpit.liquidity import ThinWindow, thin_window
+from cockpit.models import Evidence, Flag, FlagId, MarketState, Readings, Regime, Severity, Snapshot, frozen_map
+from cockpit.universe import Universe
+
+STRESS = frozenset({Regime.TREND_BREAK, Regime.VOLATILITY_EVENT, Regime.LIQUIDITY_SHOCK})
+SHOCK_LEAD = timedelta(hours=24)  # a shock up to a day before the regime left calm is the episode's trigger
+CASCADE_LEADS_FOR = timedelta(hours=24)  # a cascade leads the episode while its last hour is this recent
+GAP_SHOCK_PCT = 1.0
+LEADERS_GAP_PCT = 2.0
+VIX_STRESS = 25.0
+
+STAGES: tuple[tuple[str, str], ...] = (
+    ("narrative_shock", "narrative shock"),
+    ("rates_dollar", "rates and dollar reprice"),
+    ("equities_gap", "long-duration equities gap down"),
+    ("vol_rises", "volatility rises, risk models cut"),
+    ("crypto_deleverages", "crypto deleverages"),
+    ("thin_liquidity", "thin liquidity amplifies"),
+)
+DRIVERS = ("rates_shock", "equity_leadership", "liquidation_cascade", "mixed")
+
+
+@dataclass(frozen=True, slots=True)
+class HourView:
+    """What one evaluated hour says, reduced to what the cause map and the flag log read."""
+
+    as_of: datetime
+    regime: Regime
+    flags: tuple[Flag, ...] = ()
+    index_gap_pct: float | None = None
+    leaders_gap_pct: float | None = None
+    vix: float | None = None
+    shocks: tuple[str, ...] = ()  # 1h moves >= 3x their vol, in words (ES, US10Y, DXY)
+    us10y_change_bp: float | None = None
+    dxy_change_pct: float | None = None
+    relative_strength_pct: float | None = None
+    btc_change_4h_pct: float | None = None
+    btc_long_liq_usd_1h: float | None = None
+
+    def flag(self, flag_id: FlagId) -> Flag | None:
+        """The active flag with this id, if any."""
+        return next((f for f in self.flags if f.id == flag_id), None)
+
+
+def hour_view(snap: Snapshot, shocks: tuple[str, ...] = (), leaders_gap_pct: float | None = None) -> HourView:
+    """The view of one snapshot."""
+    return judged_hour(snap.as_of, snap.regime.label, snap.flags, snap.readings, shocks, leaders_gap_pct)
+
+
+def judged_hour(at: datetime, regime: Regime, flags: tuple[Flag, ...], r: Readings, shocks: tuple[str, ...] = (),
+                leaders_gap_pct: float | None = None) -> HourView:
+    """The view of one judged hour: its regime, its active flags and the readings the stages read."""
+    return HourView(
+        as_of=at,
+        regime=regime,
+        flags=flags,
+        index_gap_pct=r.correlation.gap_pct,
+        leaders_gap_pct=leaders_gap_pct,
+        vix=r.macro.vix.value if r.macro.vix is not None else None,
+        shocks=shocks,
+        us10y_change_bp=r.macro.us10y_change_bp,
+        dxy_change_pct=r.macro.dxy_change_pct,
+        relative_strength_pct=r.leadership.relative_strength_pct,
+        btc_change_4h_pct=r.crypto.btc.change_4h_pct,
+        btc_long_liq_usd_1h=r.crypto.btc.long_liq_usd_1h,
+    )
+
+
+# --- flag spans ----------------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True, slots=True)
+class FlagSpan:
+    """One flag's active span: since, until (None while active), its peak severity and the evidence there."""
+
+    id: FlagId
+    since: datetime
+    until: datetime | None
+    severity: Severity
+    message: str
+    evidence: Evidence = field(default_factory=frozen_map)
+
+    def __post_init__(self) -> None:
+        object.__setattr__(self, "evidence", frozen_map(self.evidence))
+
+    @property
+    def active(self) -> bool:
+        """Whether the span has not ended."""
+        return self.until is None
+
+
+def flag_spans(views: Sequence[HourView]) -> list[FlagSpan]:
+    """Every span in the timeline: a flag's consecutive hours (or its own `since`), peak severity kept."""
+    open_spans: dict[FlagId, FlagSpan] = {}
+    done: list[FlagSpan] = []
+    for view in views:
+        present = {f.id: f for f in view.flags}
+        for flag_id, span in list(open_spans.items()):
+            flag = present.get(flag_id)
+            if flag is None or (flag.since is not None and flag.since != span.since):
+                done.append(_ended(span, view.as_of))
+                del open_spans[flag_id]
+        for flag_id, flag in present.items():
+            current = open_spans.get(flag_id)
+            if current is None:
+                open_spans[flag_id] = FlagSpan(flag_id, flag.since or view.as_of, None, flag.severity, flag.message,
+                                               flag.evidence)
+            elif flag.severity.rank > current.severity.rank:
+                open_spans[flag_id] = FlagSpan(flag_id, current.since, None, flag.severity, flag.message,
+                                               flag.evidence)
+    return sorted([*done, *open_spans.values()], key=lambda s: (s.since, s.id.value))
+
+
+def _ended(span: FlagSpan, at: datetime) -> FlagSpan:
+    return FlagSpan(span.id, span.since, at, span.severity, span.message, span.evidence)
+
+
+# --- episodes, stages, driver --------------------------------------------------------------------------
+
+
+@dataclass(frozen=True, slots=True)
+class Stage:
+    """One stage of SPEC §1 and when the current episode first reached it."""
+
+    id: str
+    name: str
+    reached_at: datetime | None = None
+    evidence: str | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class CauseMap:
+    """The current stress episode: when it began, the stages reached in it, and the leading driver."""
+
+    episode_start: datetime | None
+    stages: tuple[Stage, ...]
+    driver: str | None = None
+    driver_evidence: str | None = None
+    thin: tuple[str, ...] = ()  # flushes inside a thin window, in words
+    looked_from: datetime | None = None  # the first hour the map could see (an episode may have begun before)
+
+    def reached(self) -> list[Stage]:
+        """The stages reached, in the order they were reached."""
+        return sorted((s for s in self.stages if s.reached_at is not None), key=lambda s: s.reached_at)  # type: ignore[arg-type, return-value]
+
+
+def episode_start(views: Sequence[HourView], hold_h: int) -> int | None:
+    """Index of the first hour of the current episode: the regime left calm, and has not been calm for hold_h."""
+    start: int | None = None
+    calm_hours = 0
+    for i, view in enumerate(views):
+        if view.regime in STRESS:
+            if start is None:
+                start = i
+            calm_hours = 0
+        elif view.regime == Regime.CALM and start is not None:
+            calm_hours += 1
+            if calm_hours >= max(1, hold_h):
+                start, calm_hours = None, 0
+    return start
+
+
+def _pct(value: float | None, spec: str = "+.2f") -> str:
+    return "n/a" if value is None else format(value, spec)
+
+
+def _stage_evidence(view: HourView, stage: str) -> str | None:
+    """Why `view` reaches `stage`, in words with figures; None when it does not."""
+    if stage == "narrative_shock":
+        parts = list(view.shocks)
+        if view.index_gap_pct is not None and view.index_gap_pct <= -GAP_SHOCK_PCT:
+            parts.append(f"ES opened {view.index_gap_pct:+.1f} % from the last close")
+        return "; ".join(parts) or None
+    if stage == "rates_dollar":
+        if view.flag(FlagId.RISK_BUDGET_SHRINKING):
+            return f"US10Y {_pct(view.us10y_change_bp, '+.1f')} bp and DXY {_pct(view.dxy_change_pct)} %"
+        return None
+    if stage == "equities_gap":
+        if view.flag(FlagId.LEADERSHIP_BREAK):
+            return f"leaders at a new relative low ({_pct(view.relative_strength_pct)} % vs the index)"
+        if view.leaders_gap_pct is not None and view.leaders_gap_pct <= -LEADERS_GAP_PCT:
+            return f"leaders opened {view.leaders_gap_pct:+.1f} %"
+        return None
+    if stage == "vol_rises":
+        if flag := view.flag(FlagId.VOL_SPIKE):
+            return flag.message
+        if view.vix is not None and view.vix >= VIX_STRESS:
+            return f"VIX {view.vix:.1f}"
+        return None
+    if stage == "crypto_deleverages":
+        if view.flag(FlagId.LIQUIDATION_CASCADE):
+            liq = (view.btc_long_liq_usd_1h or 0.0) / 1e6
+            return (f"liquidation cascade: BTC long liquidations ${liq:,.0f}M in 1h, "
+                    f"BTC {_pct(view.btc_change_4h_pct)} % in 4h")
+        return None
+    if stage == "thin_liquidity":
+        window = thin_window(view.as_of) if view.flag(FlagId.LIQUIDATION_CASCADE) else None
+        if window is not None:
+            return f"flush in the {window.name} (until {window.end:%a %H:%M} UTC)"
+        return None
+    raise ValueError(stage)
+
+
+def driver_of(stages: Sequence[Stage], views: Sequence[HourView]) -> tuple[str | None, str | None]:
+    """The leading driver: a recent cascade leads; otherwise the earlier of the rates and the equity stages."""
+    by_id = {s.id: s for s in stages}
+    if not views:
+        return None, None
+    now = views[-1].as_of
+    cascade_hours = [v.as_of for v in views if v.flag(FlagId.LIQUIDATION_CASCADE)]
+    if by_id["crypto_deleverages"].reached_at is not None and cascade_hours and (
+        now - cascade_hours[-1] <= CASCADE_LEADS_FOR
+    ):
+        return "liquidation_cascade", by_id["crypto_deleverages"].evidence
+    rates, equity = by_id["rates_dollar"].reached_at, by_id["equities_gap"].reached_at
+    if rates is None and equity is None:
+        if by_id["crypto_deleverages"].reached_at is not None:
+            return "liquidation_cascade", by_id["crypto_deleverages"].evidence
+        return None, None
+    if rates is not None and (equity is None or rates < equity):
+        return "rates_shock", by_id["rates_dollar"].evidence
+    if equity is not None and (rates is None or equity < rates):
+        return "equity_leadership", by_id["equities_gap"].evidence
+    return "mixed", f"{by_id['rates_dollar'].evidence}; {by_id['equities_gap'].evidence}"
+
+
+def cause_map(views: Sequence[HourView], hold_h: int) -> CauseMap:
+    """The cause map of the current episode (no episode: every stage unreached and no driver)."""
+    start = episode_start(views, hold_h)
+    looked_from = views[0].as_of if views else None
+    if start is None:
+        return CauseMap(None, tuple(Stage(i, n) for i, n in STAGES), looked_from=looked_from)
+    first = views[start].as_of
+    window = [v for v in views if v.as_of >= first - SHOCK_LEAD]
+    stages = []
+    for stage_id, name in STAGES:
+        reached = None
+        for view in window:
+            if stage_id != "narrative_shock" and view.as_of < first:
+                continue
+            evidence = _stage_evidence(view, stage_id)
+            if evidence is not None:
+                reached = Stage(stage_id, name, view.as_of, evidence)
+                break
+        stages.append(reached or Stage(stage_id, name))
+    episode_views = [v for v in views if v.as_of >= first]
+    driver, why = driver_of(stages, episode_views)
+    thin = tuple(e for v in episode_views if (e := _stage_evidence(v, "thin_liquidity")))
+    return CauseMap(first, tuple(stages), driver, why, thin, looked_from)
+
+
+def cause_map_json(cmap: CauseMap) -> dict[str, object]:
+    """The cause map as the snapshot's `cause_map` object."""
+    from cockpit.models import to_plain
+
+    return {
+        "episode_start": to_plain(cmap.episode_start),
+        "stages": [{"id": s.id, "name": s.name, "reached_at": to_plain(s.reached_at), "evidence": s.evidence}
+                   for s in cmap.stages],
+        "order": [s.id for s in cmap.reached()],
+        "driver": cmap.driver,
+        "driver_evidence": cmap.driver_evidence,
+        "looked_from": to_plain(cmap.looked_from),
+    }
+
+
+def span_json(span: FlagSpan, acknowledged: Mapping[tuple[str, str], bool] | None = None) -> dict[str, object]:
+    """One flag span as a `flag_log` entry."""
+    from cockpit.models import to_plain
+
+    since = to_plain(span.since)
+    return {"id": span.id.value, "since": since, "until": to_plain(span.until), "severity": span.severity.value,
+            "message": span.message, "evidence": to_plain(span.evidence),
+            "acknowledged": bool((acknowledged or {}).get((span.id.value, str(since)), False))}
+
+
+# --- the timeline: hourly evaluations up to a moment ----------------------------------------------------
+
+SHOCK_SIGMA = 3.0
+SHOCK_BASELINE_H = 168
+
+
+def _moves(series: pl.DataFrame, level: bool) -> pl.DataFrame:
+    """Per bar: the move since the previous bar when exactly one hour apart, its baseline RMS, the session gap."""
+    move = (pl.col("close") - pl.col("close").shift(1)) if level else (pl.col("close") / pl.col("close").shift(1)).log()
+    consecutive = pl.col("ts").diff() == timedelta(hours=1)
+    kept = pl.when(consecutive).then(move)
+    return series.sort("ts").select(
+        "ts",
+        kept.alias("move"),
+        (kept.pow(2).shift(1).rolling_mean(SHOCK_BASELINE_H, min_samples=24)).sqrt().alias("rms"),
+        pl.when(~consecutive).then((pl.col("open") / pl.col("close").shift(1) - 1.0) * 100.0).alias("gap_pct"),
+    )
+
+
+def hourly_shocks(
+    by_symbol: Mapping[str, pl.DataFrame], names: Mapping[str, tuple[str, bool, float]]
+) -> dict[datetime, list[str]]:
+    """Hours whose 1h move in the risk-off direction (`sign`) is >= 3x its trailing RMS, in words.
+
+    {bar close time: ["ES 1h -1.9 % (3.4x its vol)"]}; a rally of the same size is no risk-off shock.
+    """
+    out: dict[datetime, list[str]] = {}
+    for symbol, (label, level, sign) in names.items():
+        series = by_symbol.get(symbol)
+        if series is None or series.height < 26:
+            continue
+        moves = _moves(series, level).filter(
+            pl.col("move").is_not_null() & (pl.col("rms") > 0) & (pl.col("move") * sign >= SHOCK_SIGMA * pl.col("rms"))
+        )
+        for ts, move, rms in moves.select("ts", "move", "rms").iter_rows():
+            text = f"{label} 1h {move * 100:+.1f} bp" if level else f"{label} 1h {move * 100:+.2f} %"
+            out.setdefault(ts + timedelta(hours=1), []).append(f"{text} ({abs(move) / rms:.1f}x its vol)")
+    return out
+
+
+def leaders_gaps(by_symbol: Mapping[str, pl.DataFrame], leaders: Sequence[str]) -> dict[datetime, float]:
+    """The leaders' average session opening gap (%), keyed by the close time of the opening bar."""
+    frames = [_moves(by_symbol[s], False).select("ts", "gap_pct").drop_nulls() for s in leaders if s in by_symbol]
+    if not frames:
+        return {}
+    gaps = pl.concat(frames).group_by("ts").agg(pl.col("gap_pct").mean())
+    return {ts + timedelta(hours=1): float(g) for ts, g in gaps.iter_rows()}
+
+
+def bar_stages(state: MarketState, universe: Universe, hours: int
+               ) -> tuple[dict[datetime, list[str]], dict[datetime, float]]:
+    """The stage evidence read straight from the bars: risk-off shocks and the leaders' opening gaps, by hour."""
+    from cockpit.analytics.bars import split_symbols, trim_history
+
+    by_symbol = split_symbols(trim_history(state.bars, state.as_of, hours + SHOCK_BASELINE_H + 48))
+    shocks = hourly_shocks(by_symbol, {universe.index: ("ES", False, -1.0), universe.us10y: ("US10Y", True, 1.0),
+                                       universe.dxy: ("DXY", False, 1.0)})
+    return shocks, leaders_gaps(by_symbol, universe.leaders)
+
+
+def snapshot_views(state: MarketState, snap: Snapshot, universe: Universe) -> list[HourView]:
+    """The views of the hours a snapshot's spans were judged on (its span window), the moment last."""
+    hours = len(snap.history) + 1
+    shocks, gaps = bar_stages(state, universe, hours)
+
+    def at_hour(at: datetime) -> tuple[tuple[str, ...], float | None]:
+        hour = at.replace(minute=0, second=0, microsecond=0)
+        return tuple(shocks.get(hour, ())), gaps.get(hour)
+
+    views = [judged_hour(h.at, h.regime, h.flags, h.readings, *at_hour(h.at)) for h in snap.history]
+    return [*views, hour_view(snap, *at_hour(snap.as_of))]
+
+
+def timeline(state: MarketState, profile: Profile, universe: Universe, hours: int,
+             cache: dict[datetime, HourView] | None = None, budget: int | None = None) -> list[HourView]:
+    """Hourly views for the `hours` hours up to `state.as_of` (oldest first); past hours reuse `cache`.
+
+    A past hour is evaluated on the same bars with an earlier `as_of` (only bars complete by then count),
+    without the present's source health, which says nothing about the past. With a `budget`, at most that
+    many uncached past hours are evaluated, newest first, and the views start where the budget ran out:
+    the screen fills its week over a few polls instead of stalling the first one.
+    """
+    from dataclasses import replace
+
+    from cockpit.snapshot import build_snapshot
+
+    end = state.as_of.replace(minute=0, second=0, microsecond=0)
+    shocks, gaps = bar_stages(state, universe, hours)
+
+    def evaluate(at: datetime, past: MarketState) -> HourView:
+        hour = at.replace(minute=0, second=0, microsecond=0)
+        return hour_view(build_snapshot(past, profile, universe), tuple(shocks.get(hour, ())), gaps.get(hour))
+
+    newest_first = [evaluate(state.as_of, state)]
+    spent = 0
+    for step in range(0 if end < state.as_of else 1, hours + 1):
+        at = end - timedelta(hours=step)
+        view = None if cache is None else cache.get(at)
+        if view is None:
+            if budget is not None and spent >= budget:
+                break
+            view = evaluate(at, replace(state, as_of=at, health=()))
+            spent += 1
+            if cache is not None:
+                cache[at] = view
+        newest_first.append(view)
+    return newest_first[::-1]
+
+
+FLAG_LOG_DAYS = 7
+
+
+@dataclass(frozen=True, slots=True)
+class Story:
+    """What the timeline up to a moment says: spans of the last 7 days, the cause map, the thin window now."""
+
+    spans: tuple[FlagSpan, ...]
+    cause_map: CauseMap
+    thin_now: ThinWindow | None
+
+
+def story(views: Sequence[HourView], hold_h: int) -> Story:
+    """The flag log, cause map and thin window of a timeline (its last view is the moment)."""
+    if not views:
+        return Story((), cause_map((), hold_h), None)
+    now = views[-1].as_of
+    horizon = now - timedelta(days=FLAG_LOG_DAYS)
+    spans = tuple(s for s in flag_spans(views) if s.until is None or s.until >= horizon)
+    return Story(spans, cause_map(views, hold_h), thin_window(now))
+
+
+def story_json(st: Story, acknowledged: Mapping[tuple[str, str], bool] | None = None) -> dict[str, object]:
+    """The snapshot's `flag_log`, `cause_map`, `driver` and `thin` keys."""
+    from cockpit.models import to_plain
+
+    thin = st.thin_now
+    return {
+        "flag_log": [span_json(s, acknowledged) for s in reversed(st.spans)],
+        "cause_map": cause_map_json(st.cause_map),
+        "driver": {"label": st.cause_map.driver, "evidence": st.cause_map.driver_evidence},
+        "thin": None if thin is None else {"id": thin.id, "name": thin.name, "until": to_plain(thin.end)},
+    }
+
+
+def with_logged(spans: Sequence[FlagSpan], logged: Sequence[FlagSpan], window_start: datetime) -> list[FlagSpan]:
+    """The window's spans joined by the log's older ones; a span running into the window keeps its logged start.
+
+    The window can only see a span from its first hour on; the log, written as the hours went by, knows when
+    such a span really began.
+    """
+    older = {s.id: s for s in logged if s.since < window_start and (s.until is None or s.until >= window_start)}
+    joined = []
+    for span in spans:
+        earlier = older.pop(span.id, None) if span.since <= window_start else None
+        joined.append(span if earlier is None else FlagSpan(span.id, earlier.since, span.until, span.severity,
+                                                            span.message, span.evidence))
+    joined += [s for s in logged if s.until is not None and s.until < window_start]
+    return sorted(joined, key=lambda s: (s.since, s.id.value))
+
+
+def moment_story(state: MarketState, snap: Snapshot, universe: Universe, hold_h: int,
+                 logged: Sequence[FlagSpan] = ()) -> Story:
+    """The story of one snapshot: its span window's hours, and the log's older spans of the last week."""
+    views = snapshot_views(state, snap, universe)
+    told = story(views, hold_h)
+    if not logged:
+        return told
+    horizon = snap.as_of - timedelta(days=FLAG_LOG_DAYS)
+    spans = [s for s in with_logged(told.spans, logged, views[0].as_of) if s.until is None or s.until >= horizon]
+    return Story(tuple(spans), told.cause_map, told.thin_now)
+
+
+class StoryLine:
+    """The story of a timeline walked forward (`snapshot --every`): each moment joins the week before it.
+
+    The bars-only stage evidence is read once from the whole timeline's bars (an hour's shock or gap is
+    known from its own bar on, so reading ahead never changes a past hour).
+    """
+
+    def __init__(self, final: MarketState, universe: Universe, hold_h: int) -> None:
+        first: datetime | None = final.bars.get_column("ts").min() if final.bars.height else None  # type: ignore[assignment]
+        span_h = 0 if first is None else int((final.as_of - first).total_seconds() // 3600)
+        self._shocks, self._gaps = bar_stages(final, universe, span_h)
+        self._hold_h = hold_h
+        self._views: list[HourView] = []
+
+    def add(self, snap: Snapshot) -> dict[str, object]:
+        """The story keys of the snapshot JSON at this moment."""
+        hour = snap.as_of.replace(minute=0, second=0, microsecond=0)
+        self._views.append(hour_view(snap, tuple(self._shocks.get(hour, ())), self._gaps.get(hour)))
+        horizon = snap.as_of - timedelta(days=FLAG_LOG_DAYS) - timedelta(hours=SHOCK_LEAD.total_seconds() // 3600)
+        self._views = [v for v in self._views if v.as_of >= horizon]
+        return story_json(story(self._views, self._hold_h))
