@@ -2,8 +2,10 @@
 
 Channels: stress (0..1: factor vol, betas and correlation), drift (common risk factor, log/h), rates (US10Y
 bp/h), dollar (DXY %/h), policy (fed funds path bp/h), leaders (leaders' own drift, log/h), crypto (crypto's
-own drift, log/h), build (extra long open interest added per hour, share of OI), crowding (leverage of
-new long positions). Hours before the first keyframe take the calm value, so the warm-up is calm.
+own drift, log/h), build (extra long positions opened per hour, share of OI), crowding (median leverage of
+new long positions), deleverage (extra share of positions closed per hour). The factor, rates, dollar,
+policy and leaders channels only act while CME trades. Hours before the first keyframe take the calm
+value, so the warm-up is calm. Each summary says what happens when, in hours from the start (`--at`).
 """
 
 from __future__ import annotations
@@ -21,9 +23,10 @@ CALM: dict[str, float] = {
     "dollar": 0.0,
     "policy": 0.0,
     "leaders": 0.00002,
-    "crypto": 0.00003,
+    "crypto": 0.00002,
     "build": 0.0,
     "crowding": 3.5,
+    "deleverage": 0.0,
 }
 
 
@@ -43,31 +46,44 @@ SCENARIOS: dict[str, Scenario] = {
     for s in (
         Scenario(
             "calm",
-            "Four quiet days: low vol, loose correlation, no leverage build-up.",
+            "Four quiet days from Mon 9 Mar (US clocks on summer time): low vol, loose correlation, funding at "
+            "the 1 bp base, no leverage build-up, no flush.",
             datetime(2026, 3, 9, tzinfo=UTC),
             96,
             {},
         ),
         Scenario(
             "cascade-2026-01",
-            "Late-January 2026 risk-off week: hawkish shock, leaders gap down, weekend liquidation flywheel, "
-            "second wave, open-interest reset.",
+            "Late-January 2026 risk-off week from Thu 29 Jan 00:00 UTC. h 0-36 longs crowd (funding 2-8 bp, "
+            "OI building); h 37 Fri 13:00 hawkish shock (yields, dollar); h 38 leaders gap down at the US "
+            "open, the index follows; h 46 ES shuts for the weekend; h 56-68 Sat weekend flush while ES is "
+            "shut; h 95 Sun 23:00 ES reopens; h 110-116 Mon US session second wave, correlation near one "
+            "book; then the OI reset and from h 122 a partial recovery.",
             datetime(2026, 1, 29, tzinfo=UTC),
             168,
             {
-                "stress": ((-24, 0.08), (0, 0.15), (14, 0.3), (30, 0.6), (50, 0.85), (75, 1.0), (100, 0.7),
-                           (130, 0.4), (168, 0.3)),
-                "drift": ((-96, 0.0003), (14, 0.0003), (16, 0.0), (30, -0.0004), (40, -0.0018), (46, -0.0008),
-                          (70, -0.0025), (90, -0.002), (100, 0.0), (130, 0.0005), (168, 0.0003)),
-                "rates": ((13, 0.0), (14, 1.0), (26, 0.6), (40, 0.2), (60, 0.1), (100, 0.0), (130, -0.1),
-                          (168, -0.05)),
-                "dollar": ((13, 0.0), (14, 0.04), (40, 0.02), (70, 0.01), (100, 0.0), (168, -0.005)),
-                "policy": ((13, 0.0), (14, 0.6), (40, 0.2), (100, 0.0)),
-                "leaders": ((14, 0.0), (15, -0.004), (30, -0.003), (45, -0.001), (100, 0.0), (168, 0.0005)),
-                "crypto": ((-36, -0.0004), (30, -0.0004), (40, -0.001), (50, -0.003), (62, -0.003),
-                           (70, -0.001), (100, 0.0), (168, 0.0003)),
-                "build": ((-48, 0.0), (-36, 0.006), (20, 0.008), (40, 0.0)),
-                "crowding": ((-48, 3.5), (-24, 12.0), (10, 18.0), (40, 20.0), (60, 8.0), (168, 4.0)),
+                "stress": ((-24, 0.05), (0, 0.08), (36, 0.1), (37, 0.6), (45, 0.8), (60, 0.8), (96, 0.85),
+                           (110, 1.0), (117, 1.0), (130, 0.7), (168, 0.45)),
+                "drift": ((-72, 0.00025), (36, 0.00025), (37, -0.002), (38, -0.004), (41, -0.004), (42, -0.0015), (45, -0.0015), (46, 0.0),
+                          (95, -0.0008), (109, -0.0008), (110, -0.005), (116, -0.005), (117, -0.001),
+                          (122, 0.0), (126, 0.0008), (168, 0.0004)),
+                "rates": ((36, 0.0), (37, 6.0), (38, 2.0), (39, 0.4), (45, 0.4), (46, 0.1), (95, 0.2), (116, 0.2),
+                          (117, 0.05), (130, 0.0), (168, -0.05)),
+                "dollar": ((36, 0.0), (37, 0.42), (38, 0.12), (39, 0.03), (45, 0.03), (46, 0.01), (116, 0.012), (130, 0.0),
+                           (168, -0.005)),
+                "policy": ((36, 0.0), (37, 3.0), (38, 0.3), (46, 0.1), (130, 0.0)),
+                "leaders": ((36, 0.0), (37, -0.04), (38, -0.004), (45, -0.002), (46, 0.0), (109, 0.0),
+                            (110, -0.002), (116, -0.002), (122, 0.0), (130, 0.0006), (168, 0.0004)),
+                "crypto": ((0, 0.0002), (36, 0.0002), (37, -0.0002), (46, -0.0002), (47, -0.0008),
+                           (55, -0.0008), (56, -0.0045), (65, -0.0045), (66, -0.0005), (72, 0.0), (108, 0.0),
+                           (110, -0.002), (116, -0.002), (120, 0.0), (124, 0.0012), (150, 0.0008),
+                           (168, 0.0003)),
+                "build": ((-24, 0.0), (-12, 0.003), (36, 0.003), (37, 0.0), (68, 0.0), (72, 0.002),
+                          (104, 0.002), (108, 0.0)),
+                "crowding": ((-24, 3.5), (0, 6.0), (36, 8.0), (37, 6.0), (56, 5.0), (68, 3.5), (72, 8.0),
+                             (104, 8.0), (116, 3.5)),
+                "deleverage": ((56, 0.0), (57, 0.001), (68, 0.0), (109, 0.0), (110, 0.005),
+                               (120, 0.005), (130, 0.0)),
             },
         ),
         Scenario(
