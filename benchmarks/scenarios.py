@@ -210,7 +210,7 @@ def cascade_hours(m: Market, symbol: str) -> list[int]:
     return out
 
 
-def corr_4h(m: Market) -> np.ndarray:
+def corr_4h(m: Market, since: int | None = None) -> np.ndarray:
     """4h correlation ES~BTC on the last 30 kept pairs of completed UTC buckets, known at each hour (NaN before)."""
     es, btc = m.close(m.universe.index), m.close(m.universe.btc)
     first_hour_of_day = m.stamps[0].hour
@@ -229,7 +229,7 @@ def corr_4h(m: Market) -> np.ndarray:
     pair_buckets = np.array([p[0] for p in pairs])
     a = np.array([p[1] for p in pairs])
     c = np.array([p[2] for p in pairs])
-    for t in range(m.start_index - 24, len(es)):
+    for t in range(m.start_index - 24 if since is None else since, len(es)):
         completed = (t + first_hour_of_day + 1) // 4 - 1  # the last bucket whose last hour is done by t's close
         k = int(np.searchsorted(pair_buckets, completed, side="right"))
         if k >= CORR_PAIRS:
@@ -316,7 +316,8 @@ def calm_figures() -> list[Figure]:
                lambda m: drawdown(m.col(u.btc, "open_interest")[m.window()]), "%"),
         Figure("funding per 8 h, median", "0.5-1.5 bp", 0.5, 1.5,
                lambda m: float(np.median(_funding_8h_bp(m)[m.window()])), "bp"),
-        Figure("4h corr ES~BTC: share of hours < 0.4", ">= 50 % (mostly)", 50, 100, _share_corr_below, "%"),
+        Figure("4h corr ES~BTC < 0.4, share of the last 30 days' hours", ">= 50 % (mostly)", 50, 100,
+               _share_corr_below, "%"),
         Figure("VIX, median", "12-18", 12, 18, lambda m: float(np.nanmedian(m.close(u.vix)[m.window()]))),
         Figure("VIX under VIX3M, share of bars", ">= 90 %", 90, 100,
                lambda m: _share(m.close(u.vix)[m.window()] < m.close(u.vix3m)[m.window()], m.close(u.vix)[m.window()]),
@@ -344,7 +345,8 @@ def _funding_8h_bp(m: Market) -> np.ndarray:
 
 
 def _share_corr_below(m: Market) -> float:
-    corr = corr_4h(m)[m.window()]
+    """The calm regime's 4h correlation over a month (the scenario and the warm-up's last days: one regime)."""
+    corr = corr_4h(m, since=len(m.hours) - 30 * 24)[len(m.hours) - 30 * 24:]
     return float(np.mean(corr[np.isfinite(corr)] < 0.4) * 100)
 
 
@@ -424,7 +426,7 @@ def _corr_second_wave(m: Market) -> float:
         return math.nan
     t = wave + m.start_index
     corr = corr_4h(m)
-    return float(np.nanmax(corr[t:t + 12]))
+    return float(np.nanmax(corr[t:t + 12]))  # the wave's hours and the 4h buckets that complete it
 
 
 def _move_rise(m: Market) -> float:
@@ -591,7 +593,7 @@ def cascade_story(m: Market, with_flags: bool) -> Story:
                 continue
             hours = range(c[0], c[1] + 1)
             us = [t for t in hours if _us_session(m.stamps[t])]
-            if us and np.nanmax(corr[c[0]:c[1] + 5]) >= 0.7:
+            if us and np.nanmax(corr[c[0]:c[1] + 9]) >= 0.7:  # the 4h buckets completing it count
                 wave = us[0]
                 break
     story.stages["second wave"] = _h(m, wave)

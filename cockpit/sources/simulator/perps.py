@@ -28,7 +28,7 @@ LEVERAGE_SPREAD = 0.45  # log-sd of new positions' leverage around the crowd's m
 INTEREST_8H = 0.0001  # the venues' interest component: 1 bp per 8 h
 FUNDING_CLAMP = 0.0005
 TURNOVER_H = 0.012  # share of positions closed (and replaced) in an ordinary hour
-IMPACT = 0.006  # price impact of a forced order as big as the hour's depth (square-root law)
+IMPACT = 0.004  # price impact of a forced order as big as the hour's depth (square-root law)
 IMPACT_KEPT = 0.6  # share of a liquidation's impact that stays in the price
 IMPACT_HALF_LIFE_H = 18.0
 
@@ -173,8 +173,7 @@ def perp_path(inputs: PerpInputs, start_price: float, rng: np.random.Generator, 
         open_usd = book.open_coins * price
         # Background: the many small accounts liquidated every hour: a wide lognormal spread, more on falls, at
         # most 5x the usual hour (a flush needs the book's blocks).
-        stress_t = float(inputs.stress[t])
-        background = open_usd * 0.00013 * (1 + 2 * stress_t)
+        background = open_usd * 0.00016
         long_bg = min(5.0, math.exp(0.7 * float(noise[t, 0])) * (1 + 60 * max(0.0, -move)))
         short_bg = min(5.0, math.exp(0.7 * float(noise[t, 1])) * (1 + 60 * max(0.0, move)))
         long_liq[t] = liq_long_usd + background * long_bg
