@@ -282,6 +282,7 @@ class Story:
     """The cascade's stage hours for one seed, the problems found, and the cockpit's first flag hours."""
 
     stages: dict[str, int | None] = field(default_factory=dict)
+    wave_corr: float = math.nan  # the 4h correlation during the second wave (and the buckets completing it)
     problems: list[str] = field(default_factory=list)
     flags: dict[str, int | None] = field(default_factory=dict)
 
@@ -420,13 +421,7 @@ def _funding_after_flush(m: Market) -> float:
 
 
 def _corr_second_wave(m: Market) -> float:
-    story = cascade_story(m, with_flags=False)
-    wave = story.stages.get("second wave")
-    if wave is None:
-        return math.nan
-    t = wave + m.start_index
-    corr = corr_4h(m)
-    return float(np.nanmax(corr[t:t + 12]))  # the wave's hours and the 4h buckets that complete it
+    return cascade_story(m, with_flags=False).wave_corr
 
 
 def _move_rise(m: Market) -> float:
@@ -476,7 +471,7 @@ def outlook_figures(name: str) -> list[Figure]:
     inf = math.inf
     if name == "outlook-a":
         return [
-            Figure("US10Y change after day 1", "-10 to +2 bp", -10, 2, us10y, "bp"),
+            Figure("US10Y change after day 1", "-8 to +4 bp (flat)", -8, 4, us10y, "bp"),
             Figure("DXY change after day 1", "-0.6 to +0.1 %", -0.6, 0.1, dxy, "%"),
             Figure("VIX change after day 1", "< 0 %", -inf, 0, vix, "%"),
             Figure("ES vol, last day vs first", "< 0 %", -inf, 0, es_vol_change, "%"),
@@ -593,7 +588,10 @@ def cascade_story(m: Market, with_flags: bool) -> Story:
                 continue
             hours = range(c[0], c[1] + 1)
             us = [t for t in hours if _us_session(m.stamps[t])]
-            if us and np.nanmax(corr[c[0]:c[1] + 9]) >= 0.7:  # the 4h buckets completing it count
+            wave_corr = float(np.nanmax(corr[c[0]:c[1] + 9]))  # the 4h buckets completing it count
+            if us:
+                story.wave_corr = wave_corr if math.isnan(story.wave_corr) else max(story.wave_corr, wave_corr)
+            if us and wave_corr >= 0.7:
                 wave = us[0]
                 break
     story.stages["second wave"] = _h(m, wave)

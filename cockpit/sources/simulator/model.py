@@ -31,7 +31,7 @@ START_PRICES = {
     "META": 660.0,
 }
 LEADER_BETAS = (1.35, 1.4, 1.15, 1.7, 1.5, 1.75, 1.4, 1.65, 1.05, 1.3, 1.8, 1.25)
-# price, OI in coins, factor beta calm, extra beta at full stress (rising as stress squared), own-noise scale, crowd's leverage scale
+# price, OI in coins, factor beta calm, extra beta at full stress, own-noise scale, crowd's leverage scale
 PERPS = {"btc": (92000.0, 85_000.0, 0.1, 1.7, 1.0, 1.0), "eth": (3150.0, 1_250_000.0, 0.15, 1.9, 1.2, 0.85)}
 FUNDING_INTERVAL_H = {"btc": 8.0, "eth": 8.0}
 POLICY_FRONT_RATE = 3.63
@@ -88,7 +88,7 @@ def generate(scenario: Scenario, seed: int, universe: Universe | None = None) ->
     sector = (ch["leaders"] * cme_open + 0.002 * activity * rng.normal(size=n))
     thin = _thin_windows(stamps)
     # crypto's own moves: quieter on the thin weekend (less flow); in stress the common factor takes over
-    crypto_common = ch["crypto"] + 0.0031 * (1 - 0.5 * stress) * np.where(thin, 0.7, 1.0) * rng.normal(size=n)
+    crypto_common = ch["crypto"] + 0.0031 * (1 - 0.6 * stress) * np.where(thin, 0.7, 1.0) * rng.normal(size=n)
 
     series: dict[str, np.ndarray] = {}
     es_returns = factor + 0.0005 * activity * rng.normal(size=n)
@@ -111,7 +111,7 @@ def generate(scenario: Scenario, seed: int, universe: Universe | None = None) ->
     for role, symbol in (("btc", universe.btc), ("eth", universe.eth)):
         price0, coins, beta0, beta_stress, scale, crowd_scale = PERPS[role]
         idio = 0.0012 if role == "btc" else 0.0018
-        returns = (beta0 + beta_stress * stress**2) * factor + scale * crypto_common + idio * rng.normal(size=n)
+        returns = (beta0 + beta_stress * stress) * factor + scale * crypto_common + idio * rng.normal(size=n)
         start = price0 * math.exp(-float(np.sum(returns[:WARMUP_H])))
         crowding = 3.5 + (ch["crowding"] - 3.5) * crowd_scale
         inputs = PerpInputs(returns, stress, ch["build"], crowding, ch["deleverage"], thin, coins)
@@ -148,7 +148,7 @@ def _vol_and_credit(
         squared[t] = level
     move = ar1_log(30.0 + 48.0 * np.sqrt(squared) / 0.37, 0.01 * rng.normal(size=n), 0.1)
     # Credit: HY spreads widen with stress and with the index's falls; IG a fraction; prices carry duration.
-    hy_spread = 280.0 + 250.0 * stress - 800.0 * (np.cumsum(es_returns) - np.cumsum(es_returns)[WARMUP_H - 1])
+    hy_spread = 280.0 + 320.0 * stress - 800.0 * (np.cumsum(es_returns) - np.cumsum(es_returns)[WARMUP_H - 1])
     hy_change = np.diff(hy_spread, prepend=hy_spread[0])
     hyg = -3.2 * (tnx_bp + hy_change) / 1e4 + 0.00015 * rng.normal(size=n)
     lqd = -8.3 * (tnx_bp + 0.15 * hy_change) / 1e4 + 0.00012 * rng.normal(size=n)

@@ -28,7 +28,7 @@ LEVERAGE_SPREAD = 0.45  # log-sd of new positions' leverage around the crowd's m
 INTEREST_8H = 0.0001  # the venues' interest component: 1 bp per 8 h
 FUNDING_CLAMP = 0.0005
 TURNOVER_H = 0.012  # share of positions closed (and replaced) in an ordinary hour
-IMPACT = 0.004  # price impact of a forced order as big as the hour's depth (square-root law)
+IMPACT = 0.003  # price impact of a forced order as big as the hour's depth (square-root law)
 IMPACT_KEPT = 0.6  # share of a liquidation's impact that stays in the price
 IMPACT_HALF_LIFE_H = 18.0
 
@@ -192,7 +192,7 @@ def perp_path(inputs: PerpInputs, start_price: float, rng: np.random.Generator, 
         closes_24h.append(price)
         momentum = math.log(price / closes_24h.pop(0))
         crowd = (book.long_total - book.short_total) / max(book.long_total + book.short_total, 1e-12)
-        target = min(0.0015, max(-0.0012, 0.00008 + 0.014 * crowd + 0.012 * momentum - 0.06 * forced))
+        target = min(0.0015, max(-0.0012, 0.00008 + 0.014 * crowd + 0.015 * momentum - 0.06 * forced))
         premium = 0.8 * premium + 0.2 * target + 0.00008 * float(noise[t, 4])
         rate = premium + min(FUNDING_CLAMP, max(-FUNDING_CLAMP, INTEREST_8H - premium))
         funding[t] = min(FUNDING_CAP, max(-FUNDING_CAP, rate))
