@@ -23,6 +23,7 @@ from pathlib import Path
 from zoneinfo import ZoneInfo
 
 import numpy as np
+
 from cockpit.sources.simulator.model import WARMUP_H, generate
 from cockpit.sources.simulator.scenarios import SCENARIOS, Scenario
 from cockpit.universe import Universe
@@ -187,7 +188,7 @@ def liquidation_z(m: Market, symbol: str) -> tuple[np.ndarray, np.ndarray]:
 
 
 def flush_clusters(m: Market, symbol: str) -> list[tuple[int, int]]:
-    """Flush clusters (first and last hour index): hours with liq_z >= 3 and liq_oi_pct >= 0.05, >= 4 quiet hours apart."""
+    """Flush clusters (first, last hour index): hours with liq_z >= 3 and liq_oi_pct >= 0.05, 4 quiet hours apart."""
     z, pct = liquidation_z(m, symbol)
     hot = [t for t in range(len(z)) if math.isfinite(z[t]) and z[t] >= 3 and pct[t] >= 0.05]
     clusters: list[tuple[int, int]] = []
@@ -312,7 +313,8 @@ def calm_figures() -> list[Figure]:
         Figure("BTC long liq / h, p99 / median", ">= 4 (heavy tail)", 4, math.inf, _tail_ratio),
         Figure("BTC long liq, peak hour", "< $100 M", 0, 100,
                lambda m: float(np.max(m.col(u.btc, "long_liq_usd")[m.window()])) / 1e6, "M"),
-        Figure("BTC LIQUIDATION_CASCADE hours", "0", 0, 0, lambda m: float(len(_in_window(m, cascade_hours(m, u.btc))))),
+        Figure("BTC LIQUIDATION_CASCADE hours", "0", 0, 0,
+               lambda m: float(len(_in_window(m, cascade_hours(m, u.btc))))),
         Figure("BTC coin OI peak to trough", "< 6 %", 0, 6,
                lambda m: drawdown(m.col(u.btc, "open_interest")[m.window()]), "%"),
         Figure("funding per 8 h, median", "0.5-1.5 bp", 0.5, 1.5,

@@ -19,7 +19,7 @@ import numpy as np
 MMR = 0.005
 # One hour's new positions: half is hedged or basis money at low leverage, the rest five blocks across the
 # crowd's leverage spread; the highest leverage is the smallest money.
-HEDGED_LEVERAGE, HEDGED_WEIGHT = 1.5, 0.5
+HEDGED_WEIGHT = 0.5
 LEVERAGE_QUANTILES = (-0.8, -0.25, 0.25, 0.8, 1.5)
 BLOCK_WEIGHTS = (0.17, 0.13, 0.1, 0.06, 0.04)
 MAX_IMPACT_H = 0.02  # forced flow moves price at most this much (log) in one hour; liquidity providers absorb the rest
@@ -60,6 +60,31 @@ class Book:
             self.short_liq.insert(i, liq)
             self.short_qty.insert(i, stored)
             self.short_total += stored
+
+    def add_spread(self, side: str, entry: float, leverages: list[float], qtys: list[float]) -> None:
+        """Open one block per leverage at `entry` (the hour's spread), as `add` does for each."""
+        scale = self.scale
+        if side == "long":
+            liqs, sizes, insort = self.long_liq, self.long_qty, bisect.bisect_left
+            for leverage, qty in zip(leverages, qtys, strict=True):
+                liq = entry * (1 - 1 / leverage + MMR)
+                i = insort(liqs, liq)
+                liqs.insert(i, liq)
+                sizes.insert(i, qty / scale)
+            self.long_total += sum(qtys) / scale
+        else:
+            liqs, sizes, insort = self.short_liq, self.short_qty, bisect.bisect_left
+            for leverage, qty in zip(leverages, qtys, strict=True):
+                liq = entry * (1 + 1 / leverage - MMR)
+                i = insort(liqs, liq)
+                liqs.insert(i, liq)
+                sizes.insert(i, qty / scale)
+            self.short_total += sum(qtys) / scale
+
+    def add_unlevered(self, long_qty: float, short_qty: float) -> None:
+        """Hedged or basis positions: open interest that no move in a week can liquidate (1.5x: -66 %)."""
+        self.long_total += long_qty / self.scale
+        self.short_total += short_qty / self.scale
 
     def liquidate_longs(self, price: float) -> float:
         """Close every long whose liquidation price the price reached; coins liquidated."""
@@ -111,13 +136,16 @@ class PerpPath:
     short_liq_usd: np.ndarray
 
 
+SPREAD_FACTORS = tuple(math.exp(LEVERAGE_SPREAD * z) for z in LEVERAGE_QUANTILES)
+SHORT_LEVERAGES = [max(1.5, 3.0 * f) for f in SPREAD_FACTORS]
+
+
 def _add_flow(book: Book, price: float, long_coins: float, short_coins: float, long_median: float) -> None:
     """One hour's new positions on both sides: the hedged share, then the leverage spread."""
-    book.add("long", price, HEDGED_LEVERAGE, long_coins * HEDGED_WEIGHT)
-    book.add("short", price, HEDGED_LEVERAGE, short_coins * HEDGED_WEIGHT)
-    for z, weight in zip(LEVERAGE_QUANTILES, BLOCK_WEIGHTS, strict=True):
-        book.add("long", price, max(1.5, long_median * math.exp(LEVERAGE_SPREAD * z)), long_coins * weight)
-        book.add("short", price, max(1.5, 3.0 * math.exp(LEVERAGE_SPREAD * z)), short_coins * weight)
+    book.add_unlevered(long_coins * HEDGED_WEIGHT, short_coins * HEDGED_WEIGHT)
+    book.add_spread("long", price, [max(1.5, long_median * f) for f in SPREAD_FACTORS],
+                    [long_coins * w for w in BLOCK_WEIGHTS])
+    book.add_spread("short", price, SHORT_LEVERAGES, [short_coins * w for w in BLOCK_WEIGHTS])
 
 
 def _seed_book(book: Book, price: float, coins: float, rng: np.random.Generator) -> None:
