@@ -285,7 +285,7 @@ class Story:
     stages: dict[str, int | None] = field(default_factory=dict)
     wave_corr: float = math.nan  # the 4h correlation during the second wave (and the buckets completing it)
     problems: list[str] = field(default_factory=list)
-    flags: dict[str, int | None] = field(default_factory=dict)
+    flags: dict[str, int | float | None] = field(default_factory=dict)
 
 
 def _h(m: Market, t: int | None) -> int | None:
@@ -624,8 +624,6 @@ def cascade_story(m: Market, with_flags: bool) -> Story:
     for (a, ha), (b, hb) in zip(present, present[1:], strict=False):
         if hb < ha:
             story.problems.append(f"{b} (h {hb}) before {a} (h {ha})")
-    if with_flags:
-        story.flags = cockpit_flags(m)
     return story
 
 
@@ -641,12 +639,16 @@ def _us_session(ts: datetime) -> bool:
 
 
 FLAG_IDS = ("RISK_BUDGET_SHRINKING", "LEADERSHIP_BREAK", "VOL_SPIKE", "LIQUIDATION_CASCADE", "SINGLE_RISK_BOOK")
+OUTLOOK_OF = {"outlook-a": "A_normalization", "outlook-b": "B_liquidity_tightening", "outlook-c": "C_reflation"}
 
 
-def cockpit_flags(m: Market) -> dict[str, int | None]:
-    """First scenario hour each of the cockpit's flags (and its oi_reset reading) was seen, from snapshots."""
+def cockpit_flags(m: Market, step_h: int = 1) -> dict[str, int | float | None]:
+    """From the cockpit's own snapshots: each flag's first hour, the oi_reset reading's, and two shares.
+
+    The shares are the hours the regime was calm and, after the first day, the hours the outlook was called
+    as the scenario's name says (in %).
+    """
     from cockpit.config import load_config
-    from cockpit.models import MarketState, SourceKind
     from cockpit.snapshot import build_snapshot
     from cockpit.sources.simulator import SimulatorSource
 
@@ -654,11 +656,11 @@ def cockpit_flags(m: Market) -> dict[str, int | None]:
         config = load_config(Path(folder) / "none.toml")
     profile = config.profile("swing")
     source = SimulatorSource(m.scenario.name, m.seed, speed=0.0, universe=m.universe)
-    first: dict[str, int | None] = {name: None for name in (*FLAG_IDS, "oi_reset")}
+    first: dict[str, int | float | None] = {name: None for name in (*FLAG_IDS, "oi_reset")}
     cascades: list[int] = []
-    for hour in range(1, m.scenario.hours + 1):
-        state = source.state_at(m.scenario.start + timedelta(hours=hour))
-        snap = build_snapshot(MarketState(SourceKind.DEMO, state.as_of, state.bars), profile, m.universe)
+    calm = named = after_day_one = hours = 0
+    for hour in range(step_h, m.scenario.hours + 1, step_h):
+        snap = build_snapshot(source.state_at(m.scenario.start + timedelta(hours=hour)), profile, m.universe)
         ids = {str(f.id) for f in snap.flags}
         for name in FLAG_IDS:
             if name in ids and first[name] is None:
@@ -667,8 +669,17 @@ def cockpit_flags(m: Market) -> dict[str, int | None]:
             cascades.append(hour - 1)
         if snap.readings.crypto.oi_reset and first["oi_reset"] is None:
             first["oi_reset"] = hour - 1
-    later = [h for h in cascades if first["LIQUIDATION_CASCADE"] is not None and h >= first["LIQUIDATION_CASCADE"] + 12]
-    first["LIQUIDATION_CASCADE (second, >= 12 h on)"] = later[0] if later else None
+        hours += 1
+        calm += str(snap.regime.label) == "calm"
+        if hour > 24:
+            after_day_one += 1
+            named += snap.outlook.label == OUTLOOK_OF.get(m.scenario.name)
+    start = first["LIQUIDATION_CASCADE"]
+    later = [h for h in cascades if isinstance(start, int) and h >= start + 12]
+    first["LIQUIDATION_CASCADE, >= 12 h after the first"] = later[0] if later else None
+    first["regime calm, % of hours"] = round(100 * calm / max(hours, 1))
+    if m.scenario.name in OUTLOOK_OF:
+        first["outlook as named after day 1, % of hours"] = round(100 * named / max(after_day_one, 1))
     return first
 
 
@@ -707,18 +718,20 @@ def run(names: Sequence[str], seeds: Sequence[int], with_flags: bool, out: Calla
             out("|---|" + "---|" * len(seeds))
             for stage in STAGES:
                 out(f"| {stage} | " + " | ".join(_hour(st.stages.get(stage)) for st in stories) + " |")
-            if with_flags:
-                out("\nThe cockpit's own flags, first hour seen (information: the v2 rules land separately):\n")
-                out("| flag | " + " | ".join(f"seed {s}" for s in seeds) + " |")
-                out("|---|" + "---|" * len(seeds))
-                for flag in stories[0].flags:
-                    out(f"| {flag} | " + " | ".join(_hour(st.flags.get(flag)) for st in stories) + " |")
             for seed, st in zip(seeds, stories, strict=True):
                 failures.extend(f"{name} seed {seed}: {p}" for p in st.problems)
+        if with_flags:
+            flags = [cockpit_flags(m, 1 if name == "cascade-2026-01" else 2) for m in markets]
+            out("\nThe cockpit's own readings (information only: the SPEC §3 v2 rules land separately); flags are "
+                "the first hour seen, '-' never:\n")
+            out("| reading | " + " | ".join(f"seed {s}" for s in seeds) + " |")
+            out("|---|" + "---|" * len(seeds))
+            for key in flags[0]:
+                out(f"| {key} | " + " | ".join(_hour(f.get(key)) for f in flags) + " |")
     return failures
 
 
-def _hour(value: int | None) -> str:
+def _hour(value: int | float | None) -> str:
     return "-" if value is None else str(value)
 
 

@@ -147,11 +147,14 @@ def _vol_and_credit(
         level += weight * (change - level)
         squared[t] = level
     move = ar1_log(30.0 + 48.0 * np.sqrt(squared) / 0.37, 0.01 * rng.normal(size=n), 0.1)
-    # Credit: HY spreads widen with stress and with the index's falls; IG a fraction; prices carry duration.
-    hy_spread = 280.0 + 320.0 * stress - 800.0 * (np.cumsum(es_returns) - np.cumsum(es_returns)[WARMUP_H - 1])
+    # Credit: HY spreads widen as stress persists (a day and a half of memory) and as the index falls; IG a fraction of
+    # that; prices carry duration.
+    lasting_stress = ar1_log(0.02 + stress, np.zeros(n), 1 / 36) - 0.02
+    es_path = np.cumsum(es_returns) - np.cumsum(es_returns)[WARMUP_H - 1]
+    hy_spread = 280.0 + 180.0 * lasting_stress - 900.0 * es_path
     hy_change = np.diff(hy_spread, prepend=hy_spread[0])
     hyg = -3.2 * (tnx_bp + hy_change) / 1e4 + 0.00015 * rng.normal(size=n)
-    lqd = -8.3 * (tnx_bp + 0.15 * hy_change) / 1e4 + 0.00012 * rng.normal(size=n)
+    lqd = -8.3 * (tnx_bp + 0.1 * hy_change) / 1e4 + 0.00012 * rng.normal(size=n)
     for symbol, values in ((universe.vix, vix), (universe.vix3m, vix3m), (universe.move, move)):
         if symbol:
             out[symbol] = values

@@ -46,19 +46,21 @@ SCENARIOS: dict[str, Scenario] = {
     for s in (
         Scenario(
             "calm",
-            "Four quiet days from Mon 9 Mar (US clocks on summer time): low vol, loose correlation, funding at "
-            "the 1 bp base, no leverage build-up, no flush.",
+            "Four quiet days from Mon 9 Mar 00:00 UTC (US summer time: ES halts 21:00-22:00 UTC): BTC vol "
+            "about 35 %, ES about 12 %, loose correlation, funding at the 1 bp base, no leverage build-up, no "
+            "flush.",
             datetime(2026, 3, 9, tzinfo=UTC),
             96,
             {},
         ),
         Scenario(
             "cascade-2026-01",
-            "Late-January 2026 risk-off week from Thu 29 Jan 00:00 UTC. h 0-36 longs crowd (funding 2-8 bp, "
-            "OI building); h 37 Fri 13:00 hawkish shock (yields, dollar); h 38 leaders gap down at the US "
-            "open, the index follows; h 46 ES shuts for the weekend; h 56-68 Sat weekend flush while ES is "
-            "shut; h 95 Sun 23:00 ES reopens; h 110-116 Mon US session second wave, correlation near one "
-            "book; then the OI reset and from h 122 a partial recovery.",
+            "Late-January 2026 risk-off week from Thu 29 Jan 00:00 UTC. h 0-36 longs crowd (funding 3-6 bp, "
+            "OI building, ES at highs); h 37 Fri 13:00 hawkish shock (US10Y +9 bp, DXY +0.7 % by h 38); h 38 "
+            "leaders gap down at the US open, the index breaks by h 40, VIX over 25 by h 44; h 46 ES shuts for "
+            "the weekend; h 60-66 Sat 12:00-18:00 weekend flush while ES is shut; h 95 Sun 23:00 ES reopens; "
+            "h 104-116 Mon second wave, its US session h 110-116 with the 4h correlation over 0.7; OI reset "
+            "h 111-117; from h 124 a partial recovery.",
             datetime(2026, 1, 29, tzinfo=UTC),
             168,
             {
@@ -87,8 +89,9 @@ SCENARIOS: dict[str, Scenario] = {
         ),
         Scenario(
             "outlook-a",
-            "Outlook A, normalization: after a selloff, yields stabilize, the dollar stops rising, "
-            "leaders stop making lower lows.",
+            "Outlook A, normalization, from Mon 9 Feb 00:00 UTC: the four days before sell off (yields and "
+            "the dollar up); from h 0 yields and the dollar go flat, vol eases through h 48, leaders stop "
+            "making lower lows.",
             datetime(2026, 2, 9, tzinfo=UTC),
             96,
             {
@@ -102,15 +105,16 @@ SCENARIOS: dict[str, Scenario] = {
         ),
         Scenario(
             "outlook-b",
-            "Outlook B, liquidity tightening: hawkish repricing, yields and the dollar keep rising, "
+            "Outlook B, liquidity tightening, from Mon 16 Feb 00:00 UTC: yields (about +0.25 bp an open hour) "
+            "and the dollar keep rising to h 96, credit spreads widen (HYG/LQD falls), VIX and MOVE climb, "
             "stress spreads across assets.",
             datetime(2026, 2, 16, tzinfo=UTC),
             96,
             {
                 "stress": ((-24, 0.1), (0, 0.2), (96, 0.75)),
                 "drift": ((-24, 0.0), (0, -0.0004), (96, -0.0008)),
-                "rates": ((-24, 0.1), (0, 0.6), (96, 0.5)),
-                "dollar": ((-24, 0.005), (0, 0.02), (96, 0.02)),
+                "rates": ((-24, 0.1), (0, 0.3), (96, 0.25)),
+                "dollar": ((-24, 0.005), (0, 0.012), (96, 0.01)),
                 "policy": ((-24, 0.1), (0, 0.5), (96, 0.4)),
                 "leaders": ((0, -0.0015), (96, -0.001)),
                 "crypto": ((0, -0.0005), (96, -0.0005)),
@@ -118,7 +122,8 @@ SCENARIOS: dict[str, Scenario] = {
         ),
         Scenario(
             "outlook-c",
-            "Outlook C, reflation: after a scare, volatility collapses, leadership returns, the dollar eases.",
+            "Outlook C, reflation, from Mon 23 Feb 00:00 UTC: after a scare the week before, from h 0 "
+            "volatility collapses (VIX near 14 by h 48), leadership returns, the dollar eases, BTC trends up.",
             datetime(2026, 2, 23, tzinfo=UTC),
             96,
             {
