@@ -220,7 +220,7 @@ def perp_path(inputs: PerpInputs, start_price: float, rng: np.random.Generator, 
         closes_24h.append(price)
         momentum = math.log(price / closes_24h.pop(0))
         crowd = (book.long_total - book.short_total) / max(book.long_total + book.short_total, 1e-12)
-        target = min(0.0015, max(-0.0012, 0.00008 + 0.014 * crowd + 0.015 * momentum - 0.06 * forced))
+        target = min(0.0015, max(-0.0012, 0.00008 + 0.018 * crowd + 0.008 * momentum - 0.2 * forced))
         premium = 0.8 * premium + 0.2 * target + 0.00008 * float(noise[t, 4])
         rate = premium + min(FUNDING_CLAMP, max(-FUNDING_CLAMP, INTEREST_8H - premium))
         funding[t] = min(FUNDING_CAP, max(-FUNDING_CAP, rate))
