@@ -55,7 +55,7 @@ SCENARIOS: dict[str, Scenario] = {
         ),
         Scenario(
             "cascade-2026-01",
-            "Late-January 2026 risk-off week from Thu 29 Jan 00:00 UTC. h 0-36 longs crowd (funding 3-6 bp, "
+            "Late-January 2026 risk-off week from Thu 29 Jan 00:00 UTC. h 0-36 longs crowd (funding 5-7 bp, "
             "OI building, ES at highs); h 37 Fri 13:00 hawkish shock (US10Y +9 bp, DXY +0.7 % by h 38); h 38 "
             "leaders gap down at the US open, the index breaks by h 40, VIX over 25 by h 44; h 46 ES shuts for "
             "the weekend; h 60-66 Sat 12:00-18:00 weekend flush while ES is shut; h 95 Sun 23:00 ES reopens; "
