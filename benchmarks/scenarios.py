@@ -15,254 +15,36 @@ import argparse
 import math
 import statistics
 import sys
-import tempfile
 from collections.abc import Callable, Sequence
-from dataclasses import dataclass, field
-from datetime import datetime, timedelta
+from dataclasses import dataclass
 from pathlib import Path
-from zoneinfo import ZoneInfo
 
 import numpy as np
 
-from cockpit.sources.simulator.model import WARMUP_H, generate
-from cockpit.sources.simulator.scenarios import SCENARIOS, Scenario
-from cockpit.universe import Universe
+sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
-CHICAGO = ZoneInfo("America/Chicago")
-NEW_YORK = ZoneInfo("America/New_York")
-CORR_PAIRS = 30  # the swing profile's 4h correlation window, in kept pairs
-VOL_RECENT, VOL_PRIOR = 24, 168
-LIQ_BASELINE_H = 168
-LEADERS_BARS = 20
-FUTURES_BARS_PER_YEAR, CRYPTO_BARS_PER_YEAR = 23 * 252, 8760
-
-
-@dataclass
-class Market:
-    """One seed's bars as dense hourly arrays, indexed from the start of the warm-up (NaN where closed)."""
-
-    scenario: Scenario
-    start_index: int  # index of the scenario's hour 0
-    hours: np.ndarray  # hour offsets from the scenario start
-    stamps: list[datetime]
-    columns: dict[str, dict[str, np.ndarray]]
-    universe: Universe
-    seed: int
-
-    def close(self, symbol: str) -> np.ndarray:
-        return self.columns[symbol]["close"]
-
-    def col(self, symbol: str, name: str) -> np.ndarray:
-        return self.columns[symbol][name]
-
-    def window(self) -> slice:
-        return slice(self.start_index, len(self.hours))
-
-
-def load(scenario: Scenario, seed: int, universe: Universe) -> Market:
-    """Generate one seed and spread it into dense per-symbol arrays."""
-    bars = generate(scenario, seed, universe)
-    first = scenario.start - timedelta(hours=WARMUP_H)
-    n = WARMUP_H + scenario.hours
-    index = ((bars["ts"].dt.epoch("s").to_numpy() - int(first.timestamp())) // 3600).astype(np.int64)
-    symbols = bars["symbol"].to_numpy()
-    columns: dict[str, dict[str, np.ndarray]] = {}
-    names = ("open", "high", "low", "close", "funding_rate", "funding_interval_h", "open_interest",
-             "open_interest_usd", "long_liq_usd", "short_liq_usd")
-    values = {name: bars[name].fill_null(np.nan).to_numpy() for name in names}
-    for symbol in np.unique(symbols):
-        rows = symbols == symbol
-        dense = {}
-        for name in names:
-            arr = np.full(n, np.nan)
-            arr[index[rows]] = values[name][rows]
-            dense[name] = arr
-        columns[str(symbol)] = dense
-    stamps = [first + timedelta(hours=h) for h in range(n)]
-    return Market(scenario, WARMUP_H, np.arange(-WARMUP_H, scenario.hours), stamps, columns, universe, seed)
-
-
-# --- bar-level measures -------------------------------------------------------------------------------
-
-def kept_returns(close: np.ndarray) -> np.ndarray:
-    """Log return of each hour over the hour before; NaN unless both bars exist (no gap-spanning pairs)."""
-    out = np.full(len(close), np.nan)
-    out[1:] = np.log(close[1:] / close[:-1])
-    return out
-
-
-def rms(values: np.ndarray) -> float:
-    kept = values[np.isfinite(values)]
-    return float(np.sqrt(np.mean(kept**2))) if len(kept) else math.nan
-
-
-def trading_days(m: Market, kind: str) -> np.ndarray:
-    """Trading-day number of each hour: CME rolls at 17:00 Chicago, crypto at 00:00 UTC."""
-    if kind == "crypto":
-        return np.array([ts.toordinal() for ts in m.stamps])
-    return np.array([(ts.astimezone(CHICAGO) + timedelta(hours=7)).date().toordinal() for ts in m.stamps])
-
-
-def daily_changes(m: Market, close: np.ndarray, days: np.ndarray, log: bool) -> np.ndarray:
-    """Change of each trading day's last close over the previous day's, for the days in the scenario."""
-    present = np.isfinite(close)
-    last_by_day: dict[int, float] = {}
-    for day, value in zip(days[present], close[present], strict=True):
-        last_by_day[int(day)] = float(value)
-    ordered = sorted(last_by_day)
-    first_day = int(days[m.start_index])
-    changes = []
-    for prev, day in zip(ordered, ordered[1:], strict=False):
-        if day > first_day:
-            a, b = last_by_day[prev], last_by_day[day]
-            changes.append(math.log(b / a) * 100 if log else (b - a) * 100)
-    return np.array(changes)
-
-
-def day_vols(m: Market, close: np.ndarray, days: np.ndarray, per_year: int) -> list[float]:
-    """Annualised realized vol (RMS of kept 1h returns) of each trading day in the scenario, in %."""
-    returns = kept_returns(close)
-    out = []
-    for day in np.unique(days[m.window()]):
-        inside = (days == day) & (m.hours >= 0)
-        if np.isfinite(returns[inside]).sum() >= 6:
-            out.append(rms(returns[inside]) * math.sqrt(per_year) * 100)
-    return out
-
-
-def session_gaps(close: np.ndarray, open_: np.ndarray, m: Market) -> np.ndarray:
-    """A session's first open against the previous session's last close, in %, for sessions in the scenario."""
-    present = np.isfinite(close)
-    gaps = []
-    last_close = math.nan
-    for i in range(len(close)):
-        if not present[i]:
-            continue
-        if i > 0 and not present[i - 1] and math.isfinite(last_close) and m.hours[i] >= 0:
-            gaps.append((open_[i] / last_close - 1) * 100)
-        last_close = close[i]
-    return np.array(gaps)
-
-
-def worst_window(close: np.ndarray, m: Market, hours: int) -> float:
-    """The worst `hours`-hour return ending in the scenario, in %."""
-    s = m.start_index
-    ends = np.arange(s, len(close))
-    returns = close[ends] / close[ends - hours] - 1
-    return float(np.nanmin(returns) * 100)
-
-
-def drawdown(values: np.ndarray) -> float:
-    """Largest fall from a running peak, in % of the peak."""
-    peak = np.maximum.accumulate(values)
-    return float(np.max(1 - values / peak) * 100)
-
-
-def liquidation_z(m: Market, symbol: str) -> tuple[np.ndarray, np.ndarray]:
-    """Per hour: liq_z against the 168 h before the current flush cluster (SPEC §3 v2), and liq_oi_pct."""
-    liq = m.col(symbol, "long_liq_usd")
-    oi_usd = m.col(symbol, "open_interest_usd")
-    logs = np.log1p(liq)
-    n = len(liq)
-    z = np.full(n, np.nan)
-    cluster_start: int | None = None
-    quiet = 0
-    for t in range(m.start_index - 48, n):
-        anchor = cluster_start if cluster_start is not None else t
-        base = logs[max(0, anchor - LIQ_BASELINE_H):anchor]
-        base = base[np.isfinite(base)]
-        if len(base) < 24 or not math.isfinite(logs[t]):
-            continue
-        median = float(np.median(base))
-        scale = max(1.4826 * float(np.median(np.abs(base - median))), 0.25)
-        z[t] = (logs[t] - median) / scale
-        hot = z[t] >= 3 and liq[t] / oi_usd[t] * 100 >= 0.05
-        if hot:
-            cluster_start = t if cluster_start is None else cluster_start
-            quiet = 0
-        elif cluster_start is not None:
-            quiet += 1
-            if quiet >= 4:
-                cluster_start, quiet = None, 0
-    return z, liq / oi_usd * 100
-
-
-def flush_clusters(m: Market, symbol: str) -> list[tuple[int, int]]:
-    """Flush clusters (first, last hour index): hours with liq_z >= 3 and liq_oi_pct >= 0.05, 4 quiet hours apart."""
-    z, pct = liquidation_z(m, symbol)
-    hot = [t for t in range(len(z)) if math.isfinite(z[t]) and z[t] >= 3 and pct[t] >= 0.05]
-    clusters: list[tuple[int, int]] = []
-    for t in hot:
-        if clusters and t - clusters[-1][1] <= 4:
-            clusters[-1] = (clusters[-1][0], t)
-        else:
-            clusters.append((t, t))
-    return clusters
-
-
-def cascade_hours(m: Market, symbol: str) -> list[int]:
-    """Hours a bar-level LIQUIDATION_CASCADE holds: a flush hour while the perp fell >= 1 % over 4 h."""
-    z, pct = liquidation_z(m, symbol)
-    close = m.close(symbol)
-    out = []
-    for t in range(4, len(z)):
-        if math.isfinite(z[t]) and z[t] >= 3 and pct[t] >= 0.05 and close[t] / close[t - 4] - 1 <= -0.01:
-            out.append(t)
-    return out
-
-
-def corr_4h(m: Market, since: int | None = None) -> np.ndarray:
-    """4h correlation ES~BTC on the last 30 kept pairs of completed UTC buckets, known at each hour (NaN before)."""
-    es, btc = m.close(m.universe.index), m.close(m.universe.btc)
-    first_hour_of_day = m.stamps[0].hour
-    bucket = (np.arange(len(es)) + first_hour_of_day) // 4
-    buckets = np.unique(bucket)
-    es_close, btc_close = {}, {}
-    for b in buckets:
-        inside = np.flatnonzero(bucket == b)
-        present = inside[np.isfinite(es[inside])]
-        if len(present):
-            es_close[int(b)] = es[present[-1]]
-        btc_close[int(b)] = btc[inside[-1]]
-    pairs = [(b, math.log(es_close[b] / es_close[b - 1]), math.log(btc_close[b] / btc_close[b - 1]))
-             for b in buckets if b in es_close and b - 1 in es_close]
-    out = np.full(len(es), np.nan)
-    pair_buckets = np.array([p[0] for p in pairs])
-    a = np.array([p[1] for p in pairs])
-    c = np.array([p[2] for p in pairs])
-    for t in range(m.start_index - 24 if since is None else since, len(es)):
-        completed = (t + first_hour_of_day + 1) // 4 - 1  # the last bucket whose last hour is done by t's close
-        k = int(np.searchsorted(pair_buckets, completed, side="right"))
-        if k >= CORR_PAIRS:
-            out[t] = float(np.corrcoef(a[k - CORR_PAIRS:k], c[k - CORR_PAIRS:k])[0, 1])
-    return out
-
-
-def vol_ratio(close: np.ndarray, t: int) -> tuple[float, float]:
-    """Recent kept 1h returns' RMS over the prior window's, and the recent RMS, as of hour index t."""
-    returns = kept_returns(close[: t + 1])
-    kept = returns[np.isfinite(returns)]
-    if len(kept) < VOL_RECENT + VOL_PRIOR:
-        return math.nan, math.nan
-    recent, prior = rms(kept[-VOL_RECENT:]), rms(kept[-VOL_RECENT - VOL_PRIOR:-VOL_RECENT])
-    return recent / prior, recent
-
-
-def change_over_bars(values: np.ndarray, t: int, bars: int, log: bool) -> float:
-    """Change of a series over its last `bars` open-market bars up to hour index t."""
-    present = np.flatnonzero(np.isfinite(values[: t + 1]))
-    if len(present) <= bars:
-        return math.nan
-    a, b = values[present[-bars - 1]], values[present[-1]]
-    return math.log(b / a) * 100 if log else (b - a) * 100
-
-
-def basket_rs(m: Market) -> tuple[np.ndarray, np.ndarray]:
-    """Leaders basket (mean log price) and its relative strength vs the index, on the leaders' bars."""
-    logs = np.vstack([np.log(m.close(s)) for s in m.universe.leaders])
-    basket = logs.mean(axis=0)
-    return basket, basket - np.log(m.close(m.universe.index))
-
+from benchmarks.scenario_bars import (  # noqa: E402
+    CRYPTO_BARS_PER_YEAR,
+    FUTURES_BARS_PER_YEAR,
+    LEADERS_BARS,
+    Market,
+    basket_rs,
+    cascade_hours,
+    corr_4h,
+    daily_changes,
+    day_vols,
+    drawdown,
+    flush_clusters,
+    kept_returns,
+    load,
+    rms,
+    session_gaps,
+    trading_days,
+    worst_window,
+)
+from benchmarks.scenario_story import STAGES, cascade_story, cockpit_flags, shock_index  # noqa: E402
+from cockpit.sources.simulator.scenarios import SCENARIOS  # noqa: E402
+from cockpit.universe import Universe  # noqa: E402
 
 # --- figures ------------------------------------------------------------------------------------------
 
@@ -278,18 +60,6 @@ class Figure:
     unit: str = ""
 
 
-@dataclass
-class Story:
-    """The cascade's stage hours for one seed, the problems found, and the cockpit's first flag hours."""
-
-    stages: dict[str, int | None] = field(default_factory=dict)
-    wave_corr: float = math.nan  # the 4h correlation during the second wave (and the buckets completing it)
-    problems: list[str] = field(default_factory=list)
-    flags: dict[str, int | float | None] = field(default_factory=dict)
-
-
-def _h(m: Market, t: int | None) -> int | None:
-    return None if t is None else int(m.hours[t])
 
 
 def calm_figures() -> list[Figure]:
@@ -380,31 +150,6 @@ def cascade_figures() -> list[Figure]:
         Figure("MOVE peak over its start", ">= 1.2x", 1.2, math.inf, _move_rise),
     ]
 
-
-def _first_index(condition: np.ndarray, start: int) -> int | None:
-    hits = np.flatnonzero(condition[start:])
-    return int(start + hits[0]) if len(hits) else None
-
-
-def shock_index(m: Market) -> int | None:
-    """First scenario hour with a 1h move >= 4x its 168-bar vol in ES, US10Y or DXY.
-
-    SPEC §13's cause map uses 3x; 4x keeps ordinary noise (a 3-sigma hour comes about once in 400) out of the
-    story's clock.
-    """
-    u = m.universe
-    best: int | None = None
-    for symbol, log in ((u.index, True), (u.us10y, False), (u.dxy, True)):
-        close = m.close(symbol)
-        moves = kept_returns(close) if log else np.concatenate(([np.nan], np.diff(close)))
-        for t in range(m.start_index, len(close)):
-            if not math.isfinite(moves[t]):
-                continue
-            past = moves[:t][np.isfinite(moves[:t])][-168:]
-            if abs(moves[t]) >= 4 * rms(past):
-                best = t if best is None else min(best, t)
-                break
-    return best
 
 
 def _funding_before_shock(m: Market) -> float:
@@ -501,186 +246,6 @@ def figures_for(name: str) -> list[Figure]:
     if name == "cascade-2026-01":
         return cascade_figures()
     return outlook_figures(name)
-
-
-# --- the cascade's story ------------------------------------------------------------------------------
-
-STAGES = ("shock", "rates & dollar up", "leaders break", "index below trend", "vol up", "first flush",
-          "second wave", "OI reset", "partial recovery")
-
-
-def cascade_story(m: Market, with_flags: bool) -> Story:
-    """The hour each stage was first reached (from the shock on), and what is missing or out of order."""
-    u = m.universe
-    story = Story()
-    s = m.start_index
-    n = len(m.hours)
-    shock = shock_index(m)
-    story.stages["shock"] = _h(m, shock)
-    if shock is None:
-        story.problems.append("no shock")
-        return story
-    # rates and dollar: US10Y +5 bp and DXY +0.30 % over the last 24 open-market bars
-    tnx, dxy = m.close(u.us10y), m.close(u.dxy)
-    rates = next((t for t in range(shock, n) if change_over_bars(tnx, t, 24, False) >= 5
-                  and change_over_bars(dxy, t, 24, True) >= 0.30), None)
-    story.stages["rates & dollar up"] = _h(m, rates)
-    # leaders: relative strength at a new 20-bar low, the basket 2 % off its 20-bar high, the index within 1.5 %
-    basket, rs = basket_rs(m)
-    es = m.close(u.index)
-    leader_bars = np.flatnonzero(np.isfinite(rs))
-    leaders = None
-    for k, t in enumerate(leader_bars):
-        if t < shock or k < LEADERS_BARS:
-            continue
-        window = leader_bars[k - LEADERS_BARS:k]
-        es_high = np.nanmax(es[window[0]:t + 1])
-        if (rs[t] < rs[window].min() and basket[t] <= basket[window].max() - 0.02
-                and es[t] >= es_high * 0.985):
-            leaders = int(t)
-            break
-    story.stages["leaders break"] = _h(m, leaders)
-    # index: ES more than one ATR (24 bars) below its 48-bar (two trading days) moving average
-    es_bars = np.flatnonzero(np.isfinite(es))
-    high, low = m.col(u.index, "high"), m.col(u.index, "low")
-    index_break = None
-    for k, t in enumerate(es_bars):
-        if t < shock or k < 48:
-            continue
-        recent = es_bars[k - 24:k + 1]
-        atr = float(np.mean(high[recent] - low[recent]))
-        if es[t] < float(np.mean(es[es_bars[k - 47:k + 1]])) - atr:
-            index_break = int(t)
-            break
-    story.stages["index below trend"] = _h(m, index_break)
-    # vol: ES ratio >= 2 at >= 15 %, BTC ratio >= 2 at >= 45 %, or VIX >= 25 and up 20 % over 24 bars
-    vix = m.close(u.vix)
-    vol_up = None
-    for t in range(shock, n):
-        es_ratio, es_recent = vol_ratio(es, t) if math.isfinite(es[t]) else (math.nan, math.nan)
-        btc_ratio, btc_recent = vol_ratio(m.close(u.btc), t)
-        es_hit = es_ratio >= 2 and es_recent * math.sqrt(FUTURES_BARS_PER_YEAR) >= 0.15
-        btc_hit = btc_ratio >= 2 and btc_recent * math.sqrt(CRYPTO_BARS_PER_YEAR) >= 0.45
-        vix_hit = math.isfinite(vix[t]) and vix[t] >= 25 and change_over_bars(vix, t, 24, True) >= 20
-        if es_hit or btc_hit or vix_hit:
-            vol_up = t
-            break
-    story.stages["vol up"] = _h(m, vol_up)
-    # flushes
-    clusters = flush_clusters(m, u.btc)
-    before = [c for c in clusters if s <= c[0] < shock]
-    if before:
-        story.problems.append(f"flush before the shock at h {_h(m, before[0][0])}")
-    cascades_before = [t for t in cascade_hours(m, u.btc) if s <= t < shock]
-    if cascades_before:
-        story.problems.append(f"LIQUIDATION_CASCADE before the shock at h {_h(m, cascades_before[0])}")
-    after = [c for c in clusters if c[0] >= shock]
-    first = after[0] if after else None
-    story.stages["first flush"] = _h(m, first[0] if first else None)
-    if first is not None:
-        if math.isfinite(es[first[0]]):
-            story.problems.append("the first flush starts while ES trades")
-        if not _crypto_weekend(m.stamps[first[0]]):
-            story.problems.append("the first flush is not on the weekend")
-    corr = corr_4h(m)
-    wave = None
-    if first is not None:
-        for c in after[1:]:
-            if c[0] - first[1] < 12:
-                continue
-            hours = range(c[0], c[1] + 1)
-            us = [t for t in hours if _us_session(m.stamps[t])]
-            wave_corr = float(np.nanmax(corr[c[0]:c[1] + 9]))  # the 4h buckets completing it count
-            if us:
-                story.wave_corr = wave_corr if math.isnan(story.wave_corr) else max(story.wave_corr, wave_corr)
-            if us and wave_corr >= 0.7:
-                wave = us[0]
-                break
-    story.stages["second wave"] = _h(m, wave)
-    # OI reset: coin OI 8 % below its high since the move began (the highest close of the last 72 h)
-    oi, btc = m.col(u.btc, "open_interest"), m.close(u.btc)
-    reset = None
-    for t in range(shock, n):
-        move_start = t - 72 + int(np.argmax(btc[t - 72:t + 1]))
-        if oi[t] <= 0.92 * np.max(oi[move_start:t + 1]):
-            reset = t
-            break
-    story.stages["OI reset"] = _h(m, reset)
-    # partial recovery: BTC back 30 % of its fall from the pre-shock high, still below that high
-    recovery = None
-    if reset is not None:
-        peak = float(np.max(btc[shock - 24:shock + 1]))
-        for t in range(reset, n):
-            trough = float(np.min(btc[shock:t + 1]))
-            if btc[t] >= trough + 0.3 * (peak - trough) and btc[t] < peak:
-                recovery = t
-                break
-    story.stages["partial recovery"] = _h(m, recovery)
-    ordered = [story.stages[name] for name in STAGES]
-    for name, hour in zip(STAGES, ordered, strict=True):
-        if hour is None:
-            story.problems.append(f"{name}: not reached")
-    present = [(name, hour) for name, hour in zip(STAGES, ordered, strict=True) if hour is not None]
-    for (a, ha), (b, hb) in zip(present, present[1:], strict=False):
-        if hb < ha:
-            story.problems.append(f"{b} (h {hb}) before {a} (h {ha})")
-    return story
-
-
-def _crypto_weekend(ts: datetime) -> bool:
-    week_hour = ts.weekday() * 24 + ts.hour
-    return 4 * 24 + 21 <= week_hour < 6 * 24 + 23
-
-
-def _us_session(ts: datetime) -> bool:
-    local = ts.astimezone(NEW_YORK)
-    minute = local.hour * 60 + local.minute
-    return local.weekday() < 5 and 9 * 60 + 30 < minute + 60 and minute < 16 * 60
-
-
-FLAG_IDS = ("RISK_BUDGET_SHRINKING", "LEADERSHIP_BREAK", "VOL_SPIKE", "LIQUIDATION_CASCADE", "SINGLE_RISK_BOOK")
-OUTLOOK_OF = {"outlook-a": "A_normalization", "outlook-b": "B_liquidity_tightening", "outlook-c": "C_reflation"}
-
-
-def cockpit_flags(m: Market, step_h: int = 1) -> dict[str, int | float | None]:
-    """From the cockpit's own snapshots: each flag's first hour, the oi_reset reading's, and two shares.
-
-    The shares are the hours the regime was calm and, after the first day, the hours the outlook was called
-    as the scenario's name says (in %).
-    """
-    from cockpit.config import load_config
-    from cockpit.snapshot import build_snapshot
-    from cockpit.sources.simulator import SimulatorSource
-
-    with tempfile.TemporaryDirectory() as folder:
-        config = load_config(Path(folder) / "none.toml")
-    profile = config.profile("swing")
-    source = SimulatorSource(m.scenario.name, m.seed, speed=0.0, universe=m.universe)
-    first: dict[str, int | float | None] = {name: None for name in (*FLAG_IDS, "oi_reset")}
-    cascades: list[int] = []
-    calm = named = after_day_one = hours = 0
-    for hour in range(step_h, m.scenario.hours + 1, step_h):
-        snap = build_snapshot(source.state_at(m.scenario.start + timedelta(hours=hour)), profile, m.universe)
-        ids = {str(f.id) for f in snap.flags}
-        for name in FLAG_IDS:
-            if name in ids and first[name] is None:
-                first[name] = hour - 1
-        if "LIQUIDATION_CASCADE" in ids:
-            cascades.append(hour - 1)
-        if snap.readings.crypto.oi_reset and first["oi_reset"] is None:
-            first["oi_reset"] = hour - 1
-        hours += 1
-        calm += str(snap.regime.label) == "calm"
-        if hour > 24:
-            after_day_one += 1
-            named += snap.outlook.label == OUTLOOK_OF.get(m.scenario.name)
-    start = first["LIQUIDATION_CASCADE"]
-    later = [h for h in cascades if isinstance(start, int) and h >= start + 12]
-    first["LIQUIDATION_CASCADE, >= 12 h after the first"] = later[0] if later else None
-    first["regime calm, % of hours"] = round(100 * calm / max(hours, 1))
-    if m.scenario.name in OUTLOOK_OF:
-        first["outlook as named after day 1, % of hours"] = round(100 * named / max(after_day_one, 1))
-    return first
 
 
 # --- report -------------------------------------------------------------------------------------------
