@@ -5,6 +5,7 @@ from __future__ import annotations
 from collections.abc import Mapping
 from dataclasses import dataclass, field, replace
 from datetime import UTC, datetime, timedelta
+from zoneinfo import ZoneInfo
 
 MONTH_CODES = "FGHJKMNQUVXZ"
 LEADERS = ("SMH", "SOXX", "IGV", "NVDA", "AVGO", "AMD", "TSM", "MU", "MSFT", "ORCL", "PLTR", "META")
@@ -78,27 +79,36 @@ def policy_contracts(as_of: datetime, count: int) -> tuple[str, ...]:
     return tuple(symbols)
 
 
-# --- calendar: hours in UTC, standard-time approximation of the US sessions --------------------------
+# --- calendar: the US sessions in their own time zones (DST-aware); holidays are not modelled ----------
 
-EQUITY_OPEN_H, EQUITY_CLOSE_H = 14, 21  # cash equities, bars stamped 14:00 .. 20:00
-FUTURES_BREAK_H = 22  # CME Globex pauses 22:00-23:00 UTC; closed Fri 22:00 to Sun 23:00
+NEW_YORK = ZoneInfo("America/New_York")
+CHICAGO = ZoneInfo("America/Chicago")
+EQUITY_OPEN_MIN, EQUITY_CLOSE_MIN = 9 * 60 + 30, 16 * 60  # cash session, New York time
+FUTURES_HALT_MIN = 16 * 60  # CME Globex halts 16:00-17:00 Chicago daily; shut Fri 16:00 to Sun 17:00
 
 
 def futures_open(ts: datetime) -> bool:
-    """Whether CME Globex (ES, ZQ, DXY, yields) trades in the hour starting at `ts`."""
-    weekday, hour = ts.weekday(), ts.hour
+    """Whether CME Globex (ES, ZQ, DXY, yields) trades at `ts` (so in the hour starting at an on-the-hour `ts`)."""
+    local = ts.astimezone(CHICAGO)
+    weekday, minute = local.weekday(), local.hour * 60 + local.minute
+    in_halt = FUTURES_HALT_MIN <= minute < FUTURES_HALT_MIN + 60
     if weekday == 5:
         return False
     if weekday == 6:
-        return hour >= 23
-    if weekday == 4 and hour >= FUTURES_BREAK_H:
+        return minute >= FUTURES_HALT_MIN + 60
+    if weekday == 4 and minute >= FUTURES_HALT_MIN:
         return False
-    return hour != FUTURES_BREAK_H
+    return not in_halt
 
 
 def equity_open(ts: datetime) -> bool:
-    """Whether US cash equities trade in the hour starting at `ts`."""
-    return ts.weekday() < 5 and EQUITY_OPEN_H <= ts.hour < EQUITY_CLOSE_H
+    """Whether US cash equities trade in the hour starting at `ts` (09:30-16:00 New York, weekdays).
+
+    Hourly bars print at :30 and are stamped on the hour before, so the 09:00 bar is the session's first.
+    """
+    local = ts.astimezone(NEW_YORK)
+    minute = local.hour * 60 + local.minute
+    return local.weekday() < 5 and EQUITY_OPEN_MIN < minute + 60 and minute < EQUITY_CLOSE_MIN
 
 
 CME_SUFFIXES = ("=F", ".CBT", ".CME", ".CMX", ".NYM")

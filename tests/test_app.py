@@ -65,7 +65,7 @@ async def test_all_six_panes_show_titles_and_figures_at_160x45() -> None:
         assert f"{c.c4h.n}/{c.c4h.window}" in corr
         assert "CLOSED" in str(screen.query_one("#leadership").border_subtitle)
         header = header_text(app)
-        assert "DEMO" in header and "cascade-2026-01" in header and "Fri 2026-01-30 12:00Z" in header
+        assert "DEMO" in header and "cascade-2026-01" in header and "Fri 2026-01-30 22:00Z" in header
         assert "SWING" in header and snap.regime.label.value.replace("_", " ").upper() in header
         assert f"size ×{snap.regime.multiplier:.2f}" in header
         assert f"oldest data {age_text(snap.readings.leadership.age_s)} (leaders, closed)" in header

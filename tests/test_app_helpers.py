@@ -20,7 +20,7 @@ from cockpit.sources.simulator import SimulatorSource
 from cockpit.sources.simulator.model import generate as _generate
 from cockpit.widgets.theme import load_themes
 
-AT = timedelta(hours=36)
+AT = timedelta(hours=46)  # the cascade at the shock's Friday close (22:00 UTC): flags up, the sessions just shut
 
 
 class FrozenClock:

@@ -2,29 +2,28 @@
 
 A common risk factor drives every symbol through betas that rise with stress, so correlations compress
 on their own; leaders carry their own, earlier break; yields, the dollar and the policy path follow a
-hawkish channel; perps hold a book of leveraged positions whose liquidations push price further (the
-flywheel), thinner on weekends. Paths are continuous in time; session-bound symbols are only observed
-in their trading hours, so a Monday open gaps by the weekend's move.
+hawkish channel; implied vol, bond vol and credit follow the factor, the stress and the yields; perps hold
+a book of leveraged positions whose liquidations push price further (the flywheel, see `perps`). Paths
+are continuous in time, but the factor and the macro channels only drift while CME trades: a shut weekend
+carries a little news and no scripted trend, so a Sunday open gaps by what the weekend told, not by a
+week's drift. Session-bound symbols are only observed in their trading hours.
 """
 
 from __future__ import annotations
 
-import bisect
 import math
-from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 
 import numpy as np
 import polars as pl
 
 from cockpit.analytics.bars import conform
+from cockpit.sources.simulator.perps import PerpInputs, perp_path
 from cockpit.sources.simulator.scenarios import CALM, Scenario
-from cockpit.universe import Universe, market_open, policy_contracts, session_kind
+from cockpit.universe import CHICAGO, Universe, equity_open, market_open, policy_contracts, session_kind
 
 WARMUP_H = 24 * 150  # 20 weekly bars for the long profile's trend, with room
 BOOK_H = 24 * 16  # hours before the start that run the full perp book (7-day liquidation baseline and more)
-MMR = 0.005
-SPREADS = (-0.5, -0.2, 0.0, 0.2, 0.4)  # leverage spread of one hour's new positions (log scale)
 
 START_PRICES = {
     "ES=F": 6950.0, "^TNX": 4.22, "DX-Y.NYB": 98.6, "SMH": 330.0, "SOXX": 285.0, "IGV": 104.0, "NVDA": 188.0,
@@ -32,10 +31,13 @@ START_PRICES = {
     "META": 660.0,
 }
 LEADER_BETAS = (1.35, 1.4, 1.15, 1.7, 1.5, 1.75, 1.4, 1.65, 1.05, 1.3, 1.8, 1.25)
-CROWDING_SCALE = {"btc": 1.0, "eth": 0.7}  # ETH books carry less leverage than BTC's
-PERPS = {"btc": (92000.0, 8.0e9, 0.9, 0.9), "eth": (3150.0, 4.0e9, 1.1, 1.1)}  # price, OI, beta, stress beta
+# price, OI in coins, factor beta calm, extra beta at full stress, own-noise scale, crowd's leverage scale
+PERPS = {"btc": (92000.0, 85_000.0, 0.1, 1.7, 1.0, 1.0), "eth": (3150.0, 1_250_000.0, 0.15, 1.9, 1.2, 0.85)}
+FUNDING_INTERVAL_H = {"btc": 8.0, "eth": 8.0}
 POLICY_FRONT_RATE = 3.63
 POLICY_STEP_BP = -4.0  # calm path: about one cut priced every six months
+FACTOR_VOL_H = 0.0013  # the common factor's hourly vol when calm, scaled by (1 + 2 stress)
+SHUT_ACTIVITY = 0.2  # the factor's vol while CME is shut (weekend news), relative to an open hour
 
 
 def channel(scenario: Scenario, name: str, hours: np.ndarray) -> np.ndarray:
@@ -50,119 +52,21 @@ def channel(scenario: Scenario, name: str, hours: np.ndarray) -> np.ndarray:
     return values
 
 
-@dataclass
-class Book:
-    """Leveraged perp positions keyed by liquidation price; sizes in coins, scaled by a shared decay."""
-
-    long_liq: list[float] = field(default_factory=list)
-    long_qty: list[float] = field(default_factory=list)
-    short_liq: list[float] = field(default_factory=list)
-    short_qty: list[float] = field(default_factory=list)
-    scale: float = 1.0
-    long_total: float = 0.0
-    short_total: float = 0.0
-
-    def add(self, side: str, entry: float, leverage: float, qty: float) -> None:
-        """Open a block of `qty` coins at `entry` with isolated liquidation at SPEC §5's price."""
-        stored = qty / self.scale
-        if side == "long":
-            liq = entry * (1 - 1 / leverage + MMR)
-            i = bisect.bisect_left(self.long_liq, liq)
-            self.long_liq.insert(i, liq)
-            self.long_qty.insert(i, stored)
-            self.long_total += stored
-        else:
-            liq = entry * (1 + 1 / leverage - MMR)
-            i = bisect.bisect_left(self.short_liq, liq)
-            self.short_liq.insert(i, liq)
-            self.short_qty.insert(i, stored)
-            self.short_total += stored
-
-    def liquidate_longs(self, price: float) -> float:
-        """Close every long whose liquidation price the price reached; coins liquidated."""
-        i = bisect.bisect_left(self.long_liq, price)
-        stored = sum(self.long_qty[i:])
-        del self.long_liq[i:], self.long_qty[i:]
-        self.long_total -= stored
-        return stored * self.scale
-
-    def liquidate_shorts(self, price: float) -> float:
-        """Close every short whose liquidation price the price reached; coins liquidated."""
-        i = bisect.bisect_right(self.short_liq, price)
-        stored = sum(self.short_qty[:i])
-        del self.short_liq[:i], self.short_qty[:i]
-        self.short_total -= stored
-        return stored * self.scale
-
-    def decay(self, rate: float) -> None:
-        """Positions closed in the ordinary course: every block shrinks by `rate`."""
-        self.scale *= 1 - rate
-
-    @property
-    def open_coins(self) -> float:
-        """Open interest in coins (longs equal shorts on a venue; we count the long side plus shorts / 2)."""
-        return (self.long_total + self.short_total) * self.scale / 2
+def ar1_log(target: np.ndarray, shocks: np.ndarray, speed: float) -> np.ndarray:
+    """A level pulled toward `target` at `speed` per hour, in logs, with `shocks` added each hour."""
+    log_target = np.log(target)
+    level = float(log_target[0])
+    out = np.empty(len(target))
+    for t, (goal, shock) in enumerate(zip(log_target.tolist(), shocks.tolist(), strict=True)):
+        level += speed * (goal - level) + shock
+        out[t] = level
+    return np.exp(out)
 
 
-def _perp_path(
-    market_returns: np.ndarray, stress: np.ndarray, build: np.ndarray, crowding: np.ndarray,
-    weekend: np.ndarray, start_price: float, oi_usd: float, rng: np.random.Generator, book_from: int,
-) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
-    """Price with liquidation impact, funding, OI (USD) and long/short liquidations (USD) per hour."""
-    n = len(market_returns)
-    log_price = np.log(start_price) + np.concatenate(([0.0], np.cumsum(market_returns[:-1])))
-    closes = np.exp(log_price + market_returns)
-    funding = np.full(n, np.nan)
-    oi = np.full(n, np.nan)
-    long_liq = np.full(n, np.nan)
-    short_liq = np.full(n, np.nan)
-    price = float(closes[book_from - 1]) if book_from > 0 else start_price
-    book = Book()
-    for _ in range(40):
-        entry = price * math.exp(rng.normal(0.0, 0.03))
-        book.add("long", entry, float(rng.uniform(2, 4)), oi_usd / price / 40)
-        book.add("short", entry, float(rng.uniform(2, 4)), oi_usd / price / 40)
-    noise = rng.normal(0.0, 1.0, size=(n, 5))
-    decay_rate = 0.012
-    premium = 0.0
-    fundamental = price
-    displacement = 0.0  # liquidation impact: pushes price away, then fades once the forced flow is done
-    for t in range(book_from, n):
-        open_price = price
-        fundamental *= math.exp(float(market_returns[t]))
-        displacement *= 0.92
-        price = fundamental * math.exp(displacement)
-        depth = oi_usd * 0.1 * (0.7 if weekend[t] else 1.0)
-        liq_long_usd = liq_short_usd = 0.0
-        for _ in range(6):
-            long_usd = book.liquidate_longs(price) * price
-            short_usd = book.liquidate_shorts(price) * price
-            if long_usd == 0.0 and short_usd == 0.0:
-                break
-            liq_long_usd += long_usd
-            liq_short_usd += short_usd
-            impact = 0.015 * (math.sqrt(short_usd / depth) - math.sqrt(long_usd / depth))
-            displacement += max(-0.03, min(0.03, impact))
-            price = fundamental * math.exp(displacement)
-        move = math.log(price / open_price)
-        open_usd = book.open_coins * price
-        background = open_usd * 0.00025 * math.exp(0.2 * float(noise[t, 0]))
-        long_liq[t] = liq_long_usd + background * (1 + 15 * max(0.0, -move))
-        short_liq[t] = liq_short_usd + background * 0.8 * math.exp(0.2 * float(noise[t, 1])) * (1 + 15 * max(0.0, move))
-        book.decay(decay_rate)
-        target_coins = oi_usd / price
-        for spread in SPREADS:
-            book.add("long", price, max(2.0, float(crowding[t]) * math.exp(spread + 0.1 * float(noise[t, 2]))),
-                     target_coins * (decay_rate + float(build[t])) / len(SPREADS))
-            book.add("short", price, max(1.5, 2.5 * math.exp(spread + 0.1 * float(noise[t, 3]))),
-                     target_coins * decay_rate / len(SPREADS))
-        premium = 0.85 * premium + 0.15 * move
-        crowd = (book.long_total - book.short_total) / max(book.long_total + book.short_total, 1e-12)
-        funding[t] = min(0.003, max(-0.003, 0.0001 * (1 + 6 * crowd) + 0.01 * premium
-                                    + 0.00002 * float(noise[t, 4])))
-        oi[t] = book.open_coins * price
-        closes[t] = price
-    return closes, funding, oi, long_liq, short_liq
+def _anchored(log_returns: np.ndarray, start: float) -> np.ndarray:
+    path = np.cumsum(log_returns)
+    prices: np.ndarray = start * np.exp(path - path[WARMUP_H - 1])
+    return prices
 
 
 def generate(scenario: Scenario, seed: int, universe: Universe | None = None) -> pl.DataFrame:
@@ -172,48 +76,51 @@ def generate(scenario: Scenario, seed: int, universe: Universe | None = None) ->
     n = WARMUP_H + scenario.hours
     hours = np.arange(-WARMUP_H, scenario.hours, dtype=float)
     stamps = [scenario.start + timedelta(hours=float(h)) for h in hours]
-    weekend = np.array([ts.weekday() >= 5 for ts in stamps])
+    masks = _session_masks(stamps, universe)
     ch = {name: channel(scenario, name, hours) for name in CALM}
     stress = ch["stress"]
+    cme_open = masks["futures"].astype(float)
+    # A shut market carries only its news: a fifth of an open hour's vol, and none of the scripted drift.
+    activity = np.where(masks["futures"], 1.0, SHUT_ACTIVITY)
 
-    factor = ch["drift"] + (0.0012 + 0.005 * stress) * rng.normal(size=n)
-    hawkish = rng.normal(size=n)
-    sector = ch["leaders"] + 0.002 * rng.normal(size=n)
-    crypto_common = ch["crypto"] + 0.003 * rng.normal(size=n)
-
-    def anchored(log_returns: np.ndarray, start: float) -> np.ndarray:
-        path = np.cumsum(log_returns)
-        prices: np.ndarray = start * np.exp(path - path[WARMUP_H - 1])
-        return prices
+    factor = ch["drift"] * cme_open + FACTOR_VOL_H * (1 + 2.0 * stress) * activity * rng.normal(size=n)
+    hawkish = rng.normal(size=n) * activity
+    sector = (ch["leaders"] * cme_open + 0.002 * activity * rng.normal(size=n))
+    thin = _thin_windows(stamps)
+    # crypto's own moves: quieter on the thin weekend (less flow); in stress the common factor takes over
+    crypto_common = ch["crypto"] + 0.0031 * (1 - 0.6 * stress) * np.where(thin, 0.7, 1.0) * rng.normal(size=n)
 
     series: dict[str, np.ndarray] = {}
-    series[universe.index] = anchored(factor + 0.0012 * rng.normal(size=n), START_PRICES["ES=F"])
-    tnx_bp = ch["rates"] + 0.35 * (1 + stress) * hawkish
-    series[universe.us10y] = START_PRICES["^TNX"] + (np.cumsum(tnx_bp) - np.cumsum(tnx_bp)[WARMUP_H - 1]) / 100
-    dxy_pct = ch["dollar"] + 0.02 * (1 + stress) * (0.6 * hawkish + 0.8 * rng.normal(size=n))
-    series[universe.dxy] = anchored(np.log1p(dxy_pct / 100), START_PRICES["DX-Y.NYB"])
-    policy_bp = ch["policy"] + 0.15 * (1 + stress) * (0.7 * hawkish + 0.7 * rng.normal(size=n))
+    es_returns = factor + 0.0005 * activity * rng.normal(size=n)
+    series[universe.index] = _anchored(es_returns, START_PRICES["ES=F"])
+    tnx_bp = ch["rates"] * cme_open + 0.35 * (1 + 0.6 * stress) * hawkish
+    tnx_path = np.cumsum(tnx_bp)
+    series[universe.us10y] = START_PRICES["^TNX"] + (tnx_path - tnx_path[WARMUP_H - 1]) / 100
+    dxy_pct = ch["dollar"] * cme_open + 0.02 * (1 + stress) * (0.6 * hawkish + 0.8 * activity * rng.normal(size=n))
+    series[universe.dxy] = _anchored(np.log1p(dxy_pct / 100), START_PRICES["DX-Y.NYB"])
+    policy_bp = ch["policy"] * cme_open + 0.15 * (1 + stress) * (0.7 * hawkish + 0.7 * activity * rng.normal(size=n))
     policy_level = (np.cumsum(policy_bp) - np.cumsum(policy_bp)[WARMUP_H - 1]) / 100
     for k, leader in enumerate(universe.leaders):
         beta = LEADER_BETAS[k % len(LEADER_BETAS)]
-        returns = beta * factor + 0.8 * sector + 0.004 * rng.normal(size=n)
-        series[leader] = anchored(returns, START_PRICES.get(leader, 100.0 + 10 * k))
+        returns = beta * factor + 0.8 * sector + 0.004 * np.sqrt(activity) * rng.normal(size=n)
+        series[leader] = _anchored(returns, START_PRICES.get(leader, 100.0 + 10 * k))
+    series.update(_vol_and_credit(universe, stress, es_returns, tnx_bp, rng))
 
     book_from = WARMUP_H - BOOK_H
     perp_extra: dict[str, tuple[np.ndarray, ...]] = {}
     for role, symbol in (("btc", universe.btc), ("eth", universe.eth)):
-        price0, oi0, beta0, beta_stress = PERPS[role]
-        idio = 0.0055 if role == "btc" else 0.007
-        scale = 1.0 if role == "btc" else 1.2
+        price0, coins, beta0, beta_stress, scale, crowd_scale = PERPS[role]
+        idio = 0.0012 if role == "btc" else 0.0018
         returns = (beta0 + beta_stress * stress) * factor + scale * crypto_common + idio * rng.normal(size=n)
         start = price0 * math.exp(-float(np.sum(returns[:WARMUP_H])))
-        closes, funding, oi, long_liq, short_liq = _perp_path(
-            returns, stress, ch["build"], ch["crowding"] * CROWDING_SCALE[role], weekend, start, oi0, rng, book_from
-        )
-        series[symbol] = closes
-        perp_extra[symbol] = (funding, oi, long_liq, short_liq)
+        crowding = 3.5 + (ch["crowding"] - 3.5) * crowd_scale
+        inputs = PerpInputs(returns, stress, ch["build"], crowding, ch["deleverage"], thin, coins)
+        path = perp_path(inputs, start, rng, book_from)
+        series[symbol] = path.closes
+        interval = np.where(np.isnan(path.funding), np.nan, FUNDING_INTERVAL_H[role])
+        perp_extra[symbol] = (path.funding, interval, path.oi_coins, path.oi_coins * path.closes,
+                              path.long_liq_usd, path.short_liq_usd)
 
-    masks = _week_masks(stamps, universe)
     front_then = POLICY_FRONT_RATE
     end = scenario.start + timedelta(hours=scenario.hours)
     months_spanned = (end.year - scenario.start.year) * 12 + end.month - scenario.start.month
@@ -223,18 +130,68 @@ def generate(scenario: Scenario, seed: int, universe: Universe | None = None) ->
     return _bars_frame(series, stamps, masks, universe, rng, perp_extra)
 
 
-def _week_masks(stamps: list[datetime], universe: Universe) -> dict[str, np.ndarray]:
-    """Trading-hour masks by session kind, from the calendar evaluated once per hour of the week."""
+def _vol_and_credit(
+    universe: Universe, stress: np.ndarray, es_returns: np.ndarray, tnx_bp: np.ndarray, rng: np.random.Generator,
+) -> dict[str, np.ndarray]:
+    """VIX and VIX3M from stress and the index's moves; MOVE from yields' realized vol; HYG, LQD from spreads."""
+    n = len(stress)
+    out: dict[str, np.ndarray] = {}
+    # Implied vol rises as the index falls; the front month more and faster, so stress inverts the curve.
+    vix = ar1_log(13.0 + 27.0 * stress, -7.0 * es_returns + 0.012 * rng.normal(size=n), 0.12)
+    vix3m = ar1_log(16.0 + 14.0 * stress, -2.5 * es_returns + 0.006 * rng.normal(size=n), 0.02)
+    # MOVE follows a week of yields' realized vol, relative to a calm hour's.
+    weight = 1 / 120
+    squared = np.empty(n)
+    level = 0.35**2
+    for t, change in enumerate(np.square(tnx_bp).tolist()):
+        level += weight * (change - level)
+        squared[t] = level
+    move = ar1_log(30.0 + 48.0 * np.sqrt(squared) / 0.37, 0.01 * rng.normal(size=n), 0.1)
+    # Credit: HY spreads widen as stress persists (a day and a half of memory) and as the index falls; IG a fraction of
+    # that; prices carry duration.
+    lasting_stress = ar1_log(0.02 + stress, np.zeros(n), 1 / 36) - 0.02
+    es_path = np.cumsum(es_returns) - np.cumsum(es_returns)[WARMUP_H - 1]
+    hy_spread = 280.0 + 180.0 * lasting_stress - 900.0 * es_path
+    hy_change = np.diff(hy_spread, prepend=hy_spread[0])
+    hyg = -3.2 * (tnx_bp + hy_change) / 1e4 + 0.00015 * rng.normal(size=n)
+    lqd = -8.3 * (tnx_bp + 0.1 * hy_change) / 1e4 + 0.00012 * rng.normal(size=n)
+    for symbol, values in ((universe.vix, vix), (universe.vix3m, vix3m), (universe.move, move)):
+        if symbol:
+            out[symbol] = values
+    if universe.hyg:
+        out[universe.hyg] = _anchored(hyg, 80.5)
+    if universe.lqd:
+        out[universe.lqd] = _anchored(lqd, 110.0)
+    return out
+
+
+def _thin_windows(stamps: list[datetime]) -> np.ndarray:
+    """Crypto's weekend: Friday 21:00 to Sunday 23:00 UTC (SPEC §13)."""
+    week_hour = np.array([ts.weekday() * 24 + ts.hour for ts in stamps])
+    return (week_hour >= 4 * 24 + 21) & (week_hour < 6 * 24 + 23)
+
+
+def _session_masks(stamps: list[datetime], universe: Universe) -> dict[str, np.ndarray]:
+    """Trading-hour masks by session kind from the calendar, evaluated once per hour of the week and offset.
+
+    The calendar is DST-aware; New York and Chicago change their clocks on the same days, so the Chicago
+    offset at each stamp (looked up once a day) and the hour of the week decide every session.
+    """
     first = stamps[0]
-    week_hour = np.array([(ts.weekday() * 24 + ts.hour) for ts in stamps[:168]])
-    hour_index = (np.arange(len(stamps)) + week_hour[0]) % 168
-    monday = first - timedelta(days=first.weekday(), hours=first.hour)
-    masks = {}
-    for kind, probe in (("crypto", universe.btc), ("equity", universe.leaders[0] if universe.leaders else ""),
-                        ("futures", universe.index)):
-        by_week_hour = np.array([market_open(probe, universe, monday + timedelta(hours=h)) for h in range(168)])
-        masks[kind] = by_week_hour[hour_index]
-    return masks
+    days = {(first + timedelta(days=d)).date(): None for d in range(len(stamps) // 24 + 2)}
+    offsets = {day: (datetime(day.year, day.month, day.day, 12, tzinfo=first.tzinfo).astimezone(CHICAGO)
+                     .utcoffset() or timedelta(0)) for day in days}
+    masks: dict[str, list[bool]] = {"crypto": [], "equity": [], "futures": []}
+    cache: dict[tuple[int, timedelta], tuple[bool, bool]] = {}
+    for ts in stamps:
+        key = (ts.weekday() * 24 + ts.hour, offsets[ts.date()])
+        if key not in cache:
+            cache[key] = (equity_open(ts), market_open(universe.index, universe, ts))
+        equity, futures = cache[key]
+        masks["equity"].append(equity)
+        masks["futures"].append(futures)
+    masks["crypto"] = [True] * len(stamps)
+    return {kind: np.array(values) for kind, values in masks.items()}
 
 
 def _bars_frame(
@@ -252,7 +209,8 @@ def _bars_frame(
     lows = np.minimum(opens, closes) * (1 - wiggle[1])
     volume = np.exp(rng.normal(10.0, 0.3, size=closes.shape))
     mask = np.vstack([masks[session_kind(name, universe)] for name in names])
-    perp_names = ("funding_rate", "open_interest_usd", "long_liq_usd", "short_liq_usd")
+    perp_names = ("funding_rate", "funding_interval_h", "open_interest", "open_interest_usd", "long_liq_usd",
+                  "short_liq_usd")
     perp = {c: np.full(closes.shape, np.nan) for c in perp_names}
     for row, name in enumerate(names):
         for column, values in zip(perp_names, perp_extra.get(name, ()), strict=False):
