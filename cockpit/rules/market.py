@@ -96,17 +96,27 @@ def oi_build_into_decline(r: Readings, p: Profile) -> Flag | None:
 
 
 def leadership_break(r: Readings, p: Profile) -> Flag | None:
-    """Leaders make a new relative low against the index while the index holds above its average."""
+    """Leaders make a new relative low against the index while the index holds above its average.
+
+    The low must be more than noise: the basket's relative move over the window beyond 1.5 sigma of its own
+    bar-to-bar moves (the threshold the Leadership pane's "breaking" uses), else a random walk's routine new
+    low would flag a calm tape and contradict the pane's own verdict.
+    """
+    from cockpit.analytics.leadership import BREAKING_SIGMA
+
     lead = r.leadership
     if not lead.rs_new_low or not lead.index_above_ma:
+        return None
+    if lead.relative_move_sigma is not None and lead.relative_move_sigma > BREAKING_SIGMA:
         return None
     return Flag(
         FlagId.LEADERSHIP_BREAK,
         Severity.WARNING,
         f"Leadership break: leaders at a new {p.leadership_bars}-bar relative low ({lead.timeframe}, "
         f"RS {_signed(lead.relative_strength_pct, '.1f')} %) while the index holds above its average",
-        {"relative_strength_pct": lead.relative_strength_pct, "breadth_above_ma": lead.breadth_above_ma,
-         "breadth_new_lows": lead.breadth_new_lows, "bars": p.leadership_bars, "timeframe": lead.timeframe},
+        {"relative_strength_pct": lead.relative_strength_pct, "relative_move_sigma": lead.relative_move_sigma,
+         "breadth_above_ma": lead.breadth_above_ma, "breadth_new_lows": lead.breadth_new_lows,
+         "bars": p.leadership_bars, "timeframe": lead.timeframe},
     )
 
 
