@@ -236,6 +236,13 @@ def driver_of(stages: Sequence[Stage], views: Sequence[HourView]) -> tuple[str |
         return "rates_shock", by_id["rates_dollar"].evidence
     if equity is not None and (rates is None or equity < rates):
         return "equity_leadership", by_id["equities_gap"].evidence
+    # the same hour: the shock's first mover names the driver; with both (or neither) it is mixed
+    shock = by_id["narrative_shock"].evidence or ""
+    rates_moved, equity_moved = "US10Y" in shock or "DXY" in shock, "ES " in shock
+    if rates_moved and not equity_moved:
+        return "rates_shock", f"{shock}; {by_id['rates_dollar'].evidence}"
+    if equity_moved and not rates_moved:
+        return "equity_leadership", f"{shock}; {by_id['equities_gap'].evidence}"
     return "mixed", f"{by_id['rates_dollar'].evidence}; {by_id['equities_gap'].evidence}"
 
 

@@ -125,3 +125,13 @@ def test_escalation_in_the_log_keeps_the_peak(tmp_path: Path) -> None:
     log.write(first)
     log.write(later)
     assert log.spans()[0].severity == Severity.CRITICAL
+
+
+def test_rates_and_leaders_in_the_same_hour_follow_the_shock_s_first_mover() -> None:
+    rates, lead = flag(FlagId.RISK_BUDGET_SHRINKING), flag(FlagId.LEADERSHIP_BREAK)
+    script = [CALM] * 5 + [(Regime.TREND_BREAK, (rates, lead))] * 3
+    views = hours(script)
+    shocked = [HourView(v.as_of, v.regime, v.flags, shocks=("US10Y 1h +4.0 bp (3.5x its vol)",) if i == 5 else ())
+               for i, v in enumerate(views)]
+    assert cause_map(shocked, hold_h=12).driver == "rates_shock"
+    assert cause_map(views, hold_h=12).driver == "mixed"  # no shock names a first mover
