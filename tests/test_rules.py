@@ -163,7 +163,16 @@ def test_a_ratio_of_tiny_vols_is_no_spike(swing: Profile) -> None:
 def test_vol_spike_names_each_assets_ratio(swing: Profile) -> None:
     flag = rules.vol_spike(with_corr(vol_index=vol(2.5, 24), vol_btc=vol(1.2, 40)), swing)
     assert flag is not None
-    assert "ES realized vol 2.5x" in flag.message and "BTC 1.2x" in flag.message
+    assert "ES realized vol 2.50x" in flag.message and "BTC 1.20x" in flag.message
+
+
+def test_vol_spike_ratios_carry_two_decimals(swing: Profile) -> None:
+    """The ratio is judged against 2 (fire) and 1.5 (release): 2.04 fired as "2.0x", and a 1.96 beside it
+    read "2.0x" too, so a trader could not tell which asset had crossed the line."""
+    flag = rules.vol_spike(with_corr(vol_index=vol(1.96, 24), vol_btc=vol(2.04, 60)), swing)
+    assert flag is not None
+    assert "BTC realized vol 2.04x" in flag.message and "ES realized vol" not in flag.message
+    assert "(ratios ES 1.96x, BTC 2.04x)" in flag.message
 
 
 def test_single_risk_book_needs_enough_kept_pairs(swing: Profile) -> None:

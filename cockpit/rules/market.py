@@ -171,7 +171,8 @@ def vol_spike_parts(r: Readings, p: Profile) -> list[str]:
     for name, vol, floor in (("ES", c.vol_index, p.vol_floor_index_pct), ("BTC", c.vol_btc, p.vol_floor_btc_pct)):
         ratio, level = vol.ratio, vol.annualised_pct
         if ratio is not None and ratio >= p.vol_spike_ratio and level is not None and level > floor:
-            parts.append(f"{name} realized vol {ratio:.1f}x its prior {p.vol_prior_n}h ({level:.0f} % annualised)")
+            # two decimals: the ratio is read against 2 (fire) and 1.5 (release), and 1.96 must not read "2.0x"
+            parts.append(f"{name} realized vol {ratio:.2f}x its prior {p.vol_prior_n}h ({level:.0f} % annualised)")
     if c.gap_pct is not None and abs(c.gap_pct) >= p.vol_gap_pct:
         parts.append(f"ES opening gap {c.gap_pct:+.1f} %")
     if vix is not None and vix.value is not None and vix.change_pct is not None and (
@@ -187,7 +188,7 @@ def vol_spike(r: Readings, p: Profile) -> Flag | None:
     if not parts:
         return None
     c = r.correlation
-    ratios = f"ES {_fmt(c.vol_index.ratio, '.1f')}x, BTC {_fmt(c.vol_btc.ratio, '.1f')}x"
+    ratios = f"ES {_fmt(c.vol_index.ratio)}x, BTC {_fmt(c.vol_btc.ratio)}x"
     return Flag(
         FlagId.VOL_SPIKE,
         Severity.WARNING,

@@ -61,6 +61,8 @@ def close_enough(got: float | None, want: float | None, rel: float = 1e-9) -> bo
 
     The JSON rounds its figures for display; an exact definition still has to match every digit shown,
     and the display has to keep at least 3 decimals or 4 significant digits (-0.722 bp, 1.0396, 7.49 %).
+    A JSON number drops trailing zeros, so -7.0800 (4 decimals) arrives as -7.08: `got` is accepted when
+    it equals `want` rounded to *some* precision that meets the floor, not only the shortest one.
     """
     if want is None or got is None:
         return got is None and want is None
@@ -68,10 +70,12 @@ def close_enough(got: float | None, want: float | None, rel: float = 1e-9) -> bo
         return True
     if want == 0:
         return False
+    magnitude = math.floor(math.log10(abs(want))) + 1
     for digits in range(0, 13):
+        if digits < 3 and digits + magnitude < 4:
+            continue
         if math.isclose(round(want, digits), got, rel_tol=1e-12, abs_tol=1e-15):
-            significant = digits + math.floor(math.log10(abs(want))) + 1
-            return digits >= 3 or significant >= 4
+            return True
     return False
 
 

@@ -285,12 +285,22 @@ def test_cascade_since_is_when_its_first_bar_closed(market_factory):  # type: ig
 
 
 def test_regime_carries_since(market_factory):  # type: ignore[no-untyped-def]
+    """`regime.since` always; `held_from` only while the label is kept by hysteresis (SPEC: "when held").
+
+    The hour after the ETH cascade fired, the flag is active in its own 2 h hold, so `liquidity_shock` still
+    has its evidence: that regime is active, not held, and carries no `held_from`. Once the flag has ended
+    (5 h later, inside the swing profile's 12 h `regime_hold_h`) the label is held, `since` is unchanged and
+    `held_from` is the last hour its evidence stood: the end of the cascade's hold, 2 h after it fired."""
     fired = rm.ETH_FLUSH + timedelta(hours=1)
     market = market_factory("ethflush", rm.eth_flush, {"fired": fired, "held": fired + timedelta(hours=1),
                                                        "ended": fired + timedelta(hours=5)})
-    snap = market.snap("held")
-    assert _ts(dig(snap, "regime.since")) <= _ts(snap["as_of"])
-    assert "held_from" in snap["regime"]
+    active, held = market.snap("held"), market.snap("ended")
+    assert "LIQUIDATION_CASCADE" in flag_ids(active) and "LIQUIDATION_CASCADE" not in flag_ids(held)
+    for snap in (active, held):
+        assert dig(snap, "regime.label") == "liquidity_shock"
+        assert _ts(dig(snap, "regime.since")) == fired
+    assert active["regime"].get("held_from") is None
+    assert _ts(dig(held, "regime.held_from")) == fired + timedelta(hours=2)
 
 
 # --- funding -------------------------------------------------------------------------------------------
