@@ -108,11 +108,15 @@ def flag_spans(views: Sequence[HourView]) -> list[FlagSpan]:
     """Every span in the timeline: a flag's consecutive hours (or its own `since`), peak severity kept."""
     open_spans: dict[FlagId, FlagSpan] = {}
     done: list[FlagSpan] = []
+    previous: datetime | None = None
     for view in views:
         present = {f.id: f for f in view.flags}
         for flag_id, span in list(open_spans.items()):
             flag = present.get(flag_id)
-            if flag is None or (flag.since is not None and flag.since != span.since):
+            # a span restarts only when its new start falls after the last hour it was seen: an hour judged on
+            # a later window may date a long span from that window's first hour, which is no new span
+            restarted = flag is not None and flag.since is not None and previous is not None and flag.since > previous
+            if flag is None or restarted:
                 done.append(_ended(span, view.as_of))
                 del open_spans[flag_id]
         for flag_id, flag in present.items():
@@ -123,6 +127,7 @@ def flag_spans(views: Sequence[HourView]) -> list[FlagSpan]:
             elif flag.severity.rank > current.severity.rank:
                 open_spans[flag_id] = FlagSpan(flag_id, current.since, None, flag.severity, flag.message,
                                                flag.evidence)
+        previous = view.as_of
     return sorted([*done, *open_spans.values()], key=lambda s: (s.since, s.id.value))
 
 

@@ -135,3 +135,22 @@ def test_rates_and_leaders_in_the_same_hour_follow_the_shock_s_first_mover() -> 
                for i, v in enumerate(views)]
     assert cause_map(shocked, hold_h=12).driver == "rates_shock"
     assert cause_map(views, hold_h=12).driver == "mixed"  # no shock names a first mover
+
+
+def test_a_long_span_dated_from_each_window_s_first_hour_stays_one_span() -> None:
+    """Each hour's spans are judged on the window before it, so a flag older than the window reads as starting
+    at that window's first hour, later every hour: still one span, not one per hour."""
+    def rates(i: int) -> Flag:
+        return Flag(FlagId.RISK_BUDGET_SHRINKING, Severity.WARNING, "rates", since=T0 + timedelta(hours=max(0, i - 47)))
+
+    views = [HourView(T0 + timedelta(hours=i), Regime.TREND_BREAK, (rates(i),)) for i in range(80)]
+    spans = flag_spans(views)
+    assert len(spans) == 1 and spans[0].since == T0 and spans[0].until is None
+
+
+def test_the_log_keeps_one_row_when_a_span_is_later_seen_from_further_back(tmp_path: Path) -> None:
+    log = FlagLog(tmp_path / "flags.sqlite3", source="demo")
+    late = flag_spans(hours([(Regime.VOLATILITY_EVENT, (flag(FlagId.VOL_SPIKE),))] * 2))
+    log.write([type(late[0])(s.id, s.since + timedelta(hours=5), None, s.severity, s.message) for s in late])
+    log.write(late)  # the same span, dated from five hours earlier once more history was evaluated
+    assert [(s.since, s.until) for s in log.spans()] == [(T0, None)]

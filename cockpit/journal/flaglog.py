@@ -75,6 +75,12 @@ class FlagLog:
             return 0
         try:
             with transaction(self._con):
+                # a span seen from further back starts earlier: the rows that dated it later are the same span
+                self._con.executemany(
+                    "DELETE FROM flag_spans WHERE source = ? AND label = ? AND id = ? AND since > ?"
+                    " AND (? IS NULL OR since < ?)",
+                    [(r[0], r[1], r[2], r[3], r[4], r[4]) for r in rows],
+                )
                 self._con.executemany(
                     f"""INSERT INTO flag_spans (source, label, id, since, until, severity, message, evidence)
                        VALUES (?, ?, ?, ?, ?, ?, ?, ?)

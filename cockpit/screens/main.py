@@ -221,7 +221,9 @@ class CockpitScreen(ReportsErrors, Screen[None]):
     def _pages_hint(self) -> str | None:
         layout = self.layout_state
         page = f"{self.page % layout.pages + 1}/{layout.pages}"
-        return f"{page} n▸" if layout.mode in ("compact", "full") else f"panes {page} (n: next)"
+        if layout.mode == "full":
+            return None  # the Book page: the footer's n says so, and the header keeps to one line at 160
+        return f"{page} n▸" if layout.mode == "compact" else f"panes {page} (n: next)"
 
     # --- feed messages ----------------------------------------------------------------------------
 
