@@ -36,7 +36,8 @@ class Universe:
 
     def yahoo_symbols(self, as_of: datetime) -> tuple[str, ...]:
         """Every Yahoo-sourced symbol: macro, index, leaders and the policy strip."""
-        return (self.us10y, self.dxy, self.index, *self.leaders, *self.policy_symbols(as_of), *self.vol_credit_symbols())
+        return (self.us10y, self.dxy, self.index, *self.leaders, *self.policy_symbols(as_of),
+                *self.vol_credit_symbols())
 
     def vol_credit_symbols(self) -> tuple[str, ...]:
         """Implied vol and credit inputs of SPEC §3 v2: VIX, VIX3M, MOVE, HYG, LQD (each optional; "" is none)."""

@@ -6,7 +6,7 @@ from dataclasses import dataclass
 from datetime import datetime
 
 from cockpit.models import SourceHealth
-from cockpit.sources.live.faults import Fault, FaultKind, PollGuard
+from cockpit.sources.live.faults import STOPS_POLLING, Fault, FaultKind, PollGuard
 
 
 @dataclass(frozen=True, slots=True)
@@ -28,16 +28,15 @@ def _when(seconds: float | None) -> str:
 
 
 def describe(fault: Fault, retry_in_s: float | None) -> str:
-    """The fault in words plus what the source does about it (e.g. 'timed out; retry in 8s')."""
-    if fault.kind == FaultKind.PERMANENT:
-        return f"{fault.message}; polling stopped"
+    """The fault in words, what the cockpit does about it and when it tries again ('timed out; retry in 8s')."""
+    parts = [fault.message]
     if fault.kind == FaultKind.MAINTENANCE and fault.eta is not None:
-        return f"{fault.message} (ETA {fault.eta:%H:%M} UTC)"
-    if fault.kind == FaultKind.BAD_DATA:
-        return f"{fault.message}; showing last good data"
-    if retry_in_s is not None and retry_in_s >= 1:
-        return f"{fault.message}; retry in {_when(retry_in_s)}"
-    return fault.message
+        parts[0] += f" (ETA {fault.eta:%H:%M} UTC)"
+    if fault.what_to_do:
+        parts.append(fault.what_to_do)
+    if fault.kind not in STOPS_POLLING and retry_in_s is not None and retry_in_s >= 1:
+        parts.append(f"retry in {_when(retry_in_s)}")
+    return "; ".join(parts)
 
 
 def source_health(

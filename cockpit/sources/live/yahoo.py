@@ -74,8 +74,8 @@ def traffic_fault(records: list[Exchange], source: str, now: datetime) -> Fault 
             timed_out = "timeout" in record.error.lower()
             text = f"{source} timed out" if timed_out else f"cannot reach {source} (offline?)"
             faults.append(Fault(FaultKind.TRANSIENT, text))
-    order: tuple[FaultKind, ...] = (FaultKind.PERMANENT, FaultKind.RATE_LIMIT, FaultKind.MAINTENANCE,
-                                    FaultKind.TRANSIENT)
+    order: tuple[FaultKind, ...] = (FaultKind.GEO_BLOCKED, FaultKind.PERMANENT, FaultKind.RATE_LIMIT,
+                                    FaultKind.MAINTENANCE, FaultKind.REJECTED, FaultKind.TRANSIENT)
     if succeeded:
         order = (FaultKind.RATE_LIMIT,)
     for kind in order:
