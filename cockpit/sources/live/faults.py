@@ -288,6 +288,10 @@ class PollGuard:
         self.disabled: Fault | None = None
         self.last_fault: Fault | None = None
 
+    def clock(self) -> float:
+        """The monotonic clock this guard runs on."""
+        return self._monotonic()
+
     @property
     def interval_s(self) -> float:
         """The poll interval now: doubled for a while after a rate limit."""
