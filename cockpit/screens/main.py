@@ -37,7 +37,7 @@ from cockpit.widgets.correlation import CorrelationPane
 from cockpit.widgets.crypto import CryptoPane
 from cockpit.widgets.flags import FlagList, FlagsPane, track_first_seen
 from cockpit.widgets.format import styled
-from cockpit.widgets.header import CockpitHeader, HeaderInfo, oldest_data
+from cockpit.widgets.header import CockpitHeader, HeaderInfo, oldest_data, side_notice
 from cockpit.widgets.leadership import LeadershipPane
 from cockpit.widgets.macro import MacroPane
 from cockpit.widgets.pane import WAITING, FeedTrouble, Pane, PaneContext, PaneView, waiting_view
@@ -189,7 +189,7 @@ class CockpitScreen(Screen[None]):
             multiplier=snap.regime.multiplier if snap else None,
             oldest=oldest_data(snap, self.config.universe, ctx.extra_age_s) if snap and ctx else None,
             trouble=self.trouble.error if self.trouble else None,
-            notice=self.notice,
+            notice=self.notice or side_notice(snap),
             pages=self._pages_hint(),
             narrow=self.layout_state.mode == "compact",
         )
