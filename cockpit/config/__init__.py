@@ -1,4 +1,4 @@
-"""Profiles (shipped TOML) and the user's config.toml, validated strictly.
+"""Profiles (shipped TOML) and the user's config.toml, read here and validated by `cockpit.settings`.
 
 `COCKPIT_CONFIG` overrides the config file's path, `COCKPIT_DATA` the data folder.
 """
@@ -15,83 +15,24 @@ from typing import Any
 
 from cockpit.errors import ConfigError
 from cockpit.models import FlagId, ProfileName, Regime
+from cockpit.settings import (
+    ALERTS,
+    SOURCES,
+    TOP_LEVEL,
+    build_profile,
+    check_keys,
+    check_table,
+    decode_toml,
+    located,
+    toml_error,
+)
+from cockpit.settings import Profile as Profile  # re-exported: the profile schema lives in the pure ring
 from cockpit.universe import ROLE_NAMES, Universe
 
 APP_NAME = "cockpit"
 
-# Top-level sections of config.toml and the keys each accepts (None: any key, checked by its owner).
-CONFIG_SCHEMA: dict[str, Any] = {
-    "default_profile": str,
-    "theme": str,
-    "bell": bool,
-    "alert_severity": str,
-    "profiles": dict,
-    "symbols": dict,
-    "keys": dict,
-    "sources": {
-        "venue": str,
-        "yahoo_poll_s": (int, float),
-        "exchange_poll_s": (int, float),
-        "yahoo_stale_s": (int, float),
-        "exchange_stale_s": (int, float),
-        "timeout_s": (int, float),
-    },
-    "alerts": {
-        "desktop": bool,
-        "bell": bool,
-        "min_severity": str,
-        "ntfy_topic": str,
-        "ntfy_server": str,
-    },
-}
-
-
-@dataclass(frozen=True, slots=True)
-class Profile:
-    """One trading horizon's timeframes, windows and thresholds (SPEC §3, §4)."""
-
-    name: ProfileName
-    horizon: str
-    timeframes: tuple[str, ...]
-    signal_timeframe: str
-    dominant_timeframe: str
-    macro_lookback_h: int
-    us10y_rise_bp: float
-    dxy_rise_pct: float
-    corr_window_1h: int
-    corr_window_4h: int
-    single_book_corr: float
-    liq_zscore: float
-    liq_baseline_h: int
-    liq_price_lookback_h: int
-    oi_build_pct: float
-    oi_lookback_h: int
-    vol_recent_n: int
-    vol_prior_n: int
-    vol_spike_ratio: float
-    vol_rising_ratio: float
-    leadership_bars: int
-    trend_ma_bars: int
-    revenge_window_min: int
-    scale_in_slice: float
-    tiers: Mapping[int, float]
-    default_tier: int
-    emphasis: tuple[str, ...]
-    rules: frozenset[str]
-    regime_multipliers: Mapping[Regime, float] = field(default_factory=dict)
-
-    def multiplier(self, regime: Regime) -> float:
-        """The sizing multiplier the regime allows."""
-        return self.regime_multipliers.get(regime, 1.0)
-
-    def history_hours(self) -> int:
-        """How many hours of 1h bars every window of this profile needs (for trimming input)."""
-        per_bar = {"1h": 1, "4h": 4, "1d": 24, "1w": 168}
-        trend = (self.trend_ma_bars + 2) * per_bar[self.dominant_timeframe]
-        lead = (self.leadership_bars + 2) * per_bar[self.signal_timeframe]
-        corr = max(self.corr_window_1h * 3, self.corr_window_4h * 4 * 3)
-        vol = (self.vol_recent_n + self.vol_prior_n) * 2
-        return max(trend, lead, corr, vol, self.liq_baseline_h + 48, self.macro_lookback_h * 4) + 24
+# Top-level keys of config.toml and what each accepts (None: a table checked by its own rules).
+CONFIG_SCHEMA: dict[str, Any] = {**TOP_LEVEL, "sources": SOURCES, "alerts": ALERTS}
 
 
 @dataclass(frozen=True, slots=True)
@@ -148,14 +89,17 @@ def user_config_dir() -> Path:
     return config_path().parent
 
 
-def _read_toml(path: Path) -> dict[str, Any]:
+def read_toml(path: Path) -> tuple[dict[str, Any], str]:
+    """A TOML file's table and its text; unreadable, binary or invalid files are one-line ConfigErrors."""
     try:
-        with path.open("rb") as handle:
-            return tomllib.load(handle)
-    except tomllib.TOMLDecodeError as exc:
-        raise ConfigError(f"{path}: not valid TOML: {exc}") from None
+        raw = path.read_bytes()
     except OSError as exc:
         raise ConfigError(f"{path}: cannot read: {exc.strerror}") from None
+    text = decode_toml(raw, str(path))
+    try:
+        return tomllib.loads(text), text
+    except tomllib.TOMLDecodeError as exc:
+        raise toml_error(str(exc), str(path)) from None
 
 
 def _shipped_profiles() -> dict[str, Any]:
@@ -178,38 +122,7 @@ def _check_type(value: Any, expected: Any, where: str) -> None:
 
 
 def _build_profile(name: ProfileName, values: Mapping[str, Any], multipliers: Mapping[Regime, float]) -> Profile:
-    tiers = {int(k): float(v) for k, v in values["tiers"].items()}
-    return Profile(
-        name=name,
-        horizon=str(values["horizon"]),
-        timeframes=tuple(values["timeframes"]),
-        signal_timeframe=str(values["signal_timeframe"]),
-        dominant_timeframe=str(values["dominant_timeframe"]),
-        macro_lookback_h=int(values["macro_lookback_h"]),
-        us10y_rise_bp=float(values["us10y_rise_bp"]),
-        dxy_rise_pct=float(values["dxy_rise_pct"]),
-        corr_window_1h=int(values["corr_window_1h"]),
-        corr_window_4h=int(values["corr_window_4h"]),
-        single_book_corr=float(values["single_book_corr"]),
-        liq_zscore=float(values["liq_zscore"]),
-        liq_baseline_h=int(values["liq_baseline_h"]),
-        liq_price_lookback_h=int(values["liq_price_lookback_h"]),
-        oi_build_pct=float(values["oi_build_pct"]),
-        oi_lookback_h=int(values["oi_lookback_h"]),
-        vol_recent_n=int(values["vol_recent_n"]),
-        vol_prior_n=int(values["vol_prior_n"]),
-        vol_spike_ratio=float(values["vol_spike_ratio"]),
-        vol_rising_ratio=float(values["vol_rising_ratio"]),
-        leadership_bars=int(values["leadership_bars"]),
-        trend_ma_bars=int(values["trend_ma_bars"]),
-        revenge_window_min=int(values["revenge_window_min"]),
-        scale_in_slice=float(values["scale_in_slice"]),
-        tiers=tiers,
-        default_tier=int(values["default_tier"]),
-        emphasis=tuple(values["emphasis"]),
-        rules=frozenset(values["rules"]),
-        regime_multipliers=multipliers,
-    )
+    return build_profile(name, values, multipliers)
 
 
 VALID_TIMEFRAMES = ("1h", "4h", "1d", "1w")
@@ -278,35 +191,27 @@ def load_config(path: Path | None = None) -> Config:
     shipped = _shipped_profiles()
     multipliers = {Regime(k): float(v) for k, v in shipped.pop("regime_multipliers").items()}
     path = path or config_path()
-    user: dict[str, Any] = _read_toml(path) if path.exists() else {}
+    user, text = read_toml(path) if path.exists() else ({}, "")
     where = str(path)
 
-    for key, value in user.items():
-        if key not in CONFIG_SCHEMA:
-            known = ", ".join(sorted(CONFIG_SCHEMA))
-            raise ConfigError(f"{where}: unknown key '{key}' (known: {known})")
-        expected = CONFIG_SCHEMA[key]
-        if isinstance(expected, dict):
-            _check_type(value, dict, f"{where}: [{key}]")
-            for sub, sub_value in value.items():
-                if sub not in expected:
-                    known = ", ".join(sorted(expected))
-                    raise ConfigError(f"{where}: unknown key '{key}.{sub}' (known: {known})")
-                _check_type(sub_value, expected[sub], f"{where}: {key}.{sub}")
-        else:
-            _check_type(value, expected, f"{where}: {key}")
+    user = check_table(user, TOP_LEVEL, where, text)
+    sources = check_table(user.get("sources", {}), SOURCES, where, text, ("sources",))
+    alerts = check_table(user.get("alerts", {}), ALERTS, where, text, ("alerts",))
+    keys = check_keys(user.get("keys", {}), where, text)
 
     user_profiles = user.get("profiles", {})
     profiles: dict[ProfileName, Profile] = {}
     for name in ProfileName:
         override = user_profiles.get(name.value, {})
         _check_type(override, dict, f"{where}: [profiles.{name.value}]")
-        merged = _merge_profile(shipped[name.value], override, f"{where}: profiles.{name.value}")
+        place = located(where, text, ("profiles", name.value))
+        merged = _merge_profile(shipped[name.value], override, f"{place}: profiles.{name.value}")
         profiles[name] = _build_profile(name, merged, multipliers)
     for name in user_profiles:
         parse_profile_name(name)
 
     symbols = user.get("symbols", {})
+    _check_type(symbols, dict, f"{located(where, text, ('symbols',))}: [symbols]")
     for role, symbol in symbols.items():
         if role not in ROLE_NAMES:
             raise ConfigError(f"{where}: unknown key 'symbols.{role}' (known: {', '.join(ROLE_NAMES)})")
@@ -326,7 +231,7 @@ def load_config(path: Path | None = None) -> Config:
         theme=str(user.get("theme", "cockpit-dark")),
         bell=bool(user.get("bell", True)),
         alert_severity=str(user.get("alert_severity", "critical")),
-        keys=dict(user.get("keys", {})),
-        sources=dict(user.get("sources", {})),
-        alerts=dict(user.get("alerts", {})),
+        keys=keys,
+        sources=sources,
+        alerts=alerts,
     )
