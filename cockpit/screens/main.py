@@ -6,7 +6,6 @@ Widgets change only in the handlers below, on the UI thread.
 
 from __future__ import annotations
 
-import importlib
 import time
 from collections.abc import Callable
 from datetime import datetime
@@ -304,14 +303,10 @@ class CockpitScreen(Screen[None]):
         self.notify(f"profile {self.profile.value}: {self.current_profile.horizon}", timeout=2)
 
     def action_checklist(self) -> None:
-        """Open the daily checklist (when that screen is installed)."""
-        try:
-            module = importlib.import_module("cockpit.screens.checklist")
-            screen = module.ChecklistScreen(lambda: self.snapshot, self.profile, self.source_label())
-        except (ImportError, AttributeError):
-            self.notify("checklist not available", severity="warning")
-            return
-        self.app.push_screen(screen)
+        """Open the daily checklist."""
+        from cockpit.screens.checklist import ChecklistScreen
+
+        self.app.push_screen(ChecklistScreen(lambda: self.snapshot, self.profile, self.source_label()))
 
     def source_label(self) -> str:
         """The source in words for other screens: `demo cascade-2026-01`."""
