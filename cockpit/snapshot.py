@@ -5,7 +5,6 @@ from __future__ import annotations
 from dataclasses import replace
 from typing import Any
 
-from cockpit.config import Profile
 from cockpit.models import (
     SCHEMA_VERSION,
     CryptoAsset,
@@ -17,6 +16,7 @@ from cockpit.models import (
     to_plain,
 )
 from cockpit.rules import classify_outlook, classify_regime, market_flags
+from cockpit.settings import Profile
 from cockpit.universe import Universe
 
 

@@ -176,7 +176,7 @@ class CockpitScreen(Screen[None]):
         profile = self.current_profile
         snap = ctx.snapshot if ctx is not None else None
         return HeaderInfo(
-            source=(clock.kind.value if clock else info.kind.value if info else ("live" if self.notice else "")),
+            source=(clock.kind.value if clock else info.kind.value if info else ""),
             label=clock.label if clock else "",
             clock=clock.now if clock else None,
             clocked=bool(clock and clock.clocked),
