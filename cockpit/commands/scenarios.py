@@ -3,8 +3,9 @@
 from __future__ import annotations
 
 import argparse
-import sys
 from typing import Any
+
+from cockpit.commands.output import write_out
 
 
 def register(subparsers: Any) -> None:
@@ -21,5 +22,5 @@ def run(args: argparse.Namespace) -> int:
     for name, scenario in SCENARIOS.items():
         default = " (default)" if name == DEFAULT_SCENARIO else ""
         days = scenario.hours / 24
-        sys.stdout.write(f"{name:<{width}}  {days:.0f}d from {scenario.start:%Y-%m-%d}  {scenario.summary}{default}\n")
+        write_out(f"{name:<{width}}  {days:.0f}d from {scenario.start:%Y-%m-%d}  {scenario.summary}{default}\n")
     return 0

@@ -4,11 +4,11 @@ from __future__ import annotations
 
 import argparse
 import json
-import sys
 from datetime import timedelta
 from typing import Any
 
 from cockpit.cli import add_source_arguments
+from cockpit.commands.output import write_out
 from cockpit.errors import UserError
 
 
@@ -56,15 +56,15 @@ def run(args: argparse.Namespace) -> int:
         at = source.scenario.start
         while at <= source.end:
             snap = plan_snapshot(source.state_at(at), profile, config.universe, plan)
-            sys.stdout.write(json.dumps(snapshot_json(snap), separators=(",", ":")) + "\n")
+            write_out(json.dumps(snapshot_json(snap), separators=(",", ":")) + "\n")
             at += step
         return 0
     snap = plan_snapshot(source.poll(), profile, config.universe, plan)
     payload = snapshot_json(snap)
     if args.json:
-        sys.stdout.write(json.dumps(payload, indent=2) + "\n")
+        write_out(json.dumps(payload, indent=2) + "\n")
     else:
-        sys.stdout.write(render_table(payload))
+        write_out(render_table(payload))
     return 0
 
 
