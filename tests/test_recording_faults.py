@@ -133,3 +133,14 @@ def test_record_on_a_really_full_disk_still_answers(tiny_disk: Path) -> None:
     assert payload["freshness"]["recording"]["error"].startswith("recording stopped: disk full")
     assert [v["state"] for k, v in payload["freshness"].items() if k != "recording"] == ["ok"]
     assert "Traceback" not in done.stderr
+
+
+def test_the_recorder_keeps_its_seen_rows_in_one_chunk(tmp_path: Path) -> None:
+    """Hundreds of small concats left hundreds of chunks alive: memory grew 8 MB per simulated day."""
+    source = paused_simulator()
+    recorder = RecordingSource(source, tmp_path / "rec")
+    for _ in range(5):
+        recorder.poll()
+        source.step(1)
+    seen = object.__getattribute__(recorder, "_seen")
+    assert seen.n_chunks() == 1

@@ -242,7 +242,8 @@ class RecordingSource:
         if fresh.height:
             part = PART_PATTERN.format(seq)
             fresh.write_parquet(folder / part)
-            seen = pl.concat([seen, hashes.filter(~hashes.is_in(seen.implode()))])
+            # one chunk: a series grown by many small concats keeps every chunk and its memory alive
+            seen = pl.concat([seen, hashes.filter(~hashes.is_in(seen.implode()))], rechunk=True)
         polls_file = folder / POLLS_FILE
         size = polls_file.stat().st_size if polls_file.exists() else 0
         try:
