@@ -12,9 +12,9 @@ from datetime import datetime, timedelta
 
 import polars as pl
 
-from cockpit.config import Profile
 from cockpit.liquidity import ThinWindow, thin_window
 from cockpit.models import Evidence, Flag, FlagId, MarketState, Readings, Regime, Severity, Snapshot, frozen_map
+from cockpit.settings import Profile
 from cockpit.universe import Universe
 
 STRESS = frozenset({Regime.TREND_BREAK, Regime.VOLATILITY_EVENT, Regime.LIQUIDITY_SHOCK})

@@ -8,10 +8,10 @@ from __future__ import annotations
 
 import argparse
 import importlib
-import sys
 from collections.abc import Sequence
 
 from cockpit import __version__
+from cockpit.commands.output import OutputError, note
 from cockpit.errors import UserError
 
 COMMANDS = (
@@ -80,8 +80,13 @@ def main(argv: Sequence[str] | None = None) -> int:
             return run_screen(args)
         return int(handler(args))
     except UserError as exc:
-        print(f"cockpit: error: {exc}", file=sys.stderr)
+        note(f"cockpit: error: {exc}")
         return 2
+    except OutputError as exc:
+        if exc.reader_left:
+            return 0
+        note(f"cockpit: error: cannot write the output ({exc})")
+        return 1
     except KeyboardInterrupt:
         return 130
     except BrokenPipeError:

@@ -5,7 +5,6 @@ from __future__ import annotations
 from dataclasses import replace
 from typing import Any
 
-from cockpit.config import Profile
 from cockpit.models import (
     SCHEMA_VERSION,
     CryptoAsset,
@@ -20,6 +19,7 @@ from cockpit.models import (
     to_plain,
 )
 from cockpit.rules import classify_outlook
+from cockpit.settings import Profile
 from cockpit.universe import Universe
 
 

@@ -40,6 +40,19 @@ class FakeClock:
         self.tick += seconds
 
 
+class OpenSocket:
+    """A ccxt.pro websocket client stand-in whose connection is up (what `exchange.clients` holds)."""
+
+    def __init__(self) -> None:
+        import concurrent.futures
+
+        self.connected: concurrent.futures.Future[str] = concurrent.futures.Future()
+        self.connected.set_result("wss://stream")
+
+    def closed(self) -> bool:
+        return False
+
+
 def response(url: str, status: int = 200, body: bytes | str = b"", content_type: str = "application/json",
              headers: dict[str, str] | None = None) -> requests.Response:
     """A hand-built requests.Response."""

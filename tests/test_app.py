@@ -6,7 +6,6 @@ import dataclasses
 from pathlib import Path
 from typing import Any
 
-import pytest
 from test_app_helpers import FrozenClock, cached_simulator, cockpit, make_app, settle, simulator  # noqa: F401
 from textual.command import CommandPalette
 
@@ -120,27 +119,6 @@ async def test_c_opens_the_checklist_with_the_live_snapshot() -> None:
         await pilot.pause()
         assert type(app.screen).__name__ == "ChecklistScreen"
         assert app.screen._provider() is cockpit(app).snapshot  # type: ignore[attr-defined]
-
-
-async def test_c_says_so_when_the_checklist_is_not_installed(monkeypatch: pytest.MonkeyPatch) -> None:
-    import importlib
-
-    real = importlib.import_module
-
-    def fake(name: str, *args: Any) -> Any:
-        if name == "cockpit.screens.checklist":
-            raise ImportError(name)
-        return real(name, *args)
-
-    app = make_app()
-    async with app.run_test(size=SIZE) as pilot:
-        await settle(pilot)
-        notes = record_notifications(app)
-        monkeypatch.setattr(importlib, "import_module", fake)
-        await pilot.press("c")
-        await pilot.pause()
-        assert ("checklist not available", "warning") in notes
-        assert app.screen is cockpit(app)
 
 
 async def test_s_focuses_sizing_and_f_focuses_flags_whose_enter_opens_the_evidence() -> None:
@@ -310,13 +288,12 @@ async def test_a_snapshot_for_a_profile_no_longer_active_is_ignored() -> None:
         assert screen.snapshot is before
 
 
-async def test_live_unavailable_says_so_and_d_starts_the_demo() -> None:
-    from cockpit.commands.screen import LIVE_MISSING
-
-    app = make_app(notice=LIVE_MISSING, demo_factory=lambda: simulator())
+async def test_without_a_source_a_notice_says_so_and_d_starts_the_demo() -> None:
+    app = make_app(notice="live sources are not available: press d for the demo",
+                   demo_factory=lambda: simulator())
     async with app.run_test(size=SIZE) as pilot:
         await pilot.pause()
-        assert "live sources are not available yet" in header_text(app)
+        assert "live sources are not available" in header_text(app)
         assert "waiting" in str(cockpit(app).query_one("#macro .verdict").visual)  # type: ignore[attr-defined]
         await pilot.press("d")
         await settle(pilot)

@@ -50,13 +50,12 @@ def test_demo_opens_and_q_exits_with_status_0(headless: list[CockpitApp]) -> Non
     assert snap is not None and snap.label == "calm" and snap.profile.value == "swing"
 
 
-def test_plain_cockpit_offers_the_demo_when_live_is_not_installed(
-        headless: list[CockpitApp], monkeypatch: pytest.MonkeyPatch) -> None:
-    import cockpit.commands.screen as screen
+def test_plain_cockpit_builds_the_live_source_with_the_demo_one_key_away() -> None:
+    from cockpit.cli import build_parser
+    from cockpit.commands.screen import build_app
 
-    monkeypatch.setattr(screen, "live_available", lambda: False)
-    assert main([]) == 0
-    assert headless[0].notice == screen.LIVE_MISSING and headless[0].source_factory is None
+    app = build_app(build_parser().parse_args([]))
+    assert app.notice is None and app.source_factory is not None and app.demo_factory is not None
 
 
 def test_a_file_that_is_not_bar_data_is_one_line_and_status_2(
@@ -119,11 +118,11 @@ def test_nothing_heavy_is_imported_before_the_first_frame() -> None:
     script = textwrap.dedent(f"""
         import asyncio, sys
         from cockpit.cli import build_parser
-        from cockpit.commands.screen import build_app, LIVE_MISSING
+        from cockpit.commands.screen import build_app
         args = build_parser().parse_args([])
         app = build_app(args)
         app.source_factory = None
-        app.notice = LIVE_MISSING
+        app.notice = "no source"
         async def main():
             async with app.run_test(size=(160, 45)) as pilot:
                 await pilot.pause()

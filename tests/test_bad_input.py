@@ -74,7 +74,7 @@ def test_broken_config_names_file_and_line(tmp_path: Path, capsys: pytest.Captur
     config = tmp_path / "broken.toml"
     config.write_text('default_profile = "swing"\n[profiles.swing\ncorr_window_1h = 3\n')
     monkeypatch.setenv("COCKPIT_CONFIG", str(config))
-    assert_one_line_error(*run(["snapshot", "--demo"], capsys), "broken.toml", "line 2")
+    assert_one_line_error(*run(["snapshot", "--demo"], capsys), "broken.toml:2: not valid TOML")
 
 
 @pytest.mark.parametrize(

@@ -13,7 +13,9 @@ from live_fakes import BybitSession, FakeClock, bybit_client
 from cockpit.errors import SourceError
 from cockpit.sources.live.faults import (
     MAX_DELAY_S,
+    MAX_WAIT_S,
     RATE_LIMIT_MIN_S,
+    REJECTED_MIN_S,
     SLOW_FOR_S,
     Fault,
     FaultKind,
@@ -23,6 +25,7 @@ from cockpit.sources.live.faults import (
     classify_status,
     parse_retry_after,
 )
+from cockpit.sources.live.health import describe
 from cockpit.sources.live.traffic import observe
 
 NOW = datetime(2026, 1, 28, 15, 10, tzinfo=UTC)
@@ -45,7 +48,7 @@ def ccxt_fault(status: int, body: str = "{}", headers: dict[str, str] | None = N
     [
         (429, "{}", FaultKind.RATE_LIMIT),
         (418, '{"code":-1003,"msg":"banned until 1769613000000"}', FaultKind.RATE_LIMIT),
-        (451, '{"code":0,"msg":"Service unavailable from a restricted location"}', FaultKind.PERMANENT),
+        (451, '{"code":0,"msg":"Service unavailable from a restricted location"}', FaultKind.GEO_BLOCKED),
         (503, "<html><body>System maintenance in progress</body></html>", FaultKind.MAINTENANCE),
         (502, "<html>bad gateway</html>", FaultKind.TRANSIENT),
         (500, "{}", FaultKind.TRANSIENT),
@@ -61,9 +64,9 @@ def test_http_status_through_ccxt_is_classified(status: int, body: str, kind: Fa
 def test_geo_block_is_permanent_although_ccxt_calls_it_retryable() -> None:
     error, fault = ccxt_fault(451, "<html>Unavailable For Legal Reasons</html>")
     assert isinstance(error, ccxt.ExchangeNotAvailable)  # ccxt's class is a retryable NetworkError...
-    assert classify(error, "bybit", NOW).kind == FaultKind.PERMANENT  # ...but a geo-block never heals
-    assert fault.kind == FaultKind.PERMANENT
-    assert "451" in fault.message and "venue" in fault.message
+    assert classify(error, "bybit", NOW).kind == FaultKind.GEO_BLOCKED  # ...but a geo-block never heals
+    assert fault.kind == FaultKind.GEO_BLOCKED
+    assert "451" in fault.message and "venue" in describe(fault, None)
 
 
 def test_retry_after_header_survives_a_json_error_body() -> None:
@@ -179,3 +182,83 @@ def test_maintenance_checks_every_few_minutes_and_near_the_eta() -> None:
     assert near == pytest.approx(120.0)
     unknown = guard.record_fault(Fault(FaultKind.MAINTENANCE, "maintenance"), NOW)
     assert unknown == pytest.approx(180.0)
+
+
+# --- faults the ccxt class misreads: the HTTP status and body decide (issue: faults misread) ----------
+
+GEO_403 = ("<html><head><title>403 ERROR</title></head><body>The Amazon CloudFront distribution is configured "
+           "to block access from your country.</body></html>")
+
+
+def test_cdn_geo_block_403_is_its_own_class_with_change_venue_advice() -> None:
+    error, fault = ccxt_fault(403, GEO_403)
+    assert isinstance(error, ccxt.RateLimitExceeded)  # what ccxt makes of bybit's 403
+    assert fault.kind == FaultKind.GEO_BLOCKED and fault.kind != FaultKind.RATE_LIMIT
+    assert "country" in fault.message and "venue" in describe(fault, None)
+    guard = PollGuard(30.0, monotonic=FakeClock().monotonic)
+    assert guard.record_fault(fault) is None and not guard.due()  # never retried every 600 s forever
+    assert classify(error, "bybit", NOW).kind == FaultKind.GEO_BLOCKED  # the body alone says so too
+
+
+@pytest.mark.parametrize(
+    ("body", "kind"),
+    [
+        ("<html><body>404 Not Found</body></html>", FaultKind.REJECTED),
+        ('{"retCode":10001,"retMsg":"no fixture"}', FaultKind.REJECTED),
+        ('{"retCode":10001,"retMsg":"symbol invalid"}', FaultKind.PERMANENT),
+    ],
+)
+def test_404_is_an_unknown_symbol_only_when_the_body_says_so(body: str, kind: FaultKind) -> None:
+    _, fault = ccxt_fault(404, body)
+    assert fault.kind == kind, fault
+    if kind == FaultKind.REJECTED:
+        assert "symbol" not in fault.message
+
+
+def test_invalid_nonce_is_a_clock_problem_not_a_network_error() -> None:
+    session = BybitSession()
+    session.fault = (200, '{"retCode":10002,"retMsg":"invalid request, please check your server timestamp or '
+                     'recv_window param"}', {})
+    with pytest.raises(ccxt.InvalidNonce) as info:
+        bybit_client(session).fetch_time()
+    fault = classify(info.value, "bybit", NOW)
+    assert fault.kind == FaultKind.CLOCK
+    assert "network" not in fault.message and "clock" in describe(fault, None)
+    assert classify(ccxt.InvalidNonce("nonce"), "bybit", NOW).kind == FaultKind.CLOCK
+
+
+@pytest.mark.parametrize("exc", [ccxt.BadRequest("bybit params error"), ccxt.ExchangeError("bybit odd answer")])
+def test_bad_request_and_unknown_exchange_error_back_off_bounded(exc: BaseException) -> None:
+    clock = FakeClock()
+    guard = PollGuard(30.0, monotonic=clock.monotonic, rng=random.Random(0))
+    fault = classify(exc, "bybit", NOW)
+    assert fault.kind == FaultKind.REJECTED
+    waits = [guard.record_fault(fault) or 0.0 for _ in range(12)]
+    assert waits[0] >= REJECTED_MIN_S  # not hammered every few seconds...
+    assert waits == sorted(waits) and max(waits) <= MAX_WAIT_S  # ...and never more than an hour apart
+    assert "config.toml" in describe(fault, guard.retry_in_s())
+
+
+def test_ban_until_far_future_and_huge_retry_after_wait_at_most_an_hour() -> None:
+    _, ban = ccxt_fault(418, '{"code":-1003,"msg":"Way too many requests; IP banned until 1999999999999."}')
+    _, retry = ccxt_fault(429, "{}", {"Retry-After": "205000000"})
+    for fault in (ban, retry):
+        assert fault.retry_after_s is not None and fault.retry_after_s <= MAX_WAIT_S
+        guard = PollGuard(30.0, monotonic=FakeClock().monotonic, rng=random.Random(0))
+        wait = guard.record_fault(fault)
+        assert wait is not None and wait <= MAX_WAIT_S
+    assert parse_retry_after("Fri, 01 Jan 2100 00:00:00 GMT", NOW) == MAX_WAIT_S
+    assert classify(SourceError("slow", kind="rate_limit", retry_after_s=1e12), "x", NOW).retry_after_s == MAX_WAIT_S
+
+
+def test_ddos_protection_without_a_status_does_not_claim_http_429() -> None:
+    fault = classify(ccxt.DDoSProtection("bybit Too many visits"), "bybit", NOW)
+    assert fault.kind == FaultKind.RATE_LIMIT and "429" not in fault.message
+
+
+def test_every_fault_kind_has_advice_in_words() -> None:
+    for kind in FaultKind:
+        text = describe(Fault(kind, "bybit failed"), 30.0)
+        assert text.startswith("bybit failed")
+        if kind != FaultKind.TRANSIENT:
+            assert len(text) > len("bybit failed; retry in 30s"), kind

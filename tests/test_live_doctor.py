@@ -73,3 +73,56 @@ def test_a_damaged_liquidation_store_is_reported_not_a_crash(offline: None, caps
     assert main(["doctor", "--json"]) == 1
     report = json.loads(capsys.readouterr().out)
     assert "unreadable" in report["data"]["liquidation_baseline"]["error"]
+
+
+def test_a_read_only_data_folder_is_said_and_exits_1(offline: None, monkeypatch: pytest.MonkeyPatch,
+                                                     capsys: pytest.CaptureFixture[str]) -> None:
+    import errno
+    import tempfile
+
+    def read_only(*args: Any, **kwargs: Any) -> Any:
+        raise OSError(errno.EROFS, "Read-only file system")
+
+    monkeypatch.setattr(tempfile, "mkstemp", read_only)
+    assert main(["doctor"]) == 1
+    out = capsys.readouterr().out
+    assert "NOT WRITABLE" in out and "Read-only file system" in out and "journal saves" in out
+
+
+def test_a_journal_that_cannot_be_written_is_said(offline: None, capsys: pytest.CaptureFixture[str]) -> None:
+    import sqlite3
+
+    from cockpit.journal.store import journal_path
+
+    path = journal_path()
+    path.parent.mkdir(parents=True, exist_ok=True)
+    sqlite3.connect(path).execute("CREATE TABLE t (x)").connection.close()
+    holder = sqlite3.connect(path, isolation_level=None)
+    holder.execute("BEGIN EXCLUSIVE")  # another process holds the journal
+    try:
+        assert main(["doctor", "--json"]) == 1
+        report = json.loads(capsys.readouterr().out)
+        assert report["data"]["writable"] is False and "journal" in report["data"]["problem"]
+    finally:
+        holder.execute("ROLLBACK")
+        holder.close()
+
+
+def test_a_really_read_only_data_folder(offline: None, tmp_path: Any, monkeypatch: pytest.MonkeyPatch,
+                                        capsys: pytest.CaptureFixture[str]) -> None:
+    import os
+    import subprocess
+
+    folder = tmp_path / "ro"
+    folder.mkdir()
+    if os.geteuid() != 0:
+        pytest.skip("a read-only bind mount needs root")
+    if subprocess.run(["mount", "--bind", "-o", "ro", str(folder), str(folder)], capture_output=True).returncode:
+        pytest.skip("cannot make a read-only mount here")
+    try:
+        monkeypatch.setenv("COCKPIT_DATA", str(folder))
+        assert main(["doctor"]) == 1
+        out = capsys.readouterr().out
+        assert "NOT WRITABLE" in out and "Read-only file system" in out
+    finally:
+        subprocess.run(["umount", str(folder)], check=False)

@@ -14,7 +14,7 @@ from typing import Any
 import ccxt
 import ccxt.pro
 import pytest
-from live_fakes import FIXTURES, NOW, BybitSession, bybit_client
+from live_fakes import FIXTURES, NOW, BybitSession, OpenSocket, bybit_client
 
 from cockpit.sources.live.liquidation_stream import LiquidationStream
 from cockpit.sources.live.liquidations import LiquidationEvent, LiquidationStore, to_event
@@ -116,6 +116,7 @@ class FakePro:
         self.has = has if has is not None else {"watchLiquidations": True}
         self.drained = threading.Event()
         self.closed = False
+        self.clients = {"wss://stream": OpenSocket()}
 
     async def watch_liquidations(self, symbol: str) -> list[dict[str, Any]]:
         if self.batches:

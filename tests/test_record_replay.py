@@ -7,7 +7,7 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from live_fakes import BybitSession, FakeClock, YahooSession, bybit_client, load_chart
+from live_fakes import BybitSession, FakeClock, OpenSocket, YahooSession, bybit_client, load_chart
 
 from cockpit.cli import main
 from cockpit.config import load_config
@@ -23,6 +23,7 @@ class QuietStream:
     """A liquidation stream that connects and never hears anything."""
 
     has: dict[str, Any] = {"watchLiquidations": True}
+    clients: dict[str, Any] = {"wss://stream": OpenSocket()}
 
     async def watch_liquidations(self, symbol: str) -> list[Any]:
         import asyncio

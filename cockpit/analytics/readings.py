@@ -21,7 +21,6 @@ from cockpit.analytics.series import (
     trend_gap_atr,
     vol_windows,
 )
-from cockpit.config import Profile
 from cockpit.models import (
     CorrelationReading,
     CorrelationValue,
@@ -32,6 +31,7 @@ from cockpit.models import (
     Readings,
     VolReading,
 )
+from cockpit.settings import Profile
 from cockpit.universe import Universe, session_kind
 
 HISTORY_POINTS = 120

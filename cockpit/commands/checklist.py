@@ -5,11 +5,11 @@ from __future__ import annotations
 import argparse
 import json
 import os
-import sys
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
+from cockpit.commands.output import note, write_out
 from cockpit.errors import UserError
 
 if TYPE_CHECKING:
@@ -198,9 +198,9 @@ def run_history(args: argparse.Namespace) -> int:
     """Print the runs as a table, or with --json as one JSON array."""
     runs = load_runs(args.since)
     if args.json:
-        sys.stdout.write(json.dumps([run_json(run) for run in runs], indent=2) + "\n")
+        write_out(json.dumps([run_json(run) for run in runs], indent=2) + "\n")
     else:
-        sys.stdout.write(history_table(runs))
+        write_out(history_table(runs))
     return 0
 
 
@@ -224,8 +224,8 @@ def run_export(args: argparse.Namespace) -> int:
         text = runs_markdown(runs)
     if args.output:
         write_text_atomic(Path(args.output), text)
-        sys.stderr.write(f"wrote {len(runs)} run(s) to {args.output}\n")
+        note(f"wrote {len(runs)} run(s) to {args.output}")
     else:
-        sys.stdout.write(text)
+        write_out(text)
     return 0
 

@@ -1,20 +1,22 @@
-"""`cockpit doctor`: can each live source be reached, how fast, the last error, and where files live.
+"""`cockpit doctor`: can each live source be reached, how fast, the last error, where files live and whether
+the data folder and journal can be written.
 
-Exits 1 when a source is down, so it works in scripts; with no network it finishes within the probe
-deadline and says which source failed and why. Keys are reported only as present and where from.
+Exits 1 when a source is down or nothing can be saved, so it works in scripts; with no network it finishes
+within the probe deadline and says which source failed and why. Keys are reported only as present and where from.
 """
 
 from __future__ import annotations
 
 import argparse
 import json
+import os
 import sqlite3
-import sys
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
 from cockpit import __version__
+from cockpit.commands.output import write_out
 
 
 def register(subparsers: Any) -> None:
@@ -38,6 +40,40 @@ def _cache_facts(path: Path) -> str:
     newest = frame["ts"].max()
     stamp = newest.strftime("%Y-%m-%d %H:%M") if isinstance(newest, datetime) else "?"
     return f"{frame.height} bars, {frame['symbol'].n_unique()} symbols, newest {stamp}Z"
+
+
+def folder_problem(folder: Path) -> str | None:
+    """Why nothing can be saved in `folder` (read-only, missing rights, full), or None when a file can be written."""
+    import tempfile
+
+    probe = folder if folder.exists() else next((p for p in folder.parents if p.exists()), folder)
+    try:
+        handle, name = tempfile.mkstemp(prefix=".doctor-", dir=probe)
+        try:
+            os.write(handle, b"ok")
+            os.fsync(handle)
+        finally:
+            os.close(handle)
+            os.unlink(name)
+    except OSError as exc:
+        return f"cannot write in {probe} ({exc.strerror or exc})"
+    return None
+
+
+def journal_problem(path: Path) -> str | None:
+    """Why the journal cannot take a save (read-only, locked, damaged), or None; a missing journal is fine."""
+    if not path.exists():
+        return None
+    try:
+        con = sqlite3.connect(f"file:{path}?mode=rw", uri=True, timeout=1.0)
+        try:
+            con.execute("BEGIN IMMEDIATE")
+            con.execute("ROLLBACK")
+        finally:
+            con.close()
+    except sqlite3.Error as exc:
+        return f"the journal cannot be written ({exc})"
+    return None
 
 
 def gather(config: Any) -> dict[str, Any]:
@@ -64,6 +100,7 @@ def gather(config: Any) -> dict[str, Any]:
             store.close()
         except sqlite3.DatabaseError as exc:  # the doctor reports a damaged file, it does not crash on it
             baseline["error"] = f"{liq_path} unreadable ({exc})"
+    problem = folder_problem(folder) or journal_problem(journal_path(folder))
     results = run_probes([
         ("yahoo", lambda: probe_yahoo(config.universe, settings.timeout_s)),
         (settings.venue, lambda: probe_exchange(settings.venue, settings.timeout_s)),
@@ -72,6 +109,7 @@ def gather(config: Any) -> dict[str, Any]:
         "version": __version__,
         "config": {"path": str(cfg), "exists": cfg.exists()},
         "data": {"path": str(folder), "journal": str(journal_path(folder)),
+                 "writable": problem is None, "problem": problem,
                  "yahoo_cache": _cache_facts(folder / "cache" / "yahoo-1h.parquet"),
                  "venue_cache": _cache_facts(folder / "cache" / f"{settings.venue}-1h.parquet"),
                  "liquidation_baseline": baseline or "none recorded yet"},
@@ -91,7 +129,8 @@ def render(report: dict[str, Any]) -> str:
         f"cockpit {report['version']}",
         f"config   {report['config']['path']}"
         + ("" if report["config"]["exists"] else "  (not found: defaults in use)"),
-        f"data     {data['path']}",
+        f"data     {data['path']}" + ("  (writable)" if data["writable"] else f"  NOT WRITABLE: {data['problem']}; "
+                                                                           "journal saves and caches will fail"),
         f"journal  {data['journal']}",
         f"caches   yahoo: {data['yahoo_cache']};  {report['venue']}: {data['venue_cache']}",
         f"liquidation baseline  {data['liquidation_baseline']}",
@@ -114,7 +153,8 @@ def run(args: argparse.Namespace) -> int:
 
     report = gather(config_for(args))
     if args.json:
-        sys.stdout.write(json.dumps(report, indent=2) + "\n")
+        write_out(json.dumps(report, indent=2) + "\n")
     else:
-        sys.stdout.write(render(report))
-    return 0 if all(source["ok"] for source in report["sources"]) else 1
+        write_out(render(report))
+    healthy = report["data"]["writable"] and all(source["ok"] for source in report["sources"])
+    return 0 if healthy else 1

@@ -4,11 +4,11 @@ from __future__ import annotations
 
 import argparse
 import json
-import sys
 from collections.abc import Sequence
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
+from cockpit.commands.output import write_out
 from cockpit.errors import UserError
 
 if TYPE_CHECKING:
@@ -58,7 +58,8 @@ def run_import(args: argparse.Namespace) -> int:
         result = import_fills(con, fills)
     finally:
         con.close()
-    sys.stdout.write(f"imported {result.new} new fill(s) from {args.file} ({result.known} already known)\n")
+    write_out(f"imported {result.new} new fill(s) from {args.file} ({result.known} already known)\n",
+              saved=f"imported {result.new} new fill(s)")
     return 0
 
 
@@ -81,7 +82,8 @@ def run_sync(args: argparse.Namespace) -> int:
     finally:
         con.close()
     skipped = f", {rejected} malformed skipped" if rejected else ""
-    sys.stdout.write(f"imported {result.new} new fill(s) from {venue} ({result.known} already known{skipped})\n")
+    write_out(f"imported {result.new} new fill(s) from {venue} ({result.known} already known{skipped})\n",
+              saved=f"imported {result.new} new fill(s)")
     return 0
 
 
@@ -104,17 +106,17 @@ def run_fills(args: argparse.Namespace) -> int:
 
         con = connect()
         try:
-            sys.stdout.write(f"{count_fills(con)}\n")
+            write_out(f"{count_fills(con)}\n")
         finally:
             con.close()
         return 0
     fills = _load(args.symbol)
     if args.count:
-        sys.stdout.write(f"{len(fills)}\n")
+        write_out(f"{len(fills)}\n")
     elif args.json:
-        sys.stdout.write(json.dumps([fill_json(f) for f in fills], indent=2) + "\n")
+        write_out(json.dumps([fill_json(f) for f in fills], indent=2) + "\n")
     else:
-        sys.stdout.write(render_fills(fills))
+        write_out(render_fills(fills))
     return 0
 
 
@@ -125,9 +127,9 @@ def run_trades(args: argparse.Namespace) -> int:
 
     trips = round_trips(_load(args.symbol), config_for(args).multipliers)  # futures PnL × their multiplier
     if args.json:
-        sys.stdout.write(json.dumps([trip_json(t) for t in trips], indent=2) + "\n")
+        write_out(json.dumps([trip_json(t) for t in trips], indent=2) + "\n")
     else:
-        sys.stdout.write(render_trips(trips))
+        write_out(render_trips(trips))
     return 0
 
 

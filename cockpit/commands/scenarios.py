@@ -4,8 +4,9 @@ from __future__ import annotations
 
 import argparse
 import json
-import sys
 from typing import Any
+
+from cockpit.commands.output import write_out
 
 
 def register(subparsers: Any) -> None:
@@ -30,11 +31,11 @@ def run(args: argparse.Namespace) -> int:
     """Print each scenario with its length and summary."""
     rows = scenario_rows()
     if args.json:
-        sys.stdout.write(json.dumps(rows, indent=2) + "\n")
+        write_out(json.dumps(rows, indent=2) + "\n")
         return 0
     width = max(len(row["name"]) for row in rows)
     for row in rows:
         default = " (default)" if row["default"] else ""
-        sys.stdout.write(f"{row['name']:<{width}}  {row['hours'] / 24:.0f}d from {row['start']}  "
+        write_out(f"{row['name']:<{width}}  {row['hours'] / 24:.0f}d from {row['start']}  "
                          f"{row['summary']}{default}\n")
     return 0

@@ -8,7 +8,6 @@ from __future__ import annotations
 
 import argparse
 import gc
-import importlib.util
 import sys
 from collections.abc import Callable
 from pathlib import Path
@@ -20,18 +19,6 @@ from cockpit.sources.base import Source
 
 if TYPE_CHECKING:
     from cockpit.app import CockpitApp
-
-LIVE_MODULE = "cockpit.sources.live"
-LIVE_MISSING = "live sources are not available yet: press d for the demo, or run `cockpit --demo`"
-
-
-def live_available() -> bool:
-    """Whether the live sources are installed."""
-    try:
-        return importlib.util.find_spec(LIVE_MODULE) is not None
-    except ImportError:
-        return False
-
 
 def check_arguments(args: argparse.Namespace, config: Config) -> None:
     """Reject bad input before the screen opens: keys, scenario, speed, offset, paths."""
@@ -87,15 +74,9 @@ def build_app(args: argparse.Namespace) -> CockpitApp:
         raise UserError(f"{where}: unknown theme '{config.theme}' (available: {', '.join(names)})")
     profile = parse_profile_name(args.profile) if getattr(args, "profile", None) else None
     chosen = any(getattr(args, name, None) for name in ("demo", "data", "replay"))
-    notice = None
     demo = argparse.Namespace(**{**vars(args), "live": False, "data": None, "replay": None, "demo": True})
-    if chosen:
-        factory: Callable[[], Source] | None = source_factory(args, config)
-    elif live_available():
-        factory = source_factory(argparse.Namespace(**{**vars(args), "live": True}), config)
-    else:
-        factory, notice = None, LIVE_MISSING
-    return CockpitApp(config, source_factory=factory, profile=profile, notice=notice,
+    wanted = args if chosen else argparse.Namespace(**{**vars(args), "live": True})  # no source named: live
+    return CockpitApp(config, source_factory=source_factory(wanted, config), profile=profile,
                       demo_factory=source_factory(demo, config), themes=themes)
 
 

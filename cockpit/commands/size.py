@@ -4,11 +4,11 @@ from __future__ import annotations
 
 import argparse
 import json
-import sys
 from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
+from cockpit.commands.output import write_out
 from cockpit.errors import UserError
 
 if TYPE_CHECKING:
@@ -54,9 +54,9 @@ def run(args: argparse.Namespace) -> int:
     payload = sizing_payload(profile, equity=args.equity, entry=args.entry, stop=args.stop, side=args.side,
                              tier=args.tier, regime=args.regime, leverage=args.leverage, mmr=args.mmr)
     if args.json:
-        sys.stdout.write(json.dumps(payload, indent=2) + "\n")
+        write_out(json.dumps(payload, indent=2) + "\n")
     else:
-        sys.stdout.write(render_sizing(payload))
+        write_out(render_sizing(payload))
     return 0
 
 

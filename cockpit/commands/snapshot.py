@@ -4,11 +4,11 @@ from __future__ import annotations
 
 import argparse
 import json
-import sys
 from datetime import timedelta
 from typing import TYPE_CHECKING, Any
 
 from cockpit.cli import add_source_arguments
+from cockpit.commands.output import write_out
 from cockpit.errors import UserError
 
 if TYPE_CHECKING:
@@ -64,14 +64,14 @@ def run(args: argparse.Namespace) -> int:
             state = source.state_at(at)
             snap = plan_snapshot(state, profile, config.universe, plan)
             payload = {**snapshot_json(snap), **line.add(snap)}
-            sys.stdout.write(json.dumps(payload, separators=(",", ":")) + "\n")
+            write_out(json.dumps(payload, separators=(",", ":")) + "\n")
             at += step
         return 0
     payload = moment_payload(source.poll(), profile, config.universe, plan)
     if args.json:
-        sys.stdout.write(json.dumps(payload, indent=2) + "\n")
+        write_out(json.dumps(payload, indent=2) + "\n")
     else:
-        sys.stdout.write(render_table(payload))
+        write_out(render_table(payload))
     return 0
 
 

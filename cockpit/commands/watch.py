@@ -9,13 +9,13 @@ from __future__ import annotations
 
 import argparse
 import json
-import sys
 import time
 from collections.abc import Callable, Iterator
 from datetime import datetime, timedelta
 from typing import Any
 
 from cockpit.cli import add_source_arguments
+from cockpit.commands.output import write_out
 from cockpit.errors import UserError
 from cockpit.models import Flag, MarketState, Severity
 
@@ -88,10 +88,9 @@ def run(args: argparse.Namespace, *, sleep: Callable[[float], None] = time.sleep
             if flag.severity.rank < Severity(floor).rank:
                 continue
             if args.json:
-                sys.stdout.write(json.dumps(alert_record(flag, snap.as_of, origin), separators=(",", ":")) + "\n")
+                write_out(json.dumps(alert_record(flag, snap.as_of, origin), separators=(",", ":")) + "\n")
             else:
-                sys.stdout.write(format_line(flag, snap.as_of, origin) + "\n")
-            sys.stdout.flush()
+                write_out(format_line(flag, snap.as_of, origin) + "\n")
             if notifier is not None:
                 notifier.notify(flag, snap.as_of, origin)
 

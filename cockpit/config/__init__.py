@@ -1,4 +1,4 @@
-"""Profiles (shipped TOML) and the user's config.toml, validated strictly.
+"""Profiles (shipped TOML) and the user's config.toml, read here and validated by `cockpit.settings`.
 
 `COCKPIT_CONFIG` overrides the config file's path, `COCKPIT_DATA` the data folder.
 """
@@ -15,125 +15,26 @@ from typing import Any
 
 from cockpit.errors import ConfigError
 from cockpit.models import FlagId, ProfileName, Regime
+from cockpit.settings import (
+    ALERTS,
+    SOURCES,
+    TOP_LEVEL,
+    build_profile,
+    check_keys,
+    check_table,
+    decode_toml,
+    located,
+    toml_error,
+)
+from cockpit.settings import Profile as Profile  # re-exported: the profile schema lives in the pure ring
 from cockpit.universe import ROLE_NAMES, Universe
 
 APP_NAME = "cockpit"
 
-# Top-level sections of config.toml and the keys each accepts (None: any key, checked by its owner).
-CONFIG_SCHEMA: dict[str, Any] = {
-    "default_profile": str,
-    "theme": str,
-    "profiles": dict,
-    "symbols": dict,
-    "keys": dict,
-    "sources": {
-        "venue": str,
-        "yahoo_poll_s": (int, float),
-        "exchange_poll_s": (int, float),
-        "yahoo_stale_s": (int, float),
-        "exchange_stale_s": (int, float),
-        "timeout_s": (int, float),
-    },
-    "book": {
-        "equity": (int, float),
-        "multipliers": dict,
-    },
-    "alerts": {
-        "desktop": bool,
-        "bell": bool,
-        "min_severity": str,
-        "ntfy_topic": str,
-        "ntfy_server": str,
-    },
-}
+# Top-level keys of config.toml and what each accepts (None: a table checked by its own rules).
+CONFIG_SCHEMA: dict[str, Any] = {**TOP_LEVEL, "sources": SOURCES, "alerts": ALERTS}
 # Keys that once sat at the top level; their one home now is [alerts].
 MOVED_KEYS = {"bell": "[alerts] bell", "alert_severity": "[alerts] min_severity"}
-
-
-@dataclass(frozen=True, slots=True)
-class Profile:
-    """One trading horizon's timeframes, windows and thresholds (SPEC §3, §4)."""
-
-    name: ProfileName
-    horizon: str
-    timeframes: tuple[str, ...]
-    signal_timeframe: str
-    dominant_timeframe: str
-    macro_lookback_h: int
-    us10y_rise_bp: float
-    dxy_rise_pct: float
-    corr_window_1h: int
-    corr_window_4h: int
-    single_book_corr: float
-    liq_zscore: float
-    liq_baseline_h: int
-    liq_price_lookback_h: int
-    oi_build_pct: float
-    oi_lookback_h: int
-    vol_recent_n: int
-    vol_prior_n: int
-    vol_spike_ratio: float
-    vol_rising_ratio: float
-    leadership_bars: int
-    trend_ma_bars: int
-    revenge_window_min: int
-    scale_in_slice: float
-    tiers: Mapping[int, float]
-    default_tier: int
-    emphasis: tuple[str, ...]
-    rules: frozenset[str]
-    regime_multipliers: Mapping[Regime, float] = field(default_factory=dict)
-    # flags v2, holds and the regime's hysteresis (SPEC §3 v2); plan limits (SPEC §6). Defaults are swing's.
-    regime_hold_h: int = 12
-    span_window_h: int = 48
-    outlook_stress_h: int = 168
-    liq_oi_pct: float = 0.05
-    liq_fall_pct: float = 1.0
-    liq_abs_oi_pct: float = 0.25
-    liq_abs_fall_pct: float = 2.0
-    liq_hold_h: int = 2
-    corr_risk_off_min: float = 0.5
-    single_book_min_pairs: int = 20
-    vol_floor_index_pct: float = 15.0
-    vol_floor_btc_pct: float = 45.0
-    vol_gap_pct: float = 3.0
-    vix_spike_level: float = 25.0
-    vix_spike_change_pct: float = 20.0
-    vol_release_ratio: float = 1.5
-    vol_spike_hold_h: int = 12
-    regime_vix: float = 30.0
-    regime_index_vol_pct: float = 30.0
-    trend_break_atr: float = 1.0
-    macro_stable_bp: float = 2.0
-    macro_stable_pct: float = 0.10
-    max_gross_leverage: float = 3.0
-    # the book (SPEC §12): limits, and the re-entry window after stress
-    book_risk_pct: float = 3.0
-    max_drawdown_pct: float = 10.0
-    beta_window_h: int = 168
-    re_entry_window: bool = False
-    re_entry_corr_4h: float = 0.5
-    re_entry_vol_ratio: float = 1.2
-    re_entry_hold_h: int = 48
-    move_lookback_h: int = 72
-    oi_reset_pct: float = 8.0
-    credit_widening_pct: float = 0.5
-
-    def multiplier(self, regime: Regime) -> float:
-        """The sizing multiplier the regime allows."""
-        return self.regime_multipliers.get(regime, 1.0)
-
-    def history_hours(self) -> int:
-        """How many hours of 1h bars every window of this profile needs (for trimming input)."""
-        # trading days: 20 of them span up to 30 calendar days with weekends and holidays
-        per_bar = {"1h": 1, "4h": 4, "1d": 36, "1w": 168}
-        trend = (max(self.trend_ma_bars, 15) + 2) * per_bar[self.dominant_timeframe]  # 15: the ATR's 14 + 1
-        lead = (self.leadership_bars + 2) * per_bar[self.signal_timeframe]
-        corr = max(self.corr_window_1h * 3, self.corr_window_4h * 4 * 3)
-        vol = (self.vol_recent_n + self.vol_prior_n) * 3
-        liquidations = self.liq_baseline_h + self.move_lookback_h + 48
-        macro = self.macro_lookback_h * 6 + 96  # bars back, not hours: a cash-session index has 7 a day
-        return max(trend, lead, corr, vol, liquidations, macro) + 24
 
 
 @dataclass(frozen=True, slots=True)
@@ -190,14 +91,17 @@ def user_config_dir() -> Path:
     return config_path().parent
 
 
-def _read_toml(path: Path) -> dict[str, Any]:
+def read_toml(path: Path) -> tuple[dict[str, Any], str]:
+    """A TOML file's table and its text; unreadable, binary or invalid files are one-line ConfigErrors."""
     try:
-        with path.open("rb") as handle:
-            return tomllib.load(handle)
-    except tomllib.TOMLDecodeError as exc:
-        raise ConfigError(f"{path}: not valid TOML: {exc}") from None
+        raw = path.read_bytes()
     except OSError as exc:
         raise ConfigError(f"{path}: cannot read: {exc.strerror}") from None
+    text = decode_toml(raw, str(path))
+    try:
+        return tomllib.loads(text), text
+    except tomllib.TOMLDecodeError as exc:
+        raise toml_error(str(exc), str(path)) from None
 
 
 def _shipped_profiles() -> dict[str, Any]:
@@ -219,65 +123,10 @@ def _check_type(value: Any, expected: Any, where: str) -> None:
         raise ConfigError(f"{where}: expected {name}, got {type(value).__name__} {value!r}")
 
 
-# the keys SPEC §3 v2 added, with their types (each profile of profiles.toml sets them)
-V2_KEYS: dict[str, type[int] | type[float]] = {
-    "regime_hold_h": int, "span_window_h": int, "outlook_stress_h": int, "liq_oi_pct": float,
-    "liq_fall_pct": float, "liq_abs_oi_pct": float, "liq_abs_fall_pct": float, "liq_hold_h": int,
-    "corr_risk_off_min": float, "single_book_min_pairs": int, "vol_floor_index_pct": float,
-    "vol_floor_btc_pct": float, "vol_gap_pct": float, "vix_spike_level": float, "vix_spike_change_pct": float,
-    "vol_release_ratio": float, "vol_spike_hold_h": int, "regime_vix": float, "regime_index_vol_pct": float,
-    "trend_break_atr": float, "macro_stable_bp": float, "macro_stable_pct": float, "max_gross_leverage": float,
-}
-
-
-def _v2_values(values: Mapping[str, Any]) -> dict[str, Any]:
-    return {key: kind(values[key]) for key, kind in V2_KEYS.items() if key in values}
 
 
 def _build_profile(name: ProfileName, values: Mapping[str, Any], multipliers: Mapping[Regime, float]) -> Profile:
-    tiers = {int(k): float(v) for k, v in values["tiers"].items()}
-    return Profile(
-        name=name,
-        horizon=str(values["horizon"]),
-        timeframes=tuple(values["timeframes"]),
-        signal_timeframe=str(values["signal_timeframe"]),
-        dominant_timeframe=str(values["dominant_timeframe"]),
-        macro_lookback_h=int(values["macro_lookback_h"]),
-        us10y_rise_bp=float(values["us10y_rise_bp"]),
-        dxy_rise_pct=float(values["dxy_rise_pct"]),
-        corr_window_1h=int(values["corr_window_1h"]),
-        corr_window_4h=int(values["corr_window_4h"]),
-        single_book_corr=float(values["single_book_corr"]),
-        liq_zscore=float(values["liq_zscore"]),
-        liq_baseline_h=int(values["liq_baseline_h"]),
-        liq_price_lookback_h=int(values["liq_price_lookback_h"]),
-        oi_build_pct=float(values["oi_build_pct"]),
-        oi_lookback_h=int(values["oi_lookback_h"]),
-        vol_recent_n=int(values["vol_recent_n"]),
-        vol_prior_n=int(values["vol_prior_n"]),
-        vol_spike_ratio=float(values["vol_spike_ratio"]),
-        vol_rising_ratio=float(values["vol_rising_ratio"]),
-        leadership_bars=int(values["leadership_bars"]),
-        trend_ma_bars=int(values["trend_ma_bars"]),
-        revenge_window_min=int(values["revenge_window_min"]),
-        scale_in_slice=float(values["scale_in_slice"]),
-        tiers=tiers,
-        default_tier=int(values["default_tier"]),
-        emphasis=tuple(values["emphasis"]),
-        rules=frozenset(values["rules"]),
-        regime_multipliers=multipliers,
-        **_v2_values(values),
-        book_risk_pct=float(values["book_risk_pct"]),
-        max_drawdown_pct=float(values["max_drawdown_pct"]),
-        beta_window_h=int(values["beta_window_h"]),
-        re_entry_window=bool(values["re_entry_window"]),
-        re_entry_corr_4h=float(values["re_entry_corr_4h"]),
-        re_entry_vol_ratio=float(values["re_entry_vol_ratio"]),
-        re_entry_hold_h=int(values["re_entry_hold_h"]),
-        move_lookback_h=int(values["move_lookback_h"]),
-        oi_reset_pct=float(values["oi_reset_pct"]),
-        credit_widening_pct=float(values["credit_widening_pct"]),
-    )
+    return build_profile(name, values, multipliers)
 
 
 VALID_TIMEFRAMES = ("1h", "4h", "1d", "1w")
@@ -353,37 +202,30 @@ def load_config(path: Path | None = None) -> Config:
     shipped = _shipped_profiles()
     multipliers = {Regime(k): float(v) for k, v in shipped.pop("regime_multipliers").items()}
     path = path or config_path()
-    user: dict[str, Any] = _read_toml(path) if path.exists() else {}
+    user, text = read_toml(path) if path.exists() else ({}, "")
     where = str(path)
 
-    for key, value in user.items():
+    for key in user:
         if key in MOVED_KEYS:
-            raise ConfigError(f"{where}: '{key}' is now {MOVED_KEYS[key]}")
-        if key not in CONFIG_SCHEMA:
-            known = ", ".join(sorted(CONFIG_SCHEMA))
-            raise ConfigError(f"{where}: unknown key '{key}' (known: {known})")
-        expected = CONFIG_SCHEMA[key]
-        if isinstance(expected, dict):
-            _check_type(value, dict, f"{where}: [{key}]")
-            for sub, sub_value in value.items():
-                if sub not in expected:
-                    known = ", ".join(sorted(expected))
-                    raise ConfigError(f"{where}: unknown key '{key}.{sub}' (known: {known})")
-                _check_type(sub_value, expected[sub], f"{where}: {key}.{sub}")
-        else:
-            _check_type(value, expected, f"{where}: {key}")
+            raise ConfigError(f"{located(where, text, (key,))}: '{key}' is now {MOVED_KEYS[key]}")
+    user = check_table(user, TOP_LEVEL, where, text)
+    sources = check_table(user.get("sources", {}), SOURCES, where, text, ("sources",))
+    alerts = check_table(user.get("alerts", {}), ALERTS, where, text, ("alerts",))
+    keys = check_keys(user.get("keys", {}), where, text)
 
     user_profiles = user.get("profiles", {})
     profiles: dict[ProfileName, Profile] = {}
     for name in ProfileName:
         override = user_profiles.get(name.value, {})
         _check_type(override, dict, f"{where}: [profiles.{name.value}]")
-        merged = _merge_profile(shipped[name.value], override, f"{where}: profiles.{name.value}")
+        place = located(where, text, ("profiles", name.value))
+        merged = _merge_profile(shipped[name.value], override, f"{place}: profiles.{name.value}")
         profiles[name] = _build_profile(name, merged, multipliers)
     for name in user_profiles:
         parse_profile_name(name)
 
     symbols = user.get("symbols", {})
+    _check_type(symbols, dict, f"{located(where, text, ('symbols',))}: [symbols]")
     for role, symbol in symbols.items():
         if role not in ROLE_NAMES:
             raise ConfigError(f"{where}: unknown key 'symbols.{role}' (known: {', '.join(ROLE_NAMES)})")
@@ -402,9 +244,9 @@ def load_config(path: Path | None = None) -> Config:
         profiles=profiles,
         universe=universe,
         theme=str(user.get("theme", "cockpit-dark")),
-        keys=dict(user.get("keys", {})),
-        sources=dict(user.get("sources", {})),
-        alerts=dict(user.get("alerts", {})),
+        keys=keys,
+        sources=sources,
+        alerts=alerts,
         equity=equity,
         multipliers=contract_overrides,
     )

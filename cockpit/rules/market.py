@@ -8,8 +8,8 @@ from __future__ import annotations
 
 from collections.abc import Callable
 
-from cockpit.config import Profile
 from cockpit.models import CryptoAsset, Flag, FlagId, Readings, Severity
+from cockpit.settings import Profile
 
 Rule = Callable[[Readings, Profile], Flag | None]
 MIN_BASELINE_H = 24  # fewer liquidation baseline hours than this: the absolute test decides (a fresh live start)

@@ -13,9 +13,9 @@ from datetime import UTC, datetime
 from typing import Any, Protocol
 
 from cockpit.book import BookRisk, plan_book_flag
-from cockpit.config import Profile
 from cockpit.contracts import multiplier as contract_multiplier
 from cockpit.models import Flag, FlagId, Readings, Regime, RegimeCall, Severity
+from cockpit.settings import Profile
 from cockpit.sizing import (
     DEFAULT_MMR,
     DEFAULT_TIERS,

@@ -8,8 +8,8 @@ from __future__ import annotations
 
 from collections.abc import Iterable
 
-from cockpit.config import Profile
 from cockpit.models import Flag, FlagId, OutlookCall, Readings, Regime, RegimeCall
+from cockpit.settings import Profile
 
 OUTLOOKS = ("A_normalization", "B_liquidity_tightening", "C_reflation")
 SHORT_NAMES = {"A_normalization": "A", "B_liquidity_tightening": "B", "C_reflation": "C"}

@@ -21,7 +21,6 @@ from datetime import datetime, timedelta
 import numpy as np
 import polars as pl
 
-from cockpit.config import Profile
 from cockpit.models import (
     CryptoAsset,
     Flag,
@@ -33,6 +32,7 @@ from cockpit.models import (
 )
 from cockpit.rules.market import by_severity, market_flags
 from cockpit.rules.regime import LADDER, STRESS_FLAGS, classify_regime, severity_rank
+from cockpit.settings import Profile
 from cockpit.universe import Universe, floor_hour
 
 HOUR = timedelta(hours=1)

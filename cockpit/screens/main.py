@@ -6,7 +6,6 @@ Widgets change only in the handlers below, on the UI thread.
 
 from __future__ import annotations
 
-import importlib
 import time
 from collections.abc import Callable
 from datetime import datetime
@@ -47,7 +46,7 @@ from cockpit.widgets.correlation import CorrelationPane
 from cockpit.widgets.crypto import CryptoPane
 from cockpit.widgets.flags import FlagList, FlagsPane, track_first_seen
 from cockpit.widgets.format import styled
-from cockpit.widgets.header import CockpitHeader, HeaderInfo, oldest_data
+from cockpit.widgets.header import CockpitHeader, HeaderInfo, oldest_data, side_notice
 from cockpit.widgets.leadership import LeadershipPane
 from cockpit.widgets.macro import MacroPane
 from cockpit.widgets.pane import WAITING, FeedTrouble, Pane, PaneContext, PaneView, waiting_view
@@ -200,7 +199,7 @@ class CockpitScreen(ReportsErrors, Screen[None]):
         profile = self.current_profile
         snap = ctx.snapshot if ctx is not None else None
         return HeaderInfo(
-            source=(clock.kind.value if clock else info.kind.value if info else ("live" if self.notice else "")),
+            source=(clock.kind.value if clock else info.kind.value if info else ""),
             label=clock.label if clock else "",
             clock=clock.now if clock else None,
             clocked=bool(clock and clock.clocked),
@@ -212,7 +211,7 @@ class CockpitScreen(ReportsErrors, Screen[None]):
             multiplier=snap.regime.multiplier if snap else None,
             oldest=oldest_data(snap, self.config.universe, ctx.extra_age_s) if snap and ctx else None,
             trouble=self.trouble.error if self.trouble else None,
-            notice=self.notice or self.log_error,
+            notice=self.notice or side_notice(snap) or self.log_error,
             thin=thin_window(snap.as_of) if snap else None,
             pages=self._pages_hint(),
             narrow=self.layout_state.mode == "compact",
@@ -381,15 +380,11 @@ class CockpitScreen(ReportsErrors, Screen[None]):
         self.notify(f"profile {self.profile.value}: {self.current_profile.horizon}", timeout=2)
 
     def action_checklist(self) -> None:
-        """Open the daily checklist (when that screen is installed)."""
-        try:
-            module = importlib.import_module("cockpit.screens.checklist")
-            screen = module.ChecklistScreen(lambda: self.snapshot, self.profile, self.source_label(),
-                                            on_hedge=self.action_hedge)
-        except (ImportError, AttributeError):
-            self.notify("checklist not available", severity="warning")
-            return
-        self.app.push_screen(screen)
+        """Open the daily checklist (step 5's *hedge* opens the hedge dialog over it)."""
+        from cockpit.screens.checklist import ChecklistScreen
+
+        self.app.push_screen(ChecklistScreen(lambda: self.snapshot, self.profile, self.source_label(),
+                                             on_hedge=self.action_hedge))
 
     def source_label(self) -> str:
         """The source in words for other screens: `demo cascade-2026-01`."""

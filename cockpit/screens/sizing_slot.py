@@ -1,7 +1,7 @@
 """The Sizing pane's frame: the risk-tier calculator is mounted into it just after the first frame.
 
 The calculator is another module's widget (many inputs); mounting it after the first paint keeps the
-cockpit's first frame fast. Until it is there, or if it is not installed, the frame says so.
+cockpit's first frame fast. Until it is there, the frame says so.
 
 The plan's checks need the journal's round trips (REVENGE_ENTRY): a thread worker reads them whenever the
 journal file has changed and hands them over in a message; the UI thread never touches the journal.
@@ -9,7 +9,6 @@ journal file has changed and hands them over in a message; the UI thread never t
 
 from __future__ import annotations
 
-import importlib
 from collections.abc import Sequence
 from pathlib import Path
 from typing import TYPE_CHECKING
@@ -25,7 +24,6 @@ from cockpit.config import Profile
 from cockpit.models import ProfileName, Readings, Snapshot
 from cockpit.widgets.format import styled
 
-CALCULATOR_MODULE = "cockpit.widgets.sizing"
 if TYPE_CHECKING:
     from cockpit.journal.fills import RoundTrip
 
@@ -61,14 +59,11 @@ def read_round_trips(path: Path) -> tuple[RoundTrip, ...]:
         con.close()
 
 
-def make_calculator(profile: Profile) -> Widget | None:
-    """The sizing calculator when its module imports, else None."""
-    try:
-        module = importlib.import_module(CALCULATOR_MODULE)
-        calculator: Widget = module.SizingPane(profile, id="sizing-calculator")
-    except (ImportError, AttributeError, TypeError):
-        return None
-    return calculator
+def make_calculator(profile: Profile) -> Widget:
+    """The sizing calculator (imported here, after the first frame)."""
+    from cockpit.widgets.sizing import SizingPane
+
+    return SizingPane(profile, id="sizing-calculator")
 
 
 class SizingSlot(Vertical):
@@ -110,9 +105,6 @@ class SizingSlot(Vertical):
     async def _mount_calculator(self) -> None:
         calculator = make_calculator(self.profile)
         note = self.query_one(".figures", Static)
-        if calculator is None:
-            note.update(styled("sizing calculator not available yet", "$text-muted"))
-            return
         await note.remove()
         await self.mount(calculator)
         self.calculator = calculator

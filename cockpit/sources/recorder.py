@@ -4,11 +4,17 @@ A recording folder holds bar parts in the canonical long form (`bars-000001.parq
 new or changed at that poll) plus `polls.jsonl`, one line per delivered state: its as_of, kind, label,
 health and data quality. Replaying at a recorded as_of rebuilds exactly the bars known then, so a replayed
 snapshot equals the recorded one. Error texts are scrubbed of secrets before they are written.
+
+A recording that fails (disk full) stops alone: the source keeps delivering and says so in its health.
+A `polls.jsonl` whose last line was torn (power cut, full disk) keeps every complete line and can be
+appended to.
 """
 
 from __future__ import annotations
 
+import errno
 import json
+import os
 from dataclasses import asdict, dataclass, replace
 from datetime import datetime, timedelta
 from pathlib import Path
@@ -24,6 +30,10 @@ if TYPE_CHECKING:
 
 POLLS_FILE = "polls.jsonl"
 PART_PATTERN = "bars-{:06d}.parquet"
+RECORDING_HEALTH = "recording"
+_ERRNO_WORDS = {errno.ENOSPC: "disk full", errno.EDQUOT: "disk quota exceeded", errno.EFBIG: "file too large",
+                errno.EROFS: "read-only file system", errno.EACCES: "permission denied",
+                errno.EPERM: "permission denied", errno.EIO: "disk input/output error"}
 
 
 @dataclass(frozen=True, slots=True)
@@ -36,6 +46,7 @@ class RecordedPoll:
     label: str
     health: tuple[SourceHealth, ...]
     quality: DataQuality
+    part: str | None = None
 
 
 def _poll_line(seq: int, state: MarketState, part: str | None) -> str:
@@ -51,11 +62,51 @@ def _parse_poll(line: str, where: str) -> RecordedPoll:
         raw = json.loads(line)
         quality = dict(raw["quality"])
         quality["missing_roles"] = tuple(quality.get("missing_roles", ()))
+        part = raw.get("part")
         return RecordedPoll(int(raw["seq"]), datetime.fromisoformat(raw["as_of"]), str(raw["kind"]),
                             str(raw.get("label", "")), tuple(SourceHealth(**h) for h in raw["health"]),
-                            DataQuality(**quality))
-    except (ValueError, KeyError, TypeError) as exc:
+                            DataQuality(**quality), str(part) if part else None)
+    except (ValueError, KeyError, TypeError, AttributeError) as exc:
         raise DataError(f"{where}: not a recording line ({exc})") from None
+
+
+def read_polls(path: Path) -> tuple[list[RecordedPoll], int]:
+    """Every complete line of `polls.jsonl`, and the byte length they span.
+
+    A last line cut short (no newline, not valid) is a torn write and is left out; any other bad line is a
+    DataError naming its line number.
+    """
+    try:
+        raw = path.read_bytes()
+    except OSError as exc:
+        raise DataError(f"{path}: cannot read ({exc.strerror})") from None
+    lines = raw.split(b"\n")
+    polls: list[RecordedPoll] = []
+    kept = 0
+    for number, line in enumerate(lines, start=1):
+        last = number == len(lines)
+        if line.strip():
+            try:
+                polls.append(_parse_poll(line.decode("utf-8"), f"{path}:{number}"))
+            except (DataError, UnicodeDecodeError) as exc:
+                if last:  # torn tail: keep what came before it
+                    break
+                raise DataError(str(exc) if isinstance(exc, DataError) else f"{path}:{number}: not UTF-8") from None
+        kept += len(line) + (0 if last else 1)
+    return polls, kept
+
+
+def stop_reason(exc: BaseException) -> str:
+    """Why a write failed, in a few words ('disk full')."""
+    if isinstance(exc, OSError) and exc.errno in _ERRNO_WORDS:
+        return _ERRNO_WORDS[exc.errno]
+    text = str(exc)
+    if "No space left" in text:
+        return "disk full"
+    if "Disk quota" in text:
+        return "disk quota exceeded"
+    first = (text.splitlines() or [type(exc).__name__])[0]
+    return redact(first[:100])
 
 
 class Recording:
@@ -64,8 +115,7 @@ class Recording:
     def __init__(self, folder: Path) -> None:
         self.folder = folder
         where = str(folder / POLLS_FILE)
-        lines = (folder / POLLS_FILE).read_text(encoding="utf-8").splitlines()
-        self.polls = [_parse_poll(line, where) for line in lines if line.strip()]
+        self.polls, self.complete_bytes = read_polls(folder / POLLS_FILE)
         if not self.polls:
             raise DataError(f"{where}: the recording holds no polls")
         self._cache: tuple[int, Any] | None = None
@@ -98,8 +148,11 @@ class Recording:
         if done == seq:
             known: pl.DataFrame = bars
             return known
-        parts = [self.folder / PART_PATTERN.format(n) for n in range(done + 1, seq + 1)]
-        frames = [conform(pl.read_parquet(p)) for p in parts if p.exists()]  # only the parts not yet read
+        parts = [self.folder / poll.part for poll in self.polls if done < poll.seq <= seq and poll.part]
+        try:
+            frames = [conform(pl.read_parquet(p)) for p in parts if p.exists()]  # only the parts not yet read
+        except (pl.exceptions.PolarsError, OSError) as exc:
+            raise DataError(f"{self.folder}: a bar part is unreadable ({stop_reason(exc)})") from None
         if frames:
             bars = clean_bars(pl.concat([bars, *frames], how="vertical"))[0]
         self._cache = (seq, bars)
@@ -131,6 +184,7 @@ class RecordingSource:
         object.__setattr__(self, "folder", folder)
         object.__setattr__(self, "_seq", 0)
         object.__setattr__(self, "_seen", None)
+        object.__setattr__(self, "stopped", None)
         self._open()
 
     @property  # type: ignore[misc]
@@ -156,10 +210,19 @@ class RecordingSource:
             raise UserError(f"--record {folder}: folder is not empty and is not a recording")
         seq = 0
         seen = pl.Series("hash", [], dtype=pl.UInt64)
-        if (folder / POLLS_FILE).exists():
-            recording = Recording(folder)
-            seq = recording.polls[-1].seq
-            seen = recording.bars_upto(seq).hash_rows()
+        polls_file = folder / POLLS_FILE
+        if polls_file.exists():
+            polls, complete = read_polls(polls_file)
+            try:
+                if complete < polls_file.stat().st_size:  # drop a torn tail before appending
+                    os.truncate(polls_file, complete)
+                _end_with_newline(polls_file)
+            except OSError as exc:
+                raise UserError(f"--record {folder}: cannot append to the recording ({stop_reason(exc)})") from None
+            if polls:
+                recording = Recording(folder)
+                seq = recording.polls[-1].seq
+                seen = recording.bars_upto(seq).hash_rows()
         object.__setattr__(self, "_seq", seq)
         object.__setattr__(self, "_seen", seen)
 
@@ -179,27 +242,59 @@ class RecordingSource:
         if fresh.height:
             part = PART_PATTERN.format(seq)
             fresh.write_parquet(folder / part)
-            seen = pl.concat([seen, hashes.filter(~hashes.is_in(seen.implode()))])
-        with (folder / POLLS_FILE).open("a", encoding="utf-8") as handle:
-            handle.write(_poll_line(seq, state, part))
+            # one chunk: a series grown by many small concats keeps every chunk and its memory alive
+            seen = pl.concat([seen, hashes.filter(~hashes.is_in(seen.implode()))], rechunk=True)
+        polls_file = folder / POLLS_FILE
+        size = polls_file.stat().st_size if polls_file.exists() else 0
+        try:
+            with polls_file.open("a", encoding="utf-8") as handle:
+                handle.write(_poll_line(seq, state, part))
+        except OSError:
+            try:  # leave no half line behind
+                os.truncate(polls_file, size)
+            except OSError:
+                pass
+            raise
         object.__setattr__(self, "_seq", seq)
         object.__setattr__(self, "_seen", seen)
 
+    def _keep(self, state: MarketState) -> MarketState:
+        """Record `state`; a failed write stops the recording alone and the state says so in its health."""
+        import polars as pl
+
+        stopped: str | None = object.__getattribute__(self, "stopped")
+        if stopped is None:
+            try:
+                self.record(state)
+                return state
+            except (OSError, pl.exceptions.PolarsError) as exc:
+                folder = object.__getattribute__(self, "folder")
+                stopped = f"recording stopped: {stop_reason(exc)} ({folder})"
+                object.__setattr__(self, "stopped", stopped)
+        note = SourceHealth(RECORDING_HEALTH, None, False, stopped, "disabled")
+        return replace(state, health=(*state.health, note))
+
     def poll(self) -> MarketState:
         """Poll the wrapped source and record what it delivered."""
-        state: MarketState = object.__getattribute__(self, "_inner").poll()
-        self.record(state)
-        return state
+        return self._keep(object.__getattribute__(self, "_inner").poll())
 
     def state_at(self, at: datetime) -> MarketState:
         """A clocked source's state at `at`, recorded too (e.g. `snapshot --every`)."""
-        state: MarketState = object.__getattribute__(self, "_inner").state_at(at)
-        self.record(state)
-        return state
+        return self._keep(object.__getattribute__(self, "_inner").state_at(at))
 
     def close(self) -> None:
         """Close the wrapped source."""
         object.__getattribute__(self, "_inner").close()
+
+
+def _end_with_newline(path: Path) -> None:
+    with path.open("rb+") as handle:
+        handle.seek(0, os.SEEK_END)
+        if handle.tell() == 0:
+            return
+        handle.seek(-1, os.SEEK_END)
+        if handle.read(1) != b"\n":
+            handle.write(b"\n")
 
 
 def wrap_for_recording(source: Source, folder: str | Path | None) -> Source:

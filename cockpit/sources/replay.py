@@ -19,6 +19,27 @@ from cockpit.models import DataQuality, MarketState, SourceHealth, SourceKind
 
 BAR_SUFFIXES = (".parquet", ".csv")
 EPOCH_S_MAX = 4_102_444_800  # 2100-01-01
+EPOCH_MS_FROM = 1e11  # epoch values above this are milliseconds (1e11 s is the year 5138)
+MAX_BAR_BYTES = 1_000_000_000  # 1 GB of bar files: a decade of hourly bars for hundreds of symbols fits well below
+
+
+def _size_words(nbytes: int) -> str:
+    return f"{nbytes / 1e9:.1f} GB" if nbytes >= 1e9 else f"{nbytes / 1e6:.0f} MB"
+
+
+def _check_size(path: Path) -> int:
+    """The file's size; a file too large to load, or mostly holes (sparse), is a DataError before reading."""
+    try:
+        info = path.stat()
+    except OSError as exc:
+        raise DataError(f"{path}: cannot read ({exc.strerror})") from None
+    if info.st_size > MAX_BAR_BYTES:
+        raise DataError(f"{path}: {_size_words(info.st_size)} is too large for bar data "
+                        f"(at most {_size_words(MAX_BAR_BYTES)}; split it or trim it to the symbols in use)")
+    allocated = getattr(info, "st_blocks", None)
+    if allocated is not None and info.st_size > (1 << 20) and allocated * 512 < info.st_size // 8:
+        raise DataError(f"{path}: a sparse file ({_size_words(info.st_size)}, mostly empty space): not bar data")
+    return info.st_size
 
 
 def _parse_ts(frame: pl.DataFrame, path: Path) -> pl.DataFrame:
@@ -36,17 +57,29 @@ def _parse_ts(frame: pl.DataFrame, path: Path) -> pl.DataFrame:
             return frame.with_columns(column.dt.replace_time_zone("UTC").cast(TS_TYPE))
         return frame.with_columns(column.dt.convert_time_zone("UTC").cast(TS_TYPE))
     if dtype.is_integer() or dtype.is_float():
-        low, high = frame.select(column.min().alias("low"), column.max().alias("high")).row(0)
-        in_ms = high is not None and high > 1e11
+        if dtype.is_float():  # NaN is no time: such a row is dropped like one with an empty `ts`
+            frame = frame.with_columns(column.fill_nan(None))
+        low, high, as_ms, as_s = frame.select(
+            column.min().alias("low"), column.max().alias("high"),
+            (column.abs() > EPOCH_MS_FROM).sum().alias("ms"), (column.abs() <= EPOCH_MS_FROM).sum().alias("s"),
+        ).row(0)
+        if as_ms and as_s:
+            raise DataError(f"{path}: column 'ts' mixes epoch seconds ({as_s} rows) and milliseconds ({as_ms} rows); "
+                            "use one unit")
+        in_ms = bool(as_ms)
         if low is not None and (low < 0 or high > (EPOCH_S_MAX * 1000 if in_ms else EPOCH_S_MAX)):
             raise DataError(f"{path}: column 'ts' holds epoch values outside 1970-2100 ({low} .. {high})")
         epoch = column.cast(pl.Int64)
         stamps = pl.from_epoch(epoch, time_unit="ms") if in_ms else pl.from_epoch(epoch, time_unit="s")
-        return frame.with_columns(stamps.dt.replace_time_zone("UTC").cast(TS_TYPE))
+        try:
+            return frame.with_columns(stamps.dt.replace_time_zone("UTC").cast(TS_TYPE))
+        except pl.exceptions.PolarsError as exc:
+            raise DataError(f"{path}: column 'ts' is not usable as epoch time ({str(exc).splitlines()[0]})") from None
     raise DataError(f"{path}: column 'ts' has type {dtype}, not a date-time")
 
 
 def _read_one(path: Path) -> pl.DataFrame:
+    _check_size(path)
     try:
         if path.suffix.lower() == ".parquet":
             frame = pl.read_parquet(path)
@@ -69,13 +102,20 @@ def _read_one(path: Path) -> pl.DataFrame:
 
 def bar_files(path: Path) -> list[Path]:
     """The bar files at `path`: the file itself, or every .parquet/.csv in the folder (sorted)."""
-    if not path.exists():
-        raise DataError(f"{path}: no such file or folder")
-    if path.is_dir():
-        files = sorted(p for p in path.iterdir() if p.suffix.lower() in BAR_SUFFIXES and p.is_file())
-        if not files:
-            raise DataError(f"{path}: folder holds no .parquet or .csv bar files")
-        return files
+    try:
+        if not path.exists():
+            raise DataError(f"{path}: no such file or folder")
+        if path.is_dir():
+            files = sorted(p for p in path.iterdir() if p.suffix.lower() in BAR_SUFFIXES and p.is_file())
+            if not files:
+                raise DataError(f"{path}: folder holds no .parquet or .csv bar files")
+            total = sum(_check_size(p) for p in files)
+            if total > MAX_BAR_BYTES:
+                raise DataError(f"{path}: {_size_words(total)} of bar files is too large "
+                                f"(at most {_size_words(MAX_BAR_BYTES)})")
+            return files
+    except OSError as exc:
+        raise DataError(f"{path}: cannot read ({exc.strerror or exc})") from None
     if path.suffix.lower() not in BAR_SUFFIXES:
         raise DataError(f"{path}: expected a .parquet or .csv file")
     return [path]

@@ -52,6 +52,13 @@ def oldest_data(snap: Snapshot, universe: Universe, extra_age_s: float = 0.0) ->
     return Oldest(worst.name, worst.age_s + extra_age_s, worst.closed)
 
 
+def side_notice(snap: Snapshot | None) -> str | None:
+    """A side job that stopped while the figures still flow (e.g. 'recording stopped: disk full')."""
+    if snap is None:
+        return None
+    return next((h.error for h in snap.readings.health if h.state == "disabled" and not h.stale and h.error), None)
+
+
 @dataclass(frozen=True, slots=True)
 class HeaderInfo:
     """Everything the header shows, as plain values."""

@@ -7,7 +7,6 @@ from a checkout); the user's own go in the config folder's `themes/` and may rep
 
 from __future__ import annotations
 
-import tomllib
 from dataclasses import fields
 from pathlib import Path
 from typing import Any
@@ -17,6 +16,7 @@ from textual.theme import Theme
 
 import cockpit
 from cockpit.errors import ConfigError
+from cockpit.settings import THEME_NUMBERS, located
 
 # Fallbacks for the cockpit's own variables: a theme that leaves one out still renders.
 THEME_VARIABLE_DEFAULTS: dict[str, str] = {
@@ -56,12 +56,12 @@ def _check_colour(value: Any, where: str) -> str:
     return value
 
 
-def parse_theme(values: dict[str, Any], path: Path) -> Theme:
-    """A Textual Theme from one theme file's table; unknown keys and bad colours are a ConfigError."""
+def parse_theme(values: dict[str, Any], path: Path, text: str = "") -> Theme:
+    """A Textual Theme from one theme file's table; unknown keys, bad colours and numbers are a ConfigError."""
     for key in values:
         if key not in _THEME_FIELDS or key == "ansi":
             known = ", ".join(sorted(_THEME_FIELDS - {"ansi"}))
-            raise ConfigError(f"{path}: unknown key '{key}' (known: {known})")
+            raise ConfigError(f"{located(str(path), text, (), key)}: unknown key '{key}' (known: {known})")
     name = values.get("name", path.stem)
     if not isinstance(name, str) or not name:
         raise ConfigError(f"{path}: name: expected a non-empty string")
@@ -76,11 +76,9 @@ def parse_theme(values: dict[str, Any], path: Path) -> Theme:
     if not isinstance(dark, bool):
         raise ConfigError(f"{path}: dark: expected true or false")
     numbers: dict[str, float] = {"luminosity_spread": 0.15, "text_alpha": 0.95}
-    for key in numbers:
+    for key, setting in THEME_NUMBERS.items():
         if key in values:
-            if not isinstance(values[key], (int, float)) or isinstance(values[key], bool):
-                raise ConfigError(f"{path}: {key}: expected a number")
-            numbers[key] = float(values[key])
+            numbers[key] = setting.check(values[key], f"{located(str(path), text, (), key)}: {key}")
     variables = {**THEME_VARIABLE_DEFAULTS, **checked}
     theme = Theme(name=name, primary=colours.pop("primary"), dark=dark, variables=variables,
                   luminosity_spread=numbers["luminosity_spread"], text_alpha=numbers["text_alpha"])
@@ -90,15 +88,11 @@ def parse_theme(values: dict[str, Any], path: Path) -> Theme:
 
 
 def load_theme_file(path: Path) -> Theme:
-    """One theme file, read and validated."""
-    try:
-        with path.open("rb") as handle:
-            values = tomllib.load(handle)
-    except tomllib.TOMLDecodeError as exc:
-        raise ConfigError(f"{path}: not valid TOML: {exc}") from None
-    except OSError as exc:
-        raise ConfigError(f"{path}: cannot read: {exc.strerror}") from None
-    return parse_theme(values, path)
+    """One theme file, read and validated (binary bytes, a BOM and bad TOML as for config.toml)."""
+    from cockpit.config import read_toml
+
+    values, text = read_toml(path)
+    return parse_theme(values, path, text)
 
 
 def load_themes(user_dir: Path | None = None) -> tuple[Theme, ...]:

@@ -7,54 +7,30 @@ which the app runs in a worker thread.
 from __future__ import annotations
 
 from collections.abc import Callable
-from dataclasses import dataclass
 from datetime import datetime
 from pathlib import Path
 from typing import Any
 
 from cockpit.config import Config
 from cockpit.errors import ConfigError
+from cockpit.settings import SOURCES, SourceSettings, source_settings
 from cockpit.sources.base import Source
 
-DEFAULTS: dict[str, Any] = {
-    "venue": "bybit",
-    "yahoo_poll_s": 60.0,
-    "exchange_poll_s": 30.0,
-    "yahoo_stale_s": 900.0,
-    "exchange_stale_s": 300.0,
-    "timeout_s": 6.0,
-}
+LiveSettings = SourceSettings  # `[sources]` after defaults, checked by the settings schema
+DEFAULTS: dict[str, Any] = {name: getattr(SourceSettings(), name) for name in SOURCES}
 MAX_BACKFILL_H = 24 * 180
 
 
-@dataclass(frozen=True, slots=True)
-class LiveSettings:
-    """The `[sources]` section after defaults, checked."""
-
-    venue: str
-    yahoo_poll_s: float
-    exchange_poll_s: float
-    yahoo_stale_s: float
-    exchange_stale_s: float
-    timeout_s: float
-
-    @property
-    def deadline_s(self) -> float:
-        """How long one poll of the merged source may take before it answers with what it has."""
-        return max(15.0, 3.0 * self.timeout_s)
-
-
 def live_settings(config: Config) -> LiveSettings:
-    """`[sources]` with defaults; a non-positive number or an unknown venue is a ConfigError."""
+    """`[sources]` over the defaults (types and bounds were checked on load); an unknown venue is a ConfigError."""
     from cockpit.sources.live.venues import VENUES
 
-    values = {**DEFAULTS, **dict(config.sources)}
-    for key, value in values.items():
-        if key != "venue" and float(value) <= 0:
-            raise ConfigError(f"[sources] {key} must be positive, got {value}")
-    if values["venue"] not in VENUES:
-        raise ConfigError(f"[sources] venue '{values['venue']}' is not supported (supported: {', '.join(VENUES)})")
-    return LiveSettings(str(values["venue"]), *(float(values[k]) for k in list(DEFAULTS)[1:]))
+    settings = source_settings(config.sources)
+    if settings.venue not in VENUES:
+        where = f"{config.path}: " if config.path else ""
+        raise ConfigError(f"{where}[sources] venue '{settings.venue}' is not supported "
+                          f"(supported: {', '.join(VENUES)})")
+    return settings
 
 
 def backfill_hours(config: Config) -> int:

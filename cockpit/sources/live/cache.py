@@ -4,12 +4,14 @@ from __future__ import annotations
 
 import os
 import tempfile
-from datetime import datetime, timedelta
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
 import polars as pl
 
 from cockpit.analytics.bars import conform, empty_bars
+
+FETCHED_AT_KEY = "cockpit.fetched_at"
 
 
 class BarCache:
@@ -28,11 +30,26 @@ class BarCache:
         except (pl.exceptions.PolarsError, OSError, ValueError):
             return empty_bars()
 
+    def saved_at(self) -> datetime | None:
+        """When the cached data was fetched (its data is no newer than that); None without a cache file.
+
+        The fetch time is kept in the file's metadata; a file without it counts from its last write.
+        """
+        if self.path is None:
+            return None
+        try:
+            stamp = pl.read_parquet_metadata(self.path).get(FETCHED_AT_KEY)
+            if stamp:
+                return datetime.fromisoformat(stamp).astimezone(UTC)
+            return datetime.fromtimestamp(self.path.stat().st_mtime, UTC)
+        except (OSError, ValueError, pl.exceptions.PolarsError):
+            return None
+
     def trim(self, bars: pl.DataFrame, now: datetime) -> pl.DataFrame:
         """Only the last `keep_h` hours."""
         return bars.filter(pl.col("ts") > now - timedelta(hours=self.keep_h))
 
-    def save(self, bars: pl.DataFrame) -> None:
+    def save(self, bars: pl.DataFrame, fetched_at: datetime | None = None) -> None:
         """Write atomically (temp file then rename); a failed write leaves the old cache intact."""
         if self.path is None:
             return
@@ -40,7 +57,8 @@ class BarCache:
         handle, temp = tempfile.mkstemp(prefix=self.path.name, suffix=".tmp", dir=self.path.parent)
         os.close(handle)
         try:
-            bars.write_parquet(temp)
+            metadata = {FETCHED_AT_KEY: fetched_at.isoformat()} if fetched_at is not None else None
+            bars.write_parquet(temp, metadata=metadata)
             os.replace(temp, self.path)
         except (OSError, pl.exceptions.PolarsError):
             Path(temp).unlink(missing_ok=True)

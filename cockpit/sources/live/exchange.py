@@ -22,7 +22,7 @@ from cockpit.models import DataQuality, MarketState, SourceKind
 from cockpit.sources.live.cache import BarCache, newest_ts
 from cockpit.sources.live.faults import Fault, FaultKind, PollGuard, classify_call
 from cockpit.sources.live.frames import merge_prices, set_column
-from cockpit.sources.live.health import Freshness, source_health
+from cockpit.sources.live.health import Freshness, cached_freshness, source_health
 from cockpit.sources.live.liquidations import LiquidationStore
 from cockpit.sources.live.traffic import Traffic, observe
 from cockpit.sources.live.venues import (
@@ -99,8 +99,7 @@ class ExchangeSource:
         if self._bars is None:
             self._bars = self.cache.load()
             newest = newest_ts(self._bars)
-            if newest is not None:
-                self._freshness = Freshness(min(now, newest + HOUR), newest)
+            self._freshness = cached_freshness(newest, self.cache.saved_at())
         if self.liquidations is not None:
             self.liquidations.start()
         if self.guard.due():
@@ -170,8 +169,8 @@ class ExchangeSource:
         self._funding(exchange, now)
         self._open_interest(exchange, now)
         self._bars = self.cache.trim(self._bars, now)
-        self.cache.save(self._bars)
-        self._freshness = Freshness(now, newest_ts(self._bars))
+        self.cache.save(self._bars, now)
+        self._freshness = Freshness(now, newest_ts(self._bars), self.guard.clock())
 
     def _ohlcv(self, exchange: Any, symbol: str, now: datetime) -> pl.DataFrame:
         assert self._bars is not None

@@ -18,7 +18,7 @@ from typing import Any
 
 from cockpit.models import SourceHealth
 from cockpit.sources.live.faults import FaultKind, PollGuard, classify
-from cockpit.sources.live.health import describe, unsupported_health
+from cockpit.sources.live.health import describe, in_words, unsupported_health
 from cockpit.sources.live.liquidations import LiquidationStore, to_event
 from cockpit.sources.live.venues import VenueSpec, make_exchange, supported
 
@@ -28,6 +28,22 @@ CONNECTED_WITHIN_S = 150.0
 
 def _utc_now() -> datetime:
     return datetime.now(UTC)
+
+
+def connection_up(exchange: Any) -> bool:
+    """Whether the ccxt.pro client holds an open websocket (only then does a quiet minute count as observed)."""
+    clients = getattr(exchange, "clients", None)
+    if not isinstance(clients, dict):
+        return False
+    for client in clients.values():
+        connected, closed = getattr(client, "connected", None), getattr(client, "closed", None)
+        try:
+            if connected is not None and connected.done() and connected.exception() is None \
+                    and callable(closed) and not closed():
+                return True
+        except (asyncio.CancelledError, Exception):  # a cancelled or odd future: not connected
+            continue
+    return False
 
 
 class LiquidationStream:
@@ -61,6 +77,7 @@ class LiquidationStream:
         self._stop: asyncio.Event | None = None
         self._watching: asyncio.Future[Any] | None = None
         self._last_ok: float | None = None
+        self._started: float | None = None
         self.unsupported: str | None = None
         self.events_stored = 0
 
@@ -68,6 +85,7 @@ class LiquidationStream:
         """Start the stream thread once (a daemon: it never holds the app open)."""
         if self._thread is not None:
             return
+        self._started = self._monotonic()
         self._thread = threading.Thread(target=self._main, name=self.name, daemon=True)
         self._thread.start()
         atexit.register(self.close, 1.0)  # a one-shot command exits without closing its source
@@ -103,7 +121,13 @@ class LiquidationStream:
             return SourceHealth(self.name, age, False, None, "ok", CONNECTED_WITHIN_S, None)
         if self._thread is None:
             return SourceHealth(self.name, None, False, "not started", "down", CONNECTED_WITHIN_S, None)
-        return SourceHealth(self.name, age, fault is not None, error or "connecting", "down", CONNECTED_WITHIN_S,
+        waited = tick - (self._started if self._started is not None else tick)
+        silent = (age if age is not None else waited) > CONNECTED_WITHIN_S
+        if error is None:
+            error = "connecting" if not silent else (
+                f"nothing received since the stream started {in_words(waited)} ago" if age is None
+                else f"nothing received for {in_words(age)}")
+        return SourceHealth(self.name, age, fault is not None or silent, error, "down", CONNECTED_WITHIN_S,
                             self.guard.retry_in_s())
 
     # --- the thread --------------------------------------------------------------------------------
@@ -150,6 +174,8 @@ class LiquidationStream:
             try:
                 batch = await asyncio.wait_for(self._watch_once(exchange, symbol), self._quiet_s)
             except TimeoutError:
+                if not connection_up(exchange):
+                    continue  # silence without an open socket is not a quiet market
                 batch = []
             except asyncio.CancelledError:
                 raise

@@ -20,7 +20,7 @@ from typing import Any
 from cockpit.errors import SourceError
 from cockpit.models import DataQuality, MarketState, SourceKind
 from cockpit.sources.live.faults import Fault, FaultKind, PollGuard, classify, classify_status
-from cockpit.sources.live.health import Freshness, source_health
+from cockpit.sources.live.health import Freshness, cached_freshness, source_health
 from cockpit.sources.live.traffic import Exchange, Traffic, observe
 from cockpit.universe import Universe, floor_hour, market_open
 
@@ -74,8 +74,8 @@ def traffic_fault(records: list[Exchange], source: str, now: datetime) -> Fault 
             timed_out = "timeout" in record.error.lower()
             text = f"{source} timed out" if timed_out else f"cannot reach {source} (offline?)"
             faults.append(Fault(FaultKind.TRANSIENT, text))
-    order: tuple[FaultKind, ...] = (FaultKind.PERMANENT, FaultKind.RATE_LIMIT, FaultKind.MAINTENANCE,
-                                    FaultKind.TRANSIENT)
+    order: tuple[FaultKind, ...] = (FaultKind.GEO_BLOCKED, FaultKind.PERMANENT, FaultKind.RATE_LIMIT,
+                                    FaultKind.MAINTENANCE, FaultKind.REJECTED, FaultKind.TRANSIENT)
     if succeeded:
         order = (FaultKind.RATE_LIMIT,)
     for kind in order:
@@ -135,8 +135,7 @@ class YahooSource:
         if self._bars is None:
             self._bars = self.cache.load()
             newest = newest_ts(self._bars)
-            if newest is not None:
-                self._freshness = Freshness(min(now, newest + timedelta(hours=1)), newest)
+            self._freshness = cached_freshness(newest, self.cache.saved_at())
         if self.guard.due() and self._worth_asking(now):
             try:
                 self._fetch(now)
@@ -208,10 +207,10 @@ class YahooSource:
                     notes.append(f"no data for {symbol}")
         self._notes = tuple(notes[:3]) + ((f"and {len(notes) - 3} more",) if len(notes) > 3 else ())
         self._bars = self.cache.trim(self._bars, now)
-        self.cache.save(self._bars)
+        self.cache.save(self._bars, now if fault is None else self._freshness.last_success)
         if fault is not None:
             raise SourceError(fault.message, kind=fault.kind.value, retry_after_s=fault.retry_after_s)
-        self._freshness = Freshness(now, newest_ts(self._bars))
+        self._freshness = Freshness(now, newest_ts(self._bars), self.guard.clock())
 
     def _client(self) -> Any:
         import yfinance as yf
