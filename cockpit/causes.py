@@ -9,13 +9,15 @@ from __future__ import annotations
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
-
-import polars as pl
+from typing import TYPE_CHECKING
 
 from cockpit.liquidity import ThinWindow, thin_window
 from cockpit.models import Evidence, Flag, FlagId, MarketState, Readings, Regime, Severity, Snapshot, frozen_map
 from cockpit.settings import Profile
 from cockpit.universe import Universe
+
+if TYPE_CHECKING:
+    import polars as pl
 
 STRESS = frozenset({Regime.TREND_BREAK, Regime.VOLATILITY_EVENT, Regime.LIQUIDITY_SHOCK})
 SHOCK_LEAD = timedelta(hours=24)  # a shock up to a day before the regime left calm is the episode's trigger
@@ -309,6 +311,8 @@ SHOCK_BASELINE_H = 168
 
 def _moves(series: pl.DataFrame, level: bool) -> pl.DataFrame:
     """Per bar: the move since the previous bar when exactly one hour apart, its baseline RMS, the session gap."""
+    import polars as pl
+
     move = (pl.col("close") - pl.col("close").shift(1)) if level else (pl.col("close") / pl.col("close").shift(1)).log()
     consecutive = pl.col("ts").diff() == timedelta(hours=1)
     kept = pl.when(consecutive).then(move)
@@ -327,6 +331,8 @@ def hourly_shocks(
 
     {bar close time: ["ES 1h -1.9 % (3.4x its vol)"]}; a rally of the same size is no risk-off shock.
     """
+    import polars as pl
+
     out: dict[datetime, list[str]] = {}
     for symbol, (label, level, sign) in names.items():
         series = by_symbol.get(symbol)
@@ -343,6 +349,8 @@ def hourly_shocks(
 
 def leaders_gaps(by_symbol: Mapping[str, pl.DataFrame], leaders: Sequence[str]) -> dict[datetime, float]:
     """The leaders' average session opening gap (%), keyed by the close time of the opening bar."""
+    import polars as pl
+
     frames = [_moves(by_symbol[s], False).select("ts", "gap_pct").drop_nulls() for s in leaders if s in by_symbol]
     if not frames:
         return {}

@@ -9,6 +9,7 @@ from __future__ import annotations
 import time
 from collections.abc import Callable
 from datetime import datetime
+from typing import TYPE_CHECKING
 
 from textual import events, on, work
 from textual.app import ComposeResult
@@ -21,7 +22,6 @@ from textual.worker import Worker
 
 from cockpit.alerts import FlagTracker, Notifier, alert_settings
 from cockpit.book import Book
-from cockpit.causes import Story
 from cockpit.config import Config, Profile
 from cockpit.feeds import Feed
 from cockpit.liquidity import thin_window
@@ -50,6 +50,9 @@ from cockpit.widgets.header import CockpitHeader, HeaderInfo, oldest_data, side_
 from cockpit.widgets.leadership import LeadershipPane
 from cockpit.widgets.macro import MacroPane
 from cockpit.widgets.pane import WAITING, FeedTrouble, Pane, PaneContext, PaneView, waiting_view
+
+if TYPE_CHECKING:
+    from cockpit.causes import Story
 
 PROFILE_CYCLE = (ProfileName.SHORT, ProfileName.SWING, ProfileName.LONG)
 SPEED_STEP = 2.0
