@@ -13,7 +13,7 @@ ROOT = Path(__file__).resolve().parents[1]
 FILLS = ("ts,exchange,symbol,side,qty,price,fee,fee_currency,fill_id\n"
          "2026-01-28T10:00:00Z,bybit,BTC/USDT:USDT,buy,0.1,88000,1.0,USDT,f1\n")
 COMMANDS = [["snapshot", "--demo", "--json"], ["scenarios"],
-            ["watch", "--demo", "--json"], ["journal", "fills", "--count"]]
+            ["watch", "--demo", "--json", "--at", "46h"], ["journal", "fills", "--count"]]
 
 
 def cockpit(args: list[str], tmp_path: Path, stdout: object) -> subprocess.CompletedProcess[str]:

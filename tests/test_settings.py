@@ -46,13 +46,16 @@ def test_polling_faster_than_every_5_seconds_is_refused(key: str, isolated_dirs:
 
 
 def test_dotted_keys_and_alerts_are_located_too(isolated_dirs: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    """(`bell` is no longer a top-level key: its one home is [alerts], and the old spelling says so with its line.)"""
     config = isolated_dirs / "config" / "config.toml"
-    config.write_text('bell = true\nsources.exchange_stale_s = nan\n')
+    config.write_text('theme = "cockpit-dark"\nsources.exchange_stale_s = nan\n')
     one_line(capsys, main(["snapshot", "--demo"]), "config.toml:2", "exchange_stale_s")
     config.write_text('[alerts]\ndesktop = true\nmin_severity = "loud"\n')
     one_line(capsys, main(["snapshot", "--demo"]), "config.toml:3", "min_severity", "critical")
     config.write_text('[sources]\nvenue = "bybit"\npoll_s = 5\n')
     one_line(capsys, main(["snapshot", "--demo"]), "config.toml:3", "unknown key '[sources] poll_s'", "timeout_s")
+    config.write_text('theme = "cockpit-dark"\nbell = true\n')
+    one_line(capsys, main(["snapshot", "--demo"]), "config.toml:2", "[alerts] bell")
     config.write_text('[keys]\nhelp = 5\n')
     one_line(capsys, main(["snapshot", "--demo"]), "config.toml:2", "[keys] help")
 

@@ -207,7 +207,7 @@ def load_config(path: Path | None = None) -> Config:
 
     for key in user:
         if key in MOVED_KEYS:
-            raise ConfigError(f"{located(where, text, (key,))}: '{key}' is now {MOVED_KEYS[key]}")
+            raise ConfigError(f"{located(where, text, (), key)}: '{key}' is now {MOVED_KEYS[key]}")
     user = check_table(user, TOP_LEVEL, where, text)
     sources = check_table(user.get("sources", {}), SOURCES, where, text, ("sources",))
     alerts = check_table(user.get("alerts", {}), ALERTS, where, text, ("alerts",))
@@ -254,6 +254,11 @@ def load_config(path: Path | None = None) -> Config:
 
 def _book_settings(book: Mapping[str, Any], where: str) -> tuple[float | None, dict[str, float]]:
     """[book] equity (positive) and [book.multipliers] (symbol = a positive number)."""
+    if not isinstance(book, dict):
+        raise ConfigError(f"{where}: [book] must be a table, got {type(book).__name__}")
+    unknown = sorted(set(book) - {"equity", "multipliers"})
+    if unknown:
+        raise ConfigError(f"{where}: unknown key 'book.{unknown[0]}' (known: equity, multipliers)")
     equity = book.get("equity")
     if equity is not None and not 0 < equity < 1e15:
         raise ConfigError(f"{where}: book.equity must be a positive amount, got {equity}")
