@@ -18,7 +18,7 @@ from cockpit.journal.store import connect, journal_path
 from cockpit.models import MarketState
 from cockpit.sources.base import Source
 
-AT = "36h"
+AT = "46h"  # the shock's Friday close: flags up, so the plan has checks to join
 MOMENT = datetime(2026, 1, 30, 12, 0, tzinfo=UTC)  # 36 h into the cascade
 PLAN = {"symbol": "BTC/USDT:USDT", "side": "long", "entry": 84250.0, "stop": 82900.0, "qty": 0.5}
 
@@ -72,7 +72,7 @@ def test_check_plan_reads_the_journals_round_trips_without_writing_it() -> None:
     before = journal_path().read_bytes()
     answer = tools_for(demo_args()).check_plan(PLAN)
     revenge = [c for c in answer["checks"] if c["id"] == "REVENGE_ENTRY"]
-    assert revenge and revenge[0]["evidence"]["minutes_since"] == 120.0
+    assert revenge and revenge[0]["evidence"]["minutes_since"] == 720.0  # the loss closed 10:00, the plan is 22:00
     assert revenge[0]["severity"] == "critical"  # 0.5 BTC is larger than the 0.4 BTC just lost on
     assert journal_path().read_bytes() == before
 
@@ -89,7 +89,7 @@ def test_size_without_a_regime_uses_the_one_judged_now() -> None:
     regime = tools.snapshot()["regime"]
     sized = tools.size(equity=50000, entry=84250, stop=82900)
     assert sized["regime"] == regime["label"] and sized["multiplier"] == regime["multiplier"]
-    assert sized["regime_judged_at"] == "2026-01-30T12:00:00Z"
+    assert sized["regime_judged_at"] == "2026-01-30T22:00:00Z"
     assert "regime_judged_at" not in tools.size(equity=50000, entry=84250, stop=82900, regime="calm")
 
 

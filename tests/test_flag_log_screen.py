@@ -16,7 +16,7 @@ from cockpit.widgets.flags import FlagList, track_first_seen
 from cockpit.widgets.header import CockpitHeader
 
 SIZE = (160, 45)
-WEEKEND = timedelta(hours=62)  # Saturday afternoon of the cascade week: after the first flushes
+WEEKEND = timedelta(hours=70)  # Saturday night of the cascade week: after the weekend flush
 
 
 def story_told(app: Any) -> bool:

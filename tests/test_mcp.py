@@ -16,7 +16,7 @@ from cockpit.journal.store import journal_path
 
 mcp = pytest.importorskip("mcp", reason="the agent extra (mcp) is not installed")
 
-AT = "36h"
+AT = "46h"  # the shock's Friday close: flags up, so the plan has checks to join
 TOOLS = {"snapshot", "flags", "size", "check_plan", "checklist_history", "scenarios"}
 PLAN = {"symbol": "BTC/USDT:USDT", "side": "long", "entry": 84250.0, "stop": 82900.0, "qty": 1.0}
 
@@ -71,7 +71,7 @@ async def test_every_tool_over_stdio_answers_what_the_cli_prints(tmp_path: Path)
         scenarios = structured(await client.call_tool("scenarios", {}))
 
     assert snapshot == cli_json("snapshot", "--demo", "--at", AT, "--json")
-    assert snapshot["as_of"] == "2026-01-30T12:00:00Z" and snapshot["source"] == "demo"
+    assert snapshot["as_of"] == "2026-01-30T22:00:00Z" and snapshot["source"] == "demo"
     assert all("stale" in source and "age_s" in source for source in snapshot["freshness"].values())
 
     assert flags["active"] == snapshot["flags"] and flags["regime"] == snapshot["regime"]
@@ -114,7 +114,7 @@ async def test_bad_arguments_are_mcp_errors_and_the_server_keeps_serving() -> No
         }
         for (name, words), arguments in bad.items():
             assert words in error_text(await client.call_tool(name, arguments)), (name, arguments)
-        assert structured(await client.call_tool("snapshot", {}))["as_of"] == "2026-01-30T12:00:00Z"
+        assert structured(await client.call_tool("snapshot", {}))["as_of"] == "2026-01-30T22:00:00Z"
     assert not journal_path().exists()  # reading the journal never creates it
 
 
