@@ -1,31 +1,41 @@
-"""The pure ring never imports textual; the first frame imports nothing heavy (STYLE.md)."""
+"""The pure ring never imports textual; the first frame imports nothing heavy (STYLE.md, issue 14)."""
 
 from __future__ import annotations
 
 import importlib.util
+import os
+import pkgutil
 import subprocess
 import sys
+from pathlib import Path
 
 import pytest
+
+import cockpit.analytics
+import cockpit.rules
+
+ROOT = Path(__file__).resolve().parents[1]
+
+
+def _package_modules(package: object) -> list[str]:
+    """The package and every module in it, found on disk (a new module is covered without editing this list)."""
+    name = getattr(package, "__name__", "")
+    paths = getattr(package, "__path__", [])
+    return [name, *(f"{name}.{info.name}" for info in pkgutil.iter_modules(paths))]
+
 
 PURE = [
     "cockpit.models",
     "cockpit.universe",
     "cockpit.snapshot",
-    "cockpit.analytics.bars",
-    "cockpit.analytics.series",
-    "cockpit.analytics.macro",
-    "cockpit.analytics.leadership",
-    "cockpit.analytics.crypto",
-    "cockpit.analytics.readings",
-    "cockpit.rules",
-    "cockpit.rules.market",
-    "cockpit.rules.regime",
-    "cockpit.rules.pretrade",
+    *_package_modules(cockpit.analytics),
+    *_package_modules(cockpit.rules),
     "cockpit.sizing",
     "cockpit.checklist",
 ]
 HEAVY = ("polars", "numpy", "pandas", "ccxt", "yfinance", "pyarrow")
+# What neither the pure ring nor the first frame may load: the vendor clients and pandas.
+VENDOR = ("ccxt", "yfinance", "pandas")
 
 
 def loaded_after(statement: str) -> set[str]:
@@ -40,7 +50,11 @@ def test_pure_module_never_imports_textual(module: str) -> None:
         pytest.skip(f"{module} is not part of this build yet")
     modules = loaded_after(f"import {module}")
     assert "textual" not in modules
-    assert not {"ccxt", "yfinance", "sqlite3", "requests"} & modules
+    assert not {*VENDOR, "sqlite3", "requests"} & modules
+
+
+def test_the_pure_ring_is_discovered() -> None:
+    assert len(_package_modules(cockpit.analytics)) > 3 and len(_package_modules(cockpit.rules)) > 2
 
 
 @pytest.mark.parametrize("module", ["cockpit.models", "cockpit.universe", "cockpit.config", "cockpit.cli"])
@@ -52,3 +66,35 @@ def test_the_app_imports_nothing_heavy_before_its_first_frame() -> None:
     if importlib.util.find_spec("cockpit.app") is None:
         pytest.skip("the screen is not part of this build yet")
     assert not set(HEAVY) & loaded_after("import cockpit.app")
+
+
+# A real first frame: `cockpit --demo` headless, the modules loaded when the cockpit screen is first written.
+FIRST_FRAME = """
+import sys
+from cockpit.app import CockpitApp
+from cockpit.cli import main
+
+run = CockpitApp.run
+def hooked_run(app, *args, **kwargs):
+    original = app._display
+    def display(screen, renderable):
+        original(screen, renderable)
+        if renderable is not None and screen.id == "cockpit" and not hasattr(app, "_seen"):
+            app._seen = True
+            print("LOADED " + " ".join(sorted(sys.modules)), flush=True)
+            app.exit()
+    app._display = display
+    return run(app, headless=True, size=(160, 45))
+CockpitApp.run = hooked_run
+sys.exit(main(["--demo"]))
+"""
+
+
+def test_the_first_frame_loads_no_vendor_client_nor_pandas(isolated_dirs: Path) -> None:
+    out = subprocess.run([sys.executable, "-c", FIRST_FRAME], capture_output=True, text=True, timeout=120, cwd=ROOT,
+                         env={**os.environ, "PYTHONPATH": str(ROOT)})
+    lines = [line for line in out.stdout.splitlines() if line.startswith("LOADED ")]
+    assert lines, f"no first frame (exit {out.returncode}): {out.stderr[-2000:]}"
+    loaded = set(lines[0].split()[1:])
+    assert "cockpit.screens.main" in loaded
+    assert not {*VENDOR, "polars", "numpy"} & loaded
