@@ -3,7 +3,8 @@
 One child on a 160x45 pseudo-terminal runs `cockpit --demo --speed 7200` (a new hourly bar at every poll).
 Each update is timed from the start of the poll that brings the bar to the first frame written after the
 screen's handler has updated every pane, split into the source's poll, the evaluation (analytics and
-rules, in the worker) and the handler plus the paint on the UI thread. The book pane is not in this build.
+rules, in the worker) and the handler plus the paint on the UI thread, of which the screen's handler and the
+plotext chart builds. The book pane is not in this build.
 
     python benchmarks/latency.py [--updates 30]
 """
@@ -52,6 +53,16 @@ def timed_poll(self, *args):
     return poll(self, *args)
 Feed._poll = timed_poll
 
+from cockpit.widgets.charts import Chart
+chart_render = Chart.render
+def timed_chart_render(self):
+    before, begun = self.builds, clock()
+    result = chart_render(self)
+    if self.builds != before:
+        current["charts"] = current.get("charts", 0.0) + clock() - begun
+    return result
+Chart.render = timed_chart_render
+
 render_all = CockpitScreen.render_all
 def timed_render_all(self):
     started = dict(current)
@@ -60,7 +71,7 @@ def timed_render_all(self):
     begun = clock()
     render_all(self)
     if fresh:
-        started.update(handler=begun)
+        started.update(handler=begun, handled=clock())
         self.app._bench_pending = started
 CockpitScreen.render_all = timed_render_all
 
@@ -85,6 +96,8 @@ def hooked_run(app, *args, **kwargs):
             "poll": pending["evaluate"] - pending["start"],
             "evaluate": pending["evaluated"] - pending["evaluate"],
             "ui": painted - pending["handler"],
+            "handler": pending["handled"] - pending["handler"],
+            "charts": current.pop("charts", 0.0),
         })
         if len(samples) == UPDATES + 2:
             kept = samples[2:]  # the first two include the imports and the first layout

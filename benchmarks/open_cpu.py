@@ -3,7 +3,8 @@
 Each child settles for two seconds after its first figures, then its own CPU time (every thread) is taken
 over `--seconds` as a share of one core, with the timer callbacks, widget refreshes and frames written in
 that window counted per minute (by timer name and widget class). The replay plays a Parquet file of 40
-days of simulated bars; both clocked children start ten minutes past an hour (see MID_HOUR); live has the network refused at the socket level and a seeded bar cache.
+days of simulated bars; both clocked children start ten minutes past an hour (see MID_HOUR); live has the
+network refused at the socket level and a seeded bar cache.
 
     python benchmarks/open_cpu.py [--seconds 20] [--runs 1] [--counts]
 """

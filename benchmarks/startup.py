@@ -88,8 +88,8 @@ def run_once(code: str, timeout: float = 60.0, *, require: str | None = "frame",
         marks.touch()
         master, slave = pty.openpty()
         fcntl.ioctl(slave, termios.TIOCSWINSZ, struct.pack("HHHH", 45, 160, 0, 0))
-        env = {**os.environ, **(env or {}), "BENCH_MARKS": str(marks), "TERM": "xterm-256color", "COLUMNS": "160",
-               "LINES": "45", "PYTHONPATH": str(ROOT)}
+        env = {**os.environ, "PYTHONPATH": str(ROOT), **(env or {}), "BENCH_MARKS": str(marks),
+               "TERM": "xterm-256color", "COLUMNS": "160", "LINES": "45"}
         started = time.time()
         child = subprocess.Popen([sys.executable, "-c", code], stdin=slave, stdout=slave, stderr=slave, env=env,
                                  cwd=ROOT, start_new_session=True)
