@@ -2,7 +2,7 @@
 
 Each row prints its figure, the reference measured in the same run, the ratio, the target and PASS/MISS.
 
-    python benchmarks/run_all.py [--runs 3] [--cpu-seconds 15] [--memory-seconds 40] [--updates 20]
+    python benchmarks/run_all.py [--runs 3] [--cpu-seconds 60] [--memory-seconds 40] [--updates 20]
 """
 
 from __future__ import annotations
@@ -40,7 +40,7 @@ def main() -> None:
     """Run every benchmark and print the table."""
     parser = argparse.ArgumentParser(description=(__doc__ or "").splitlines()[0])
     parser.add_argument("--runs", type=int, default=3, help="start-up runs per child")
-    parser.add_argument("--cpu-seconds", type=float, default=15.0, help="window of each CPU child")
+    parser.add_argument("--cpu-seconds", type=float, default=60.0, help="window of the CPU children")
     parser.add_argument("--memory-seconds", type=float, default=40.0, help="how long the memory children run")
     parser.add_argument("--updates", type=int, default=20, help="new bars timed for the latency row")
     args = parser.parse_args()
