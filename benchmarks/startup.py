@@ -24,6 +24,8 @@ import threading
 import time
 from pathlib import Path
 
+ROOT = Path(__file__).resolve().parent.parent
+
 # Both children record the first frame the same way: the first screen update written to the terminal.
 HOOK = """
 import os, sys, time
@@ -78,30 +80,35 @@ sys.exit(main(["--demo"]))
 """
 
 
-def run_once(code: str, timeout: float = 60.0) -> dict[str, tuple[float, str]]:
+def run_once(code: str, timeout: float = 60.0, *, require: str | None = "frame",
+             env: dict[str, str] | None = None) -> dict[str, tuple[float, str]]:
     """Spawn one process on a 160x45 pty; seconds from spawn to each mark it wrote."""
     with tempfile.TemporaryDirectory() as tmp:
         marks = Path(tmp) / "marks"
         marks.touch()
         master, slave = pty.openpty()
         fcntl.ioctl(slave, termios.TIOCSWINSZ, struct.pack("HHHH", 45, 160, 0, 0))
-        env = {**os.environ, "BENCH_MARKS": str(marks), "TERM": "xterm-256color", "COLUMNS": "160", "LINES": "45"}
+        env = {**os.environ, "PYTHONPATH": str(ROOT), **(env or {}), "BENCH_MARKS": str(marks),
+               "TERM": "xterm-256color", "COLUMNS": "160", "LINES": "45"}
         started = time.time()
         child = subprocess.Popen([sys.executable, "-c", code], stdin=slave, stdout=slave, stderr=slave, env=env,
-                                 start_new_session=True)
+                                 cwd=ROOT, start_new_session=True)
         os.close(slave)
         drain = threading.Thread(target=_drain, args=(master,), daemon=True)
         drain.start()
         try:
             child.wait(timeout=timeout)
+        except subprocess.TimeoutExpired:
+            child.kill()
+            child.wait()
         finally:
             os.close(master)
         events = {}
         for line in marks.read_text().splitlines():
             name, stamp, extra = (line.split(" ", 2) + [""])[:3]
             events[name] = (float(stamp) - started, extra.strip())
-    if "frame" not in events:
-        raise SystemExit(f"benchmark child did not draw a frame (exit {child.returncode})")
+    if require is not None and require not in events:
+        raise SystemExit(f"benchmark child wrote no '{require}' mark (exit {child.returncode})")
     return events
 
 

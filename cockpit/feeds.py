@@ -13,6 +13,7 @@ import time
 from collections import deque
 from collections.abc import Callable
 from dataclasses import dataclass
+from datetime import datetime
 from functools import partial
 from typing import Any
 
@@ -41,6 +42,7 @@ STORY_HOURS = 24 * 7  # the flag log and the cause map look back a week
 STORY_BUDGET = 12  # past hours evaluated per poll: the week fills in behind the first figures
 HOLD_H = {ProfileName.SHORT: 2, ProfileName.SWING: 12, ProfileName.LONG: 72}  # regime_hold_h of SPEC §3
 PAUSED_POLL_S = 10.0
+MAX_CLOCKED_WAIT_S = 60.0  # a slow simulated clock is still polled at least once a minute
 EvaluationKey = tuple[Any, ProfileName, tuple[SourceHealth, ...]]
 ClockCommand = Callable[[Any], None]
 
@@ -92,6 +94,18 @@ def data_version(state: MarketState) -> tuple[int, object]:
     """What identifies the data a state holds: a clock that moves on without a new bar needs no re-evaluation."""
     bars = state.bars
     return (bars.height, bars.get_column("ts").max() if bars.height else None)
+
+
+def until_shown_change_s(now: datetime) -> float:
+    """Simulated seconds until a clocked screen can show something new at `now`.
+
+    The clock is shown to the minute and ages of a minute or more in minutes, so the next change is the next
+    minute; in the first minute of an hour (when the hourly bar has just closed) ages show seconds.
+    """
+    fraction = now.microsecond / 1e6
+    if now.minute == 0:
+        return 1.0 - fraction
+    return 60.0 - now.second - fraction
 
 
 def _toggle_pause(source: Any) -> None:
@@ -321,9 +335,17 @@ class Feed:
         if self.source is not None and getattr(self.source, "paused", False):
             return max(base, PAUSED_POLL_S)  # nothing moves; un-pausing polls at once
         if not self.failures:
-            return base
+            return base if self.interval_s is not None else max(base, self._clocked_wait())
         backoff: float = base * 2.0 ** min(self.failures, 10)
         return min(self.max_backoff_s, backoff)
+
+    def _clocked_wait(self) -> float:
+        """Real seconds until a running simulated clock next changes what the screen shows (0 if not clocked)."""
+        source, state = self.source, self._last_state
+        speed = float(getattr(source, "speed", 0.0) or 0.0)
+        if source is None or state is None or not is_clocked(source) or speed <= 0:
+            return 0.0
+        return min(MAX_CLOCKED_WAIT_S, until_shown_change_s(state.as_of) / speed + 0.01)
 
     def _arm(self, delay: float) -> None:
         if self._stopped:

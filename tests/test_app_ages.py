@@ -4,7 +4,10 @@ from __future__ import annotations
 
 from datetime import timedelta
 
+import pytest
+
 from cockpit.sources.simulator import SimulatorSource
+from cockpit.widgets.format import age_changes_in, age_text
 from cockpit.widgets.macro import MacroPane
 from tests.test_app_helpers import FrozenClock, cached_simulator, cockpit, make_app, settle
 
@@ -27,3 +30,12 @@ async def test_ages_follow_a_simulated_clock_between_bars() -> None:
         await settle(pilot, lambda: screen.clock is not None and screen.clock.now > first.as_of)
         assert screen.snapshot is first  # same data: nothing re-evaluated
         assert "25m" in screen.query_one(MacroPane).figures_text.splitlines()[0]
+
+
+@pytest.mark.parametrize("age_s", [0.0, 0.4, 59.5, 60.0, 61.0, 3599.0, 3600.0, 4000.0, 35990.0, 36000.0, 40000.0,
+                                   86400.0, 2 * 86400.0 + 5000.0])
+def test_an_age_is_redrawn_exactly_when_its_text_changes(age_s: float) -> None:
+    wait = age_changes_in(age_s)
+    assert wait > 0
+    assert age_text(age_s + wait - 0.01) == age_text(age_s)
+    assert age_text(age_s + wait + 0.01) != age_text(age_s)

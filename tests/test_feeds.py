@@ -231,3 +231,30 @@ def test_errors_are_described_in_one_line(error: BaseException | None, text: str
 def test_the_offset_helper_is_seeded() -> None:
     a, b = simulator(timedelta(hours=10)).poll(), simulator(timedelta(hours=10)).poll()
     assert a.as_of == b.as_of and a.bars.equals(b.bars)
+
+
+@pytest.mark.parametrize(
+    ("clock", "speed", "wait_s"),
+    [
+        ("2026-01-29T10:30:15", 1.0, 44.99),  # the clock and ages move on at the next minute
+        ("2026-01-29T10:00:20.5", 1.0, 1.0),  # just after a bar closed ages show seconds: the source's interval
+        ("2026-01-29T10:30:15", 0.5, 60.0),  # capped: a crawling clock still polls once a minute
+        ("2026-01-29T10:30:15", 720.0, 1.0),  # fast clocks poll at the source's own interval
+    ],
+)
+def test_a_running_simulated_clock_is_polled_when_the_screen_would_change(
+        clock: str, speed: float, wait_s: float) -> None:
+    from datetime import UTC, datetime
+
+    from cockpit.analytics.bars import empty_bars
+    from cockpit.models import MarketState
+    from cockpit.sources.simulator import SimulatorSource
+
+    source = SimulatorSource(speed=speed)
+    feed = Feed("market", lambda: source, load_config().profile(ProfileName.SWING), load_config().universe)
+    feed.source = source
+    as_of = datetime.fromisoformat(clock).replace(tzinfo=UTC)
+    feed._last_state = MarketState(SourceKind.DEMO, as_of, empty_bars(), ())
+    assert feed.next_delay() == pytest.approx(wait_s, abs=0.02)
+    source.paused = True
+    assert feed.next_delay() == 10.0

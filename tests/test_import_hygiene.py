@@ -1,30 +1,35 @@
-"""The pure ring never imports textual; the first frame imports nothing heavy (STYLE.md)."""
+"""The pure ring never imports textual; the first frame imports nothing heavy (STYLE.md, issue 14)."""
 
 from __future__ import annotations
 
+import os
+import pkgutil
 import subprocess
 import sys
+from pathlib import Path
 
 import pytest
+
+import cockpit.analytics
+import cockpit.rules
+
+ROOT = Path(__file__).resolve().parents[1]
+
+
+def _package_modules(package: object) -> list[str]:
+    """The package and every module in it, found on disk (a new module is covered without editing this list)."""
+    name = getattr(package, "__name__", "")
+    paths = getattr(package, "__path__", [])
+    return [name, *(f"{name}.{info.name}" for info in pkgutil.iter_modules(paths))]
+
 
 PURE = [
     "cockpit.models",
     "cockpit.universe",
     "cockpit.settings",
     "cockpit.snapshot",
-    "cockpit.analytics.bars",
-    "cockpit.analytics.series",
-    "cockpit.analytics.calendar",
-    "cockpit.analytics.liquidations",
-    "cockpit.analytics.macro",
-    "cockpit.analytics.leadership",
-    "cockpit.analytics.crypto",
-    "cockpit.analytics.readings",
-    "cockpit.rules",
-    "cockpit.rules.market",
-    "cockpit.rules.regime",
-    "cockpit.rules.pretrade",
-    "cockpit.rules.spans",
+    *_package_modules(cockpit.analytics),
+    *_package_modules(cockpit.rules),
     "cockpit.sizing",
     "cockpit.checklist",
     "cockpit.checklist_run",
@@ -35,6 +40,8 @@ PURE = [
     "cockpit.reentry",
 ]
 HEAVY = ("polars", "numpy", "pandas", "ccxt", "yfinance", "pyarrow")
+# What neither the pure ring nor the first frame may load: the vendor clients and pandas.
+VENDOR = ("ccxt", "yfinance", "pandas")
 
 
 def loaded_after(statement: str) -> set[str]:
@@ -47,7 +54,11 @@ def loaded_after(statement: str) -> set[str]:
 def test_pure_module_never_imports_textual(module: str) -> None:
     modules = loaded_after(f"import {module}")
     assert "textual" not in modules
-    assert not {"ccxt", "yfinance", "sqlite3", "requests"} & modules
+    assert not {*VENDOR, "sqlite3", "requests"} & modules
+
+
+def test_the_pure_ring_is_discovered() -> None:
+    assert len(_package_modules(cockpit.analytics)) > 3 and len(_package_modules(cockpit.rules)) > 2
 
 
 @pytest.mark.parametrize("module", ["cockpit.models", "cockpit.universe", "cockpit.config", "cockpit.cli"])
@@ -68,3 +79,35 @@ RING_CORE = ["cockpit.models", "cockpit.universe", "cockpit.settings", "cockpit.
 def test_pure_core_imports_neither_config_nor_io(module: str) -> None:
     modules = loaded_after(f"import {module}")
     assert not {m for m in modules if m.split(".")[0] == "textual" or m.startswith(OUTSIDE_THE_RING)}
+
+
+# A real first frame: `cockpit --demo` headless, the modules loaded when the cockpit screen is first written.
+FIRST_FRAME = """
+import sys
+from cockpit.app import CockpitApp
+from cockpit.cli import main
+
+run = CockpitApp.run
+def hooked_run(app, *args, **kwargs):
+    original = app._display
+    def display(screen, renderable):
+        original(screen, renderable)
+        if renderable is not None and screen.id == "cockpit" and not hasattr(app, "_seen"):
+            app._seen = True
+            print("LOADED " + " ".join(sorted(sys.modules)), flush=True)
+            app.exit()
+    app._display = display
+    return run(app, headless=True, size=(160, 45))
+CockpitApp.run = hooked_run
+sys.exit(main(["--demo"]))
+"""
+
+
+def test_the_first_frame_loads_no_vendor_client_nor_pandas(isolated_dirs: Path) -> None:
+    out = subprocess.run([sys.executable, "-c", FIRST_FRAME], capture_output=True, text=True, timeout=120, cwd=ROOT,
+                         env={**os.environ, "PYTHONPATH": str(ROOT)})
+    lines = [line for line in out.stdout.splitlines() if line.startswith("LOADED ")]
+    assert lines, f"no first frame (exit {out.returncode}): {out.stderr[-2000:]}"
+    loaded = set(lines[0].split()[1:])
+    assert "cockpit.screens.main" in loaded
+    assert not {*VENDOR, "polars", "numpy"} & loaded

@@ -17,6 +17,7 @@ from textual.binding import Binding
 from textual.containers import Container
 from textual.notifications import SeverityLevel
 from textual.screen import Screen
+from textual.timer import Timer
 from textual.widgets import Footer
 from textual.worker import Worker
 
@@ -45,7 +46,7 @@ from cockpit.widgets.book import BookPane
 from cockpit.widgets.correlation import CorrelationPane
 from cockpit.widgets.crypto import CryptoPane
 from cockpit.widgets.flags import FlagList, FlagsPane, track_first_seen
-from cockpit.widgets.format import styled
+from cockpit.widgets.format import age_changes_in, styled
 from cockpit.widgets.header import CockpitHeader, HeaderInfo, oldest_data, side_notice
 from cockpit.widgets.leadership import LeadershipPane
 from cockpit.widgets.macro import MacroPane
@@ -58,7 +59,8 @@ PROFILE_CYCLE = (ProfileName.SHORT, ProfileName.SWING, ProfileName.LONG)
 SPEED_STEP = 2.0
 
 
-AGE_TICK_S = 5.0  # live ages move on between polls; a 5 s step keeps an idle screen cheap
+AGE_TICK_S = 5.0  # the age ticker's step when no age is on screen yet
+MAX_AGE_TICK_S = 60.0  # ages of an hour or more change once an hour; still look once a minute
 
 class CockpitScreen(ReportsErrors, Screen[None]):
     """Every pane of SPEC §2 on one screen, refreshed by the feed's workers."""
@@ -102,6 +104,7 @@ class CockpitScreen(ReportsErrors, Screen[None]):
         self._monotonic = monotonic
         self._received_at: float | None = None
         self._ticker_started = False
+        self._age_timer: Timer | None = None
         self.sizing = SizingSlot(config.profile(profile))
         self.book_page = BookPage(self)
 
@@ -187,6 +190,8 @@ class CockpitScreen(ReportsErrors, Screen[None]):
         if ctx is not None:
             self.sizing.update(ctx.snapshot, ctx.profile)
         self.query_one(CockpitHeader).show(self.header_info(ctx))
+        if self._ticker_started:
+            self._arm_ages(self._next_age_change_s(ctx))
 
     def _empty_view(self) -> PaneView:
         if self.trouble is not None:
@@ -343,11 +348,33 @@ class CockpitScreen(ReportsErrors, Screen[None]):
     def _start_ticker(self) -> None:
         if not self._ticker_started:
             self._ticker_started = True
-            self.set_interval(AGE_TICK_S, self._tick_ages, name="ages")
+            self._arm_ages(self._next_age_change_s(self.context()))
+
+    def _arm_ages(self, delay: float) -> None:
+        if self._age_timer is not None:
+            self._age_timer.stop()
+        self._age_timer = self.set_timer(delay, self._tick_ages, name="ages")
+
+    def _next_age_change_s(self, ctx: PaneContext | None) -> float:
+        """Seconds until an age on screen (the readings', the sources', the last good poll's) changes."""
+        if ctx is None:
+            return AGE_TICK_S
+        readings = ctx.snapshot.readings
+        ages = [readings.macro.us10y_age_s, readings.macro.dxy_age_s, readings.leadership.age_s,
+                readings.crypto.btc.age_s, readings.crypto.eth.age_s, *(h.age_s for h in readings.health)]
+        shown = [age + ctx.extra_age_s for age in ages if age is not None]
+        if ctx.trouble is not None and ctx.trouble.since_good_s is not None:
+            shown.append(ctx.trouble.since_good_s)
+        if not shown:
+            return AGE_TICK_S
+        return min(MAX_AGE_TICK_S, min(age_changes_in(age) for age in shown)) + 0.02
 
     def _tick_ages(self) -> None:
+        self._age_timer = None
         if self.trouble is not None or (self.clock is not None and not self.clock.clocked):
-            self.render_all()
+            self.render_all()  # re-arms the ticker
+        else:
+            self._arm_ages(MAX_AGE_TICK_S)
 
     @on(FlagList.Chosen)
     def flag_chosen(self, message: FlagList.Chosen) -> None:

@@ -37,6 +37,16 @@ def age_text(seconds: float | None) -> str:
     return f"{days}d{hours:02d}h" if hours else f"{days}d"
 
 
+def age_changes_in(seconds: float) -> float:
+    """Seconds until `age_text(seconds)` shows something else: ages tick at the resolution they are shown in."""
+    total = max(0.0, seconds)
+    if total < 60:
+        return 1.0 - total % 1.0
+    if total < 36000:  # minutes are shown up to 9h59m
+        return 60.0 - total % 60.0
+    return 3600.0 - total % 3600.0
+
+
 def num(value: float | None, spec: str = ".2f", unit: str = "") -> str:
     """A plain figure with its unit, or n/a."""
     if not is_number(value):
