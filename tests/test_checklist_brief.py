@@ -177,3 +177,20 @@ def test_export_shows_each_runs_brief_and_says_when_an_old_run_has_none(
     assert f"### Brief at {new['brief']['as_of']}" in second
     assert f"Regime **{regime['label']}**" in second and "| stage | reached | evidence |" in second
     assert "| rates and dollar reprice |" in second
+
+
+def test_a_story_told_from_the_snapshot_alone_leaves_out_only_the_bars_evidence() -> None:
+    from cockpit.causes import moment_story
+
+    config = load_config()
+    source = SimulatorSource("cascade-2026-01", 7, universe=config.universe)
+    state = source.state_at(source.scenario.start + timedelta(hours=100))
+    snap = build_snapshot(state, config.profile(SWING), config.universe)
+    with_bars = moment_story(state, snap, config.universe, 12)
+    alone = moment_story(None, snap, None, 12)
+    assert alone.spans == with_bars.spans and alone.thin_now == with_bars.thin_now
+    assert alone.cause_map.episode_start == with_bars.cause_map.episode_start
+    bars_only = {"narrative_shock", "equities_gap"}  # shocks and leaders' gaps are read from the bars
+    kept = [s for s in alone.cause_map.stages if s.id not in bars_only]
+    assert kept == [s for s in with_bars.cause_map.stages if s.id not in bars_only]
+    assert all("its vol" not in (s.evidence or "") for s in alone.cause_map.stages)
