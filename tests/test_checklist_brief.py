@@ -184,7 +184,7 @@ def test_a_story_told_from_the_snapshot_alone_leaves_out_only_the_bars_evidence(
 
     config = load_config()
     source = SimulatorSource("cascade-2026-01", 7, universe=config.universe)
-    state = source.state_at(source.scenario.start + timedelta(hours=100))
+    state = source.state_at(source.scenario.start + timedelta(hours=50))  # the shock is inside the window
     snap = build_snapshot(state, config.profile(SWING), config.universe)
     with_bars = moment_story(state, snap, config.universe, 12)
     alone = moment_story(None, snap, None, 12)
@@ -193,4 +193,7 @@ def test_a_story_told_from_the_snapshot_alone_leaves_out_only_the_bars_evidence(
     bars_only = {"narrative_shock", "equities_gap"}  # shocks and leaders' gaps are read from the bars
     kept = [s for s in alone.cause_map.stages if s.id not in bars_only]
     assert kept == [s for s in with_bars.cause_map.stages if s.id not in bars_only]
-    assert all("its vol" not in (s.evidence or "") for s in alone.cause_map.stages)
+    full = {s.id: s for s in with_bars.cause_map.stages}
+    assert "its vol" in (full["narrative_shock"].evidence or "") and "leaders opened" in (
+        full["equities_gap"].evidence or "")
+    assert all(s.reached_at is None for s in alone.cause_map.stages if s.id in bars_only)
