@@ -197,3 +197,25 @@ def test_a_story_told_from_the_snapshot_alone_leaves_out_only_the_bars_evidence(
     assert "its vol" in (full["narrative_shock"].evidence or "") and "leaders opened" in (
         full["equities_gap"].evidence or "")
     assert all(s.reached_at is None for s in alone.cause_map.stages if s.id in bars_only)
+
+
+async def test_a_brief_that_cannot_be_told_never_costs_the_decision(
+        moments: list[Snapshot], monkeypatch: pytest.MonkeyPatch) -> None:
+    import cockpit.brief
+
+    def broken(draft: object, hold_h: int) -> None:
+        raise KeyError("regime")
+
+    monkeypatch.setattr(cockpit.brief, "finished_brief", broken)
+    app = Host(ChecklistScreen(lambda: moments[1], SWING, "demo", clock=lambda: T0))
+    async with app.run_test(size=(160, 45)) as pilot:
+        await settle(app, pilot)
+        await pilot.press("n", "n", "n", "n", "r", "enter")
+        await settle(app, pilot)
+        assert app.results == ["reduce"]
+    con = connect()
+    try:
+        [run] = list_runs(con)
+    finally:
+        con.close()
+    assert run.decision == "reduce" and run.brief is None

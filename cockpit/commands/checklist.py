@@ -173,8 +173,8 @@ def brief_lines(run: RunRecord) -> list[str]:
 
     brief = run.brief
     if brief is None:
-        why = ("No brief was kept with this run (saved before briefs were, or without data)." if run.decision
-               else "No brief: a run keeps one when its decision is saved.")
+        why = ("No brief was kept with this run (saved before briefs were, or without data to tell one)."
+               if run.decision else "No brief: a run keeps one when its decision is saved.")
         return ["### Brief", "", why, ""]
     try:
         return [f"### Brief at {brief['as_of']}", "", brief_paragraph(dict(brief)), "", *stage_table(dict(brief)), ""]

@@ -361,10 +361,16 @@ class ChecklistScreen(ReportsErrors, Screen[str | None]):
         self.post_message(self.JournalAnswered(effect, result, taken_over=taken_over))
 
     def _brief(self, effect: Write) -> dict[str, object] | None:
-        """The brief a decided run keeps, of the snapshot on screen at the decision (worker thread only)."""
+        """The brief a decided run keeps, of the snapshot on screen at the decision (worker thread only).
+
+        A brief that cannot be told never costs the decision: the run is saved without one.
+        """
         from cockpit.brief import finished_brief
 
-        return finished_brief(effect.draft, HOLD_H.get(self.profile, DEFAULT_HOLD_H))
+        try:
+            return finished_brief(effect.draft, HOLD_H.get(self.profile, DEFAULT_HOLD_H))
+        except Exception:  # noqa: BLE001 - the decision matters more than its brief
+            return None
 
     @on(JournalAnswered)
     def _journal_answered(self, message: JournalAnswered) -> None:
