@@ -369,10 +369,19 @@ def bar_stages(state: MarketState, universe: Universe, hours: int
     return shocks, leaders_gaps(by_symbol, universe.leaders)
 
 
-def snapshot_views(state: MarketState, snap: Snapshot, universe: Universe) -> list[HourView]:
-    """The views of the hours a snapshot's spans were judged on (its span window), the moment last."""
+def snapshot_views(state: MarketState | None, snap: Snapshot, universe: Universe | None) -> list[HourView]:
+    """The views of the hours a snapshot's spans were judged on (its span window), the moment last.
+
+    Without the market state (a snapshot kept alone, as a checklist run keeps it) the bars-only stage
+    evidence is left out: no risk-off shocks and no leaders' opening gaps. Everything else comes from each
+    hour's own readings and flags, so the index's session gap still marks a narrative shock and a
+    leadership break still marks the equities stage.
+    """
     hours = len(snap.history) + 1
-    shocks, gaps = bar_stages(state, universe, hours)
+    shocks: dict[datetime, list[str]] = {}
+    gaps: dict[datetime, float] = {}
+    if state is not None and universe is not None:
+        shocks, gaps = bar_stages(state, universe, hours)
 
     def at_hour(at: datetime) -> tuple[tuple[str, ...], float | None]:
         hour = at.replace(minute=0, second=0, microsecond=0)
@@ -469,9 +478,12 @@ def with_logged(spans: Sequence[FlagSpan], logged: Sequence[FlagSpan], window_st
     return sorted(joined, key=lambda s: (s.since, s.id.value))
 
 
-def moment_story(state: MarketState, snap: Snapshot, universe: Universe, hold_h: int,
+def moment_story(state: MarketState | None, snap: Snapshot, universe: Universe | None, hold_h: int,
                  logged: Sequence[FlagSpan] = ()) -> Story:
-    """The story of one snapshot: its span window's hours, and the log's older spans of the last week."""
+    """The story of one snapshot: its span window's hours, and the log's older spans of the last week.
+
+    `state` None tells it from the snapshot alone (see `snapshot_views`: no bars-only stage evidence).
+    """
     views = snapshot_views(state, snap, universe)
     told = story(views, hold_h)
     if not logged:

@@ -5,7 +5,7 @@ readings each step shows and the suggested answer, all computed from a Snapshot.
 from __future__ import annotations
 
 from collections.abc import Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import datetime
 from enum import StrEnum
 from typing import Any
@@ -424,3 +424,5 @@ class RunDraft:
     decision: Decision | None = None
     note: str = ""
     finished_at: datetime | None = None
+    # the snapshot on screen when the decision was saved: the run keeps the brief of that moment
+    moment: Snapshot | None = field(default=None, compare=False, repr=False)

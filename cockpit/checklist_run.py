@@ -404,11 +404,12 @@ class ChecklistRun:
         steps = tuple(self.records[n] for n in sorted(self.records))
         return RunDraft(revision=self.revision, started_at=self.started_at, profile=self.profile, source=self.source,
                         steps=steps, decision=decision, note=self.notes.get(STEP_COUNT, "").strip(),
-                        finished_at=now if decision is not None else None)
+                        finished_at=now if decision is not None else None,
+                        moment=self.snapshot if decision is not None else None)
 
     def _undecided(self, draft: RunDraft) -> RunDraft:
         self.revision += 1
-        return replace(draft, revision=self.revision, decision=None, finished_at=None)
+        return replace(draft, revision=self.revision, decision=None, finished_at=None, moment=None)
 
     def _save(self, draft: RunDraft, *, leaving: bool = False) -> list[Effect]:
         self.unsaved = draft

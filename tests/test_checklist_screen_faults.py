@@ -6,9 +6,10 @@ Once the cause is gone the run is saved; Esc always works; nothing is claimed as
 from __future__ import annotations
 
 import sqlite3
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
+from typing import Any
 
 from textual.app import App
 from textual.pilot import Pilot
@@ -147,11 +148,12 @@ class BuggyWriter(RunWriter):
         super().__init__(path)
         self.failures_left = 1
 
-    def write(self, draft: RunDraft, saved_at: datetime, *, release: bool = False) -> int | None:
+    def write(self, draft: RunDraft, saved_at: datetime, *, release: bool = False,
+              brief: Mapping[str, Any] | None = None) -> int | None:
         if self.failures_left:
             self.failures_left -= 1
             raise RuntimeError("unexpected")
-        return super().write(draft, saved_at, release=release)
+        return super().write(draft, saved_at, release=release, brief=brief)
 
 
 async def test_an_unforeseen_failure_of_a_save_is_retried_too(snapshots: dict[ProfileName, Snapshot]) -> None:

@@ -116,6 +116,7 @@ def run_json(run: RunRecord) -> dict[str, Any]:
             for s in run.steps
         ],
         "readings": {s.key: dict(s.readings) for s in run.steps},
+        "brief": None if run.brief is None else dict(run.brief),
     }
 
 
@@ -163,7 +164,22 @@ def run_markdown(run: RunRecord) -> str:
         if step.note:
             lines.append(f"Note: {step.note}")
         lines.append("")
-    return "\n".join(lines)
+    return "\n".join(lines + brief_lines(run))
+
+
+def brief_lines(run: RunRecord) -> list[str]:
+    """The brief kept with the run: its paragraph and the cause map's stages (a line saying why when none)."""
+    from cockpit.brief import brief_paragraph, stage_table
+
+    brief = run.brief
+    if brief is None:
+        why = ("No brief was kept with this run (saved before briefs were, or without data to tell one)."
+               if run.decision else "No brief: a run keeps one when its decision is saved.")
+        return ["### Brief", "", why, ""]
+    try:
+        return [f"### Brief at {brief['as_of']}", "", brief_paragraph(dict(brief)), "", *stage_table(dict(brief)), ""]
+    except (KeyError, TypeError, ValueError):
+        return ["### Brief", "", "The brief kept with this run cannot be read.", ""]
 
 
 def runs_markdown(runs: list[RunRecord]) -> str:

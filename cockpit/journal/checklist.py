@@ -17,7 +17,7 @@ import sqlite3
 import sys
 import threading
 import uuid
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
@@ -88,6 +88,7 @@ class RunRecord:
     decision: str | None
     note: str
     steps: tuple[StepRecord, ...]
+    brief: Mapping[str, Any] | None = None  # the brief of the moment the decision was saved (None before v6)
 
     @property
     def status(self) -> str:
@@ -162,12 +163,13 @@ def save_step(con: sqlite3.Connection, run_id: int, step: StepRecord, saved_at: 
     )
 
 
-def finish_run(con: sqlite3.Connection, run_id: int, finished_at: datetime, decision: str, note: str) -> None:
-    """Close a run with its decision (hedge, reduce or wait) and note; nobody holds it any more."""
+def finish_run(con: sqlite3.Connection, run_id: int, finished_at: datetime, decision: str, note: str,
+               brief: Mapping[str, Any] | None = None) -> None:
+    """Close a run with its decision (hedge, reduce or wait), note and the brief of the moment; nobody holds it."""
     con.execute(
-        "UPDATE checklist_runs SET finished_at = ?, decision = ?, note = ?, owner = NULL, lease_until = NULL "
-        "WHERE id = ?",
-        (to_db_time(finished_at), decision, note, run_id),
+        "UPDATE checklist_runs SET finished_at = ?, decision = ?, note = ?, brief = ?, owner = NULL, "
+        "lease_until = NULL WHERE id = ?",
+        (to_db_time(finished_at), decision, note, None if brief is None else json.dumps(dict(brief)), run_id),
     )
 
 
@@ -213,9 +215,20 @@ def _read_runs(con: sqlite3.Connection, where: str, params: tuple[Any, ...]) -> 
             id=int(row["id"]), started_at=_required_time(row["started_at"]),
             finished_at=from_db_time(row["finished_at"]),
             profile=str(row["profile"]), source=str(row["source"]), decision=row["decision"],
-            note=str(row["note"]), steps=tuple(_step_from_row(s) for s in steps),
+            note=str(row["note"]), steps=tuple(_step_from_row(s) for s in steps), brief=_brief(row["brief"]),
         ))
     return runs
+
+
+def _brief(text: str | None) -> dict[str, Any] | None:
+    """A stored brief back to its JSON object; None when there is none (or it no longer reads as one)."""
+    if not text:
+        return None
+    try:
+        brief = json.loads(text)
+    except ValueError:
+        return None
+    return brief if isinstance(brief, dict) else None
 
 
 def load_run(con: sqlite3.Connection, run_id: int) -> RunRecord | None:
@@ -264,10 +277,12 @@ class RunWriter:
     def _open(self) -> sqlite3.Connection:
         return connect(self._path)
 
-    def write(self, draft: RunDraft, saved_at: datetime, *, release: bool = False) -> int | None:
+    def write(self, draft: RunDraft, saved_at: datetime, *, release: bool = False,
+              brief: Mapping[str, Any] | None = None) -> int | None:
         """Create the run if needed, upsert every step, close it when decided; returns the run id.
 
-        `release` lets go of the run in the same transaction (kept for later: any cockpit may offer it).
+        `release` lets go of the run in the same transaction (kept for later: any cockpit may offer it);
+        `brief`, the brief of the moment of the decision, is kept with a decided run.
         """
         with self._lock:
             self.taken_over = None
@@ -283,7 +298,7 @@ class RunWriter:
                     for step in draft.steps:
                         save_step(con, run_id, step, saved_at)
                     if draft.decision is not None and draft.finished_at is not None:
-                        finish_run(con, run_id, draft.finished_at, draft.decision.value, draft.note)
+                        finish_run(con, run_id, draft.finished_at, draft.decision.value, draft.note, brief)
                         self._finished = run_id
                     elif release:
                         release_run(con, run_id, self.owner)
@@ -299,8 +314,8 @@ class RunWriter:
             return run_id
         if run_id == self._finished:  # decided, then the trader went back to it before leaving
             reopened = con.execute(
-                "UPDATE checklist_runs SET finished_at = NULL, decision = NULL, owner = ?, lease_until = ? "
-                "WHERE id = ? AND owner IS NULL AND decision IS NOT NULL",
+                "UPDATE checklist_runs SET finished_at = NULL, decision = NULL, brief = NULL, owner = ?, "
+                "lease_until = ? WHERE id = ? AND owner IS NULL AND decision IS NOT NULL",
                 (str(self.owner), to_db_time(lease_until), run_id))
             if reopened.rowcount == 1:
                 self._finished = None

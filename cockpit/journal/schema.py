@@ -93,4 +93,9 @@ MIGRATIONS: tuple[str, ...] = (
     );
     CREATE INDEX holdings_symbol ON holdings (symbol);
     """,
+    # 6: a finished checklist run keeps the brief of the moment its decision was saved (the brief's JSON);
+    # NULL for runs saved before, and for runs not finished
+    """
+    ALTER TABLE checklist_runs ADD COLUMN brief TEXT;
+    """,
 )

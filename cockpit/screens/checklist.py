@@ -38,10 +38,13 @@ from cockpit.checklist_run import (
     Write,
 )
 from cockpit.errors import UserError
+from cockpit.feeds import HOLD_H
 from cockpit.journal.checklist import RunRecord, RunWriter
 from cockpit.models import ProfileName, Snapshot
 from cockpit.screens.checklist_dialogs import LeaveChecklist, ResumeChecklist
 from cockpit.screens.survive import ReportsErrors
+
+DEFAULT_HOLD_H = 12  # an episode ends after this long calm when the profile names none
 
 
 def _utc_now() -> datetime:
@@ -340,7 +343,7 @@ class ChecklistScreen(ReportsErrors, Screen[str | None]):
             result: object = None
             taken_over = None
             if isinstance(effect, Write):
-                result = self.writer.write(effect.draft, now, release=effect.release)
+                result = self.writer.write(effect.draft, now, release=effect.release, brief=self._brief(effect))
                 taken_over = self.writer.taken_over
             elif isinstance(effect, Claim):
                 result = self.writer.claim()
@@ -356,6 +359,18 @@ class ChecklistScreen(ReportsErrors, Screen[str | None]):
             self.post_message(self.JournalAnswered(effect, error=str(exc)))
             return
         self.post_message(self.JournalAnswered(effect, result, taken_over=taken_over))
+
+    def _brief(self, effect: Write) -> dict[str, object] | None:
+        """The brief a decided run keeps, of the snapshot on screen at the decision (worker thread only).
+
+        A brief that cannot be told never costs the decision: the run is saved without one.
+        """
+        from cockpit.brief import finished_brief
+
+        try:
+            return finished_brief(effect.draft, HOLD_H.get(self.profile, DEFAULT_HOLD_H))
+        except Exception:  # noqa: BLE001 - the decision matters more than its brief
+            return None
 
     @on(JournalAnswered)
     def _journal_answered(self, message: JournalAnswered) -> None:
