@@ -19,7 +19,8 @@ from benchmarks.scenario_bars import Market, crypto_weekend, us_session
 from benchmarks.scenario_story import OUTLOOK_OF, shock_index
 
 CASCADE_ROWS = ("shock", "RISK_BUDGET_SHRINKING", "LEADERSHIP_BREAK", "index below trend", "VOL_SPIKE",
-                "first LIQUIDATION_CASCADE", "second LIQUIDATION_CASCADE", "4h corr at the second",
+                "first LIQUIDATION_CASCADE", "second LIQUIDATION_CASCADE", "second: first US hour at >= 0.7",
+                "4h corr at the second",
                 "oi_reset", "FIRST_FLUSH at the first / second")
 CALM_SHARE = 85  # % of hours the calm scenario's regime is calm
 OUTLOOK_NULL_SHARE = 75  # % of hours the calm scenario calls no outlook
@@ -107,23 +108,37 @@ def cascade_acceptance(m: Market) -> Acceptance:
     es_shut = not math.isfinite(float(m.close(m.universe.index)[m.start_index + first]))
     if not (crypto_weekend(stamp) and es_shut):
         acc.problems.append(f"the first LIQUIDATION_CASCADE (h {first}) is not on the weekend while ES is shut")
-    # the second: a cascade hour >= 12 h after the first, in the US session, with the 4h correlation >= 0.7
-    later = [x for x in cascades if x["h"] >= first + 12 and us_session(m.stamps[m.start_index + x["h"]])]
-    second = next((x for x in later if (x["corr_4h"] or 0.0) >= 0.7), None)
-    shown = second or (later[0] if later else None)
-    row["second LIQUIDATION_CASCADE"] = None if shown is None else shown["h"]
-    row["4h corr at the second"] = None if shown is None else shown["corr_4h"]
-    if second is None:
+    # the second: a cascade span starting >= 12 h after the first, with a US-session hour at a 4h correlation >= 0.7
+    spans: list[list[dict[str, Any]]] = []
+    for x in cascades:
+        if spans and x["h"] == spans[-1][-1]["h"] + 1:
+            spans[-1].append(x)
+        else:
+            spans.append([x])
+    us = [(span, [x for x in span if us_session(m.stamps[m.start_index + x["h"]])]) for span in spans[1:]
+          if span[0]["h"] >= first + 12]
+    us = [(span, hours_us) for span, hours_us in us if hours_us]
+    qualifying = [(span, x) for span, hours_us in us for x in hours_us if (x["corr_4h"] or 0.0) >= 0.7]
+    if not qualifying:
+        shown = us[0][1][0] if us else None
+        row["second LIQUIDATION_CASCADE"] = None if shown is None else shown["h"]
+        row["4h corr at the second"] = None if shown is None else shown["corr_4h"]
         corr = "none" if shown is None else f"{shown['corr_4h'] or math.nan:.2f}"
         acc.problems.append(f"no second LIQUIDATION_CASCADE in a US session with the 4h correlation >= 0.7 "
                             f"(first US-session one: h {row['second LIQUIDATION_CASCADE']}, correlation {corr})")
         return acc
+    span, hit = qualifying[0]
+    second = span[0]["h"]
+    row["second LIQUIDATION_CASCADE"] = second
+    row["4h corr at the second"] = hit["corr_4h"]
+    row["second: first US hour at >= 0.7"] = hit["h"]
     reset = _first(hours, lambda x: x["oi_reset"])
     row["oi_reset"] = reset
-    if reset is None or reset < second["h"]:
-        acc.problems.append(f"oi_reset (h {reset}) not after the second cascade (h {second['h']})")
-    at_first, at_second = _first_flush_flag(m, source, profile, first), _first_flush_flag(m, source, profile,
-                                                                                           second["h"])
+    if reset is None or reset < second:
+        acc.problems.append(f"oi_reset (h {reset}) not after the second cascade began (h {second})")
+    # a long planned during the first flush (any of its hours) is warned; one planned as the second hits is not
+    at_first = any(_first_flush_flag(m, source, profile, x["h"]) for x in spans[0])
+    at_second = _first_flush_flag(m, source, profile, hit["h"])
     row["FIRST_FLUSH at the first / second"] = f"{'yes' if at_first else 'no'} / {'yes' if at_second else 'no'}"
     if not at_first or at_second:
         acc.problems.append(f"FIRST_FLUSH at the first cascade {at_first}, at the second {at_second}")
