@@ -56,11 +56,12 @@ SCENARIOS: dict[str, Scenario] = {
         Scenario(
             "cascade-2026-01",
             "Late-January 2026 risk-off week from Thu 29 Jan 00:00 UTC. h 0-36 longs crowd (funding 5-7 bp, "
-            "OI building, ES at highs); h 37 Fri 13:00 hawkish shock (US10Y +9 bp, DXY +0.7 % by h 38); h 38 "
-            "leaders gap down at the US open, the index breaks by h 40, VIX over 25 by h 44; h 46 ES shuts for "
-            "the weekend; h 60-66 Sat 12:00-18:00 weekend flush while ES is shut; h 95 Sun 23:00 ES reopens; "
-            "h 104-116 Mon second wave, its US session h 110-116 with the 4h correlation over 0.7; OI reset "
-            "h 111-117; from h 124 a partial recovery.",
+            "OI building, ES at highs after a January rally), leaders soften in Thursday's session; h 37 Fri "
+            "13:00 hawkish shock (US10Y +9 bp, DXY +0.7 % by h 38); h 38 leaders gap down at the US open while "
+            "the index holds (leadership break by h 39), the index gives way from h 40, VIX over 25 by h 44; "
+            "h 46 ES shuts for the weekend; h 60-66 Sat 12:00-18:00 weekend flush while ES is shut; h 95 Sun "
+            "23:00 ES reopens into a steady, correlated decline; h 110-116 Mon US session second wave with the "
+            "4h correlation over 0.7; OI reset h 111-118; from h 124 a partial recovery.",
             datetime(2026, 1, 29, tzinfo=UTC),
             168,
             {
@@ -124,7 +125,7 @@ SCENARIOS: dict[str, Scenario] = {
         ),
         Scenario(
             "outlook-c",
-            "Outlook C, reflation, from Mon 23 Feb 00:00 UTC: after a scare the week before, from h 0 "
+            "Outlook C, reflation, from Mon 23 Feb 00:00 UTC: after a sharp scare the week before, from h 0 "
             "volatility collapses (VIX near 14 by h 48), leadership returns, the dollar eases, BTC trends up.",
             datetime(2026, 2, 23, tzinfo=UTC),
             96,
