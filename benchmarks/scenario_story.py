@@ -1,12 +1,9 @@
-"""The cascade's story from the bars: the hour each stage was first reached, in order; and the cockpit's flags."""
+"""The cascade's story from the bars: the hour each stage was first reached, in order."""
 
 from __future__ import annotations
 
 import math
-import tempfile
 from dataclasses import dataclass, field
-from datetime import timedelta
-from pathlib import Path
 
 import numpy as np
 
@@ -192,46 +189,4 @@ def cascade_story(m: Market, with_flags: bool) -> Story:
 
 
 
-FLAG_IDS = ("RISK_BUDGET_SHRINKING", "LEADERSHIP_BREAK", "VOL_SPIKE", "LIQUIDATION_CASCADE", "SINGLE_RISK_BOOK")
 OUTLOOK_OF = {"outlook-a": "A_normalization", "outlook-b": "B_liquidity_tightening", "outlook-c": "C_reflation"}
-
-
-def cockpit_flags(m: Market, step_h: int = 1) -> dict[str, int | float | None]:
-    """From the cockpit's own snapshots: each flag's first hour, the oi_reset reading's, and two shares.
-
-    The shares are the hours the regime was calm and, after the first day, the hours the outlook was called
-    as the scenario's name says (in %).
-    """
-    from cockpit.config import load_config
-    from cockpit.snapshot import build_snapshot
-    from cockpit.sources.simulator import SimulatorSource
-
-    with tempfile.TemporaryDirectory() as folder:
-        config = load_config(Path(folder) / "none.toml")
-    profile = config.profile("swing")
-    source = SimulatorSource(m.scenario.name, m.seed, speed=0.0, universe=m.universe)
-    first: dict[str, int | float | None] = {name: None for name in (*FLAG_IDS, "oi_reset")}
-    cascades: list[int] = []
-    calm = named = after_day_one = hours = 0
-    for hour in range(step_h, m.scenario.hours + 1, step_h):
-        snap = build_snapshot(source.state_at(m.scenario.start + timedelta(hours=hour)), profile, m.universe)
-        ids = {str(f.id) for f in snap.flags}
-        for name in FLAG_IDS:
-            if name in ids and first[name] is None:
-                first[name] = hour - 1
-        if "LIQUIDATION_CASCADE" in ids:
-            cascades.append(hour - 1)
-        if snap.readings.crypto.oi_reset and first["oi_reset"] is None:
-            first["oi_reset"] = hour - 1
-        hours += 1
-        calm += str(snap.regime.label) == "calm"
-        if hour > 24:
-            after_day_one += 1
-            named += snap.outlook.label == OUTLOOK_OF.get(m.scenario.name)
-    start = first["LIQUIDATION_CASCADE"]
-    later = [h for h in cascades if isinstance(start, int) and h >= start + 12]
-    first["LIQUIDATION_CASCADE, >= 12 h after the first"] = later[0] if later else None
-    first["regime calm, % of hours"] = round(100 * calm / max(hours, 1))
-    if m.scenario.name in OUTLOOK_OF:
-        first["outlook as named after day 1, % of hours"] = round(100 * named / max(after_day_one, 1))
-    return first

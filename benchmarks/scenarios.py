@@ -2,9 +2,11 @@
 
 Every figure is computed here, in plain numpy, from the simulated 1h bars (not from the cockpit's
 analytics), and printed as min / median / max over the seeds beside its target range. For
-cascade-2026-01 the story's stages are located hour by hour, from bars, and checked for their order; the
-cockpit's own flags (`build_snapshot`) are reported beside them, for information. Exits 1 when a figure
-leaves its range or a stage is missing or out of order.
+cascade-2026-01 the story's stages are located hour by hour, from bars, and checked for their order. Then
+the issue's acceptance is read from the cockpit's own snapshots (`build_snapshot`, every hour): the flags'
+order, the two cascades, the correlation at the second, FIRST_FLUSH; calm's and the outlooks' shares
+(`scenario_acceptance.py`). Exits 1 when a figure leaves its range, a stage is missing or out of order, or
+an acceptance item fails.
 
     python benchmarks/scenarios.py [--seeds 8] [--scenario NAME ...] [--no-flags]
 """
@@ -23,6 +25,7 @@ import numpy as np
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
+from benchmarks.scenario_acceptance import CASCADE_ROWS, scenario_acceptance  # noqa: E402
 from benchmarks.scenario_bars import (  # noqa: E402
     CRYPTO_BARS_PER_YEAR,
     FUTURES_BARS_PER_YEAR,
@@ -42,7 +45,7 @@ from benchmarks.scenario_bars import (  # noqa: E402
     trading_days,
     worst_window,
 )
-from benchmarks.scenario_story import STAGES, cascade_story, cockpit_flags, shock_index  # noqa: E402
+from benchmarks.scenario_story import STAGES, cascade_story, shock_index  # noqa: E402
 from cockpit.sources.simulator.scenarios import SCENARIOS  # noqa: E402
 from cockpit.universe import Universe  # noqa: E402
 
@@ -286,13 +289,17 @@ def run(names: Sequence[str], seeds: Sequence[int], with_flags: bool, out: Calla
             for seed, st in zip(seeds, stories, strict=True):
                 failures.extend(f"{name} seed {seed}: {p}" for p in st.problems)
         if with_flags:
-            flags = [cockpit_flags(m, 1 if name == "cascade-2026-01" else 2) for m in markets]
-            out("\nThe cockpit's own readings (information only: the SPEC §3 v2 rules land separately); flags are "
-                "the first hour seen, '-' never:\n")
+            accepted = [scenario_acceptance(m) for m in markets]
+            out("\nThe issue's acceptance, from the cockpit's own snapshots (swing profile, every hour; hours are bar "
+                "hours, '-' never):\n")
             out("| reading | " + " | ".join(f"seed {s}" for s in seeds) + " |")
             out("|---|" + "---|" * len(seeds))
-            for key in flags[0]:
-                out(f"| {key} | " + " | ".join(_hour(f.get(key)) for f in flags) + " |")
+            keys = [k for k in CASCADE_ROWS if any(k in a.rows for a in accepted)] if name == "cascade-2026-01" \
+                else list(accepted[0].rows)
+            for key in keys:
+                out(f"| {key} | " + " | ".join(_cell(a.rows.get(key)) for a in accepted) + " |")
+            for seed, a in zip(seeds, accepted, strict=True):
+                failures.extend(f"{name} seed {seed} (cockpit): {p}" for p in a.problems)
     return failures
 
 
@@ -300,11 +307,17 @@ def _hour(value: int | float | None) -> str:
     return "-" if value is None else str(value)
 
 
+def _cell(value: object) -> str:
+    if isinstance(value, float):
+        return f"{value:.2f}"
+    return "-" if value is None else str(value)
+
+
 def main(argv: Sequence[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--seeds", type=int, default=8, help="seeds 1..N (default 8)")
     parser.add_argument("--scenario", action="append", choices=list(SCENARIOS), help="only these (repeatable)")
-    parser.add_argument("--no-flags", action="store_true", help="skip the cockpit's own flags (faster)")
+    parser.add_argument("--no-flags", action="store_true", help="skip the cockpit's acceptance (faster)")
     args = parser.parse_args(argv)
     seeds = list(range(1, args.seeds + 1))
     failures = run(args.scenario or list(SCENARIOS), seeds, not args.no_flags, print)

@@ -85,10 +85,10 @@ def generate(scenario: Scenario, seed: int, universe: Universe | None = None) ->
 
     factor = ch["drift"] * cme_open + FACTOR_VOL_H * (1 + 2.0 * stress) * activity * rng.normal(size=n)
     hawkish = rng.normal(size=n) * activity
-    sector = (ch["leaders"] * cme_open + 0.002 * activity * rng.normal(size=n))
+    sector = (ch["leaders"] * cme_open + 0.0016 * activity * rng.normal(size=n))
     thin = _thin_windows(stamps)
     # crypto's own moves: quieter on the thin weekend (less flow); in stress the common factor takes over
-    crypto_common = ch["crypto"] + 0.0031 * (1 - 0.6 * stress) * np.where(thin, 0.7, 1.0) * rng.normal(size=n)
+    crypto_common = ch["crypto"] + 0.0031 * (1 - 0.75 * stress) * np.where(thin, 0.7, 1.0) * rng.normal(size=n)
 
     series: dict[str, np.ndarray] = {}
     es_returns = factor + 0.0005 * activity * rng.normal(size=n)

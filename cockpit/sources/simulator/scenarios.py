@@ -56,25 +56,28 @@ SCENARIOS: dict[str, Scenario] = {
         Scenario(
             "cascade-2026-01",
             "Late-January 2026 risk-off week from Thu 29 Jan 00:00 UTC. h 0-36 longs crowd (funding 5-7 bp, "
-            "OI building, ES at highs); h 37 Fri 13:00 hawkish shock (US10Y +9 bp, DXY +0.7 % by h 38); h 38 "
-            "leaders gap down at the US open, the index breaks by h 40, VIX over 25 by h 44; h 46 ES shuts for "
-            "the weekend; h 60-66 Sat 12:00-18:00 weekend flush while ES is shut; h 95 Sun 23:00 ES reopens; "
-            "h 104-116 Mon second wave, its US session h 110-116 with the 4h correlation over 0.7; OI reset "
-            "h 111-117; from h 124 a partial recovery.",
+            "OI building, ES at highs after a January rally), leaders soften in Thursday's session; h 37 Fri "
+            "13:00 hawkish shock (US10Y +9 bp, DXY +0.7 % by h 38); h 38 leaders gap down at the US open while "
+            "the index holds (leadership break by h 39), the index gives way from h 40, VIX over 25 by h 44; "
+            "h 46 ES shuts for the weekend; h 60-66 Sat 12:00-18:00 weekend flush while ES is shut; h 95 Sun "
+            "23:00 ES reopens into a steady, correlated decline; h 110-116 Mon US session second wave with the "
+            "4h correlation over 0.7; OI reset h 111-118; from h 124 a partial recovery.",
             datetime(2026, 1, 29, tzinfo=UTC),
             168,
             {
-                "stress": ((-24, 0.05), (0, 0.08), (36, 0.1), (37, 0.6), (45, 0.8), (60, 0.8), (96, 0.85),
-                           (110, 1.0), (117, 1.0), (130, 0.7), (168, 0.45)),
-                "drift": ((-72, 0.00025), (36, 0.00025), (37, -0.002), (38, -0.004), (41, -0.004), (42, -0.0015),
-                          (45, -0.0015), (46, 0.0), (95, -0.0008), (103, -0.0008), (104, -0.002), (109, -0.002),
-                          (110, -0.006), (116, -0.006), (117, -0.001), (122, 0.0), (126, 0.0012), (168, 0.0005)),
+                "stress": ((-24, 0.05), (0, 0.08), (36, 0.1), (37, 0.6), (45, 0.8), (60, 0.8), (95, 0.85),
+                           (96, 0.95), (110, 1.0), (117, 1.0), (130, 0.7), (168, 0.45)),
+                "drift": ((-360, 0.0002), (-72, 0.00025), (36, 0.00025),
+                          (37, -0.0006), (39, -0.0006), (40, -0.004), (44, -0.004),
+                          (45, -0.0015), (46, 0.0), (95, -0.0012), (109, -0.0012), (110, -0.006), (116, -0.006),
+                          (117, -0.001), (122, 0.0), (126, 0.0012), (168, 0.0005)),
                 "rates": ((36, 0.0), (37, 6.0), (38, 3.0), (39, 0.2), (45, 0.2), (46, 0.1), (95, 0.2), (116, 0.2),
                           (117, 0.05), (130, 0.0), (168, -0.05)),
                 "dollar": ((36, 0.0), (37, 0.5), (38, 0.2), (39, 0.0), (45, 0.0), (46, 0.01), (116, 0.012), (130, 0.0),
                            (168, -0.005)),
                 "policy": ((36, 0.0), (37, 3.0), (38, 0.3), (46, 0.1), (130, 0.0)),
-                "leaders": ((36, 0.0), (37, -0.04), (38, -0.004), (45, -0.002), (46, 0.0), (109, 0.0),
+                "leaders": ((14, 0.0), (15, -0.001), (36, -0.001), (37, -0.07), (38, -0.006), (45, -0.003),
+                            (46, 0.0), (109, 0.0),
                             (110, -0.002), (116, -0.002), (122, 0.0), (130, 0.0006), (168, 0.0004)),
                 "crypto": ((0, 0.0002), (36, 0.0002), (37, -0.0002), (46, -0.0002), (47, -0.0008), (59, -0.0008),
                            (60, -0.016), (63, -0.016), (64, -0.001), (66, -0.0005), (72, 0.0), (108, 0.0),
@@ -122,17 +125,17 @@ SCENARIOS: dict[str, Scenario] = {
         ),
         Scenario(
             "outlook-c",
-            "Outlook C, reflation, from Mon 23 Feb 00:00 UTC: after a scare the week before, from h 0 "
+            "Outlook C, reflation, from Mon 23 Feb 00:00 UTC: after a sharp scare the week before, from h 0 "
             "volatility collapses (VIX near 14 by h 48), leadership returns, the dollar eases, BTC trends up.",
             datetime(2026, 2, 23, tzinfo=UTC),
             96,
             {
-                "stress": ((-144, 0.05), (-120, 0.5), (-30, 0.5), (0, 0.3), (24, 0.12), (48, 0.02), (96, 0.02)),
-                "drift": ((-144, 0.0), (-120, -0.0008), (-30, -0.0006), (0, 0.0008), (96, 0.001)),
+                "stress": ((-144, 0.05), (-120, 0.9), (-30, 0.9), (0, 0.3), (24, 0.06), (48, 0.02), (96, 0.02)),
+                "drift": ((-144, 0.0), (-120, -0.0005), (-30, -0.0004), (0, 0.0008), (96, 0.001)),
                 "rates": ((-30, 0.0), (0, 0.2), (96, 0.2)),
                 "dollar": ((-120, 0.01), (-30, 0.0), (0, -0.015), (96, -0.01)),
-                "leaders": ((-120, -0.0005), (-30, 0.0), (0, 0.002), (96, 0.0015)),
-                "crypto": ((-120, -0.0005), (-30, 0.0), (0, 0.001), (96, 0.001)),
+                "leaders": ((-120, -0.0003), (-30, 0.0), (0, 0.003), (48, 0.002), (96, 0.0015)),
+                "crypto": ((-120, 0.0), (-30, 0.0), (0, 0.0018), (36, 0.0012), (96, 0.001)),
             },
         ),
     )
