@@ -53,7 +53,7 @@ def served(tmp_path: Path) -> Iterator[tuple[str, str]]:
     """`cockpit serve --demo` on a free localhost port, 36 h into the cascade at real-time speed: address, page."""
     port = free_port()
     log = (tmp_path / "serve.log").open("wb")
-    process = subprocess.Popen([sys.executable, "-m", "cockpit", "serve", "--demo", "--at", "36h", "--speed", "1",
+    process = subprocess.Popen([sys.executable, "-m", "cockpit", "serve", "--demo", "--at", "46h", "--speed", "1",
                                 "--port", str(port)], stdout=log, stderr=subprocess.STDOUT,
                                stdin=subprocess.DEVNULL, env={**os.environ})
     try:
