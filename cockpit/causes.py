@@ -210,10 +210,8 @@ def _stage_evidence(view: HourView, stage: str) -> str | None:
             return f"VIX {view.vix:.1f}"
         return None
     if stage == "crypto_deleverages":
-        if view.flag(FlagId.LIQUIDATION_CASCADE):
-            liq = (view.btc_long_liq_usd_1h or 0.0) / 1e6
-            return (f"liquidation cascade: BTC long liquidations ${liq:,.0f}M in 1h, "
-                    f"BTC {_pct(view.btc_change_4h_pct)} % in 4h")
+        if flag := view.flag(FlagId.LIQUIDATION_CASCADE):
+            return flag.message  # names the perp (BTC or ETH) that flushed, with its liquidations and fall
         return None
     if stage == "thin_liquidity":
         window = thin_window(view.as_of) if view.flag(FlagId.LIQUIDATION_CASCADE) else None
