@@ -62,31 +62,36 @@ def alert_settings(config: Any) -> AlertSettings:
 class FlagTracker:
     """Announces a flag span once: when it starts, and again only when it escalates (SPEC §13).
 
-    A span is known by its `since`; a flag without one is the same span while it stays present.
+    A span is known by its `since`. A flag judged on a later window can date a long span from that window's
+    first hour, so its `since` moves on while the span goes on: a `since` at or before the previous
+    evaluation (when the flag was already up) is the same span; only one after it is a new one.
     """
 
     def __init__(self) -> None:
         self._active: dict[FlagId, tuple[datetime | None, Severity]] = {}
+        self._last_at: datetime | None = None
 
-    def new_flags(self, flags: Iterable[Flag]) -> list[Flag]:
+    def new_flags(self, flags: Iterable[Flag], as_of: datetime | None = None) -> list[Flag]:
         """The flags of this evaluation whose span is new, or whose severity rose above the span's peak."""
-        current = list(flags)
         fired, active = [], {}
-        for flag in current:
+        for flag in flags:
             known = self._active.get(flag.id)
-            same_span = known is not None and (flag.since is None or flag.since == known[0])
-            if not same_span:
+            if known is None or not self._same_span(flag, known[0]):
                 fired.append(flag)
                 active[flag.id] = (flag.since, flag.severity)
                 continue
-            assert known is not None
-            peak = known[1] if known[1].rank >= flag.severity.rank else flag.severity
             if flag.severity.rank > known[1].rank:
                 fired.append(flag)
-            active[flag.id] = (known[0] if flag.since is None else flag.since, peak)
+            peak = flag.severity if flag.severity.rank > known[1].rank else known[1]
+            active[flag.id] = (known[0] if known[0] is not None else flag.since, peak)
         self._active = active
+        self._last_at = as_of
         return fired
 
+    def _same_span(self, flag: Flag, since: datetime | None) -> bool:
+        if flag.since is None or since is None or flag.since == since:
+            return True
+        return self._last_at is not None and flag.since <= self._last_at
 
 def alert_record(flag: Flag, as_of: datetime, source: str) -> dict[str, Any]:
     """The JSON line `cockpit watch --json` prints for one flag."""

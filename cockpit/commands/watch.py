@@ -84,7 +84,7 @@ def run(args: argparse.Namespace, *, sleep: Callable[[float], None] = time.sleep
     def evaluate(state: MarketState) -> None:
         snap = build_snapshot(state, profile, config.universe)
         origin = snap.source.value
-        for flag in tracker.new_flags(snap.flags):
+        for flag in tracker.new_flags(snap.flags, snap.as_of):
             if flag.severity.rank < Severity(floor).rank:
                 continue
             if args.json:

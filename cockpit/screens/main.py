@@ -281,7 +281,8 @@ class CockpitScreen(ReportsErrors, Screen[None]):
         if message.profile != self.profile:
             return
         snap = message.snapshot
-        self.first_seen, _ = track_first_seen(self.first_seen, snap.flags, snap.as_of)
+        previous = self.snapshot.as_of if self.snapshot is not None else None
+        self.first_seen, _ = track_first_seen(self.first_seen, snap.flags, snap.as_of, previous)
         self.snapshot, self.clock = snap, message.clock
         self.book_page.note_hour(snap)
         self._received_at = message.polled_at
@@ -291,7 +292,7 @@ class CockpitScreen(ReportsErrors, Screen[None]):
 
     def _alert(self, snap: Snapshot) -> None:
         """New flags at or above `[alerts] min_severity`: a note and the bell here, desktop and ntfy off-thread."""
-        fired = [flag for flag in self.flag_tracker.new_flags(snap.flags) if self.notifier.wants(flag)]
+        fired = [flag for flag in self.flag_tracker.new_flags(snap.flags, snap.as_of) if self.notifier.wants(flag)]
         for flag in fired:
             level: SeverityLevel = "error" if flag.severity is Severity.CRITICAL else "warning"
             self.app.notify(flag.message, title=flag.id.value, severity=level, timeout=8)

@@ -54,15 +54,27 @@ class FlagRow:
 
 
 def track_first_seen(
-    seen: Mapping[FlagId, datetime], flags: tuple[Flag, ...], as_of: datetime
+    seen: Mapping[FlagId, datetime], flags: tuple[Flag, ...], as_of: datetime, previous: datetime | None = None
 ) -> tuple[dict[FlagId, datetime], tuple[Flag, ...]]:
     """When each live flag's span began (its `since`, else when first seen), and the spans new at `as_of`.
 
-    A flag is new once per span: the same span seen again (held, or re-evaluated) is not news.
+    A flag is new once per span: the same span seen again (held, or re-evaluated) is not news. A span older
+    than the window reads as starting at the window's first hour, later every hour; a `since` at or before
+    the `previous` evaluation of a flag already up is that same span, and keeps the earlier start.
     """
-    updated = {f.id: f.since or seen.get(f.id, as_of) for f in flags}
-    new = tuple(f for f in flags if f.id not in seen or (f.since is not None and f.since > seen[f.id]))
-    return updated, new
+    updated: dict[FlagId, datetime] = {}
+    new = []
+    for f in flags:
+        known = seen.get(f.id)
+        continuing = known is not None and (
+            f.since is None or f.since == known or (previous is not None and f.since <= previous))
+        if continuing:
+            assert known is not None
+            updated[f.id] = min(known, f.since) if f.since is not None else known
+        else:
+            updated[f.id] = f.since or as_of
+            new.append(f)
+    return updated, tuple(new)
 
 
 def ended_rows(ctx_story: Story | None, live: tuple[Flag, ...],
