@@ -1,4 +1,4 @@
-"""Regenerate docs/screenshot.svg: the demo 100 h into the late-January cascade, 160x45, dark theme.
+"""Regenerate docs/screenshot.svg: the demo 112.5 h into the late-January cascade (the second wave), 160x45, dark theme.
 
     python docs/screenshot.py
 """
@@ -17,7 +17,7 @@ from cockpit.sources.simulator import SimulatorSource
 async def main() -> None:
     """Run the app headless on a frozen simulator clock and export what it shows."""
     config = load_config()
-    app = CockpitApp(config, source_factory=lambda: SimulatorSource(start_offset=timedelta(hours=100),
+    app = CockpitApp(config, source_factory=lambda: SimulatorSource(start_offset=timedelta(hours=112, minutes=30),
                                                                      monotonic=lambda: 0.0),
                      interval_s=3600.0)
     async with app.run_test(size=(160, 45)) as pilot:
