@@ -38,8 +38,8 @@ def snapshot_brief(snap: Snapshot, hold_h: int) -> dict[str, Any]:
     No market state is at hand, so the bars-only stage evidence (risk-off shocks, the leaders' opening gaps)
     is left out, and no flag log is read: the flag table holds the spans the window saw.
     """
-    from cockpit.causes import moment_story, story_json
     from cockpit.snapshot import snapshot_json
+    from cockpit.story import moment_story, story_json
 
     told = moment_story(None, snap, None, hold_h)
     return brief_json({**snapshot_json(snap), **story_json(told)})

@@ -224,7 +224,7 @@ class Feed:
             self._tell_story_locked(state, profile)
 
     def _tell_story_locked(self, state: MarketState, profile: Profile) -> None:
-        from cockpit.causes import story, timeline
+        from cockpit.story import story, timeline
 
         cache = self._views.setdefault(profile.name, {})
         views = timeline(state, profile, self.universe, STORY_HOURS, cache, budget=STORY_BUDGET)

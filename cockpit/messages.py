@@ -19,7 +19,7 @@ if TYPE_CHECKING:
     from cockpit.book import Book
 
 if TYPE_CHECKING:
-    from cockpit.causes import Story
+    from cockpit.story import Story
 
 
 @dataclass(frozen=True, slots=True)

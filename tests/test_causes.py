@@ -8,10 +8,11 @@ from pathlib import Path
 
 import pytest
 
-from cockpit.causes import HourView, cause_map, flag_spans, story, story_json
+from cockpit.causes import HourView, cause_map, flag_spans
 from cockpit.journal.flaglog import FlagLog
 from cockpit.liquidity import easter, holiday_name, thin_window
 from cockpit.models import Flag, FlagId, Regime, Severity
+from cockpit.story import story, story_json
 
 T0 = datetime(2026, 1, 26, 0, tzinfo=UTC)  # a Monday
 

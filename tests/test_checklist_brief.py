@@ -180,7 +180,7 @@ def test_export_shows_each_runs_brief_and_says_when_an_old_run_has_none(
 
 
 def test_a_story_told_from_the_snapshot_alone_leaves_out_only_the_bars_evidence() -> None:
-    from cockpit.causes import moment_story
+    from cockpit.story import moment_story
 
     config = load_config()
     source = SimulatorSource("cascade-2026-01", 7, universe=config.universe)

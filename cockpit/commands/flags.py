@@ -29,9 +29,9 @@ def moment_story(source: Any, profile: Any, config: Any) -> dict[str, Any]:
 
     The timeline's spans are written to the data folder's flag log, and the log's acknowledgements read back.
     """
-    from cockpit.causes import story, story_json, timeline
     from cockpit.journal.flaglog import FlagLog
     from cockpit.snapshot import build_snapshot, snapshot_json
+    from cockpit.story import story, story_json, timeline
 
     state = source.poll()
     snap = build_snapshot(state, profile, config.universe)

@@ -74,8 +74,8 @@ def run(args: argparse.Namespace) -> int:
         raise UserError(f"--port must be between 1 and 65535, got {args.port}")
     build_app(args)  # the screen's own checks: config, keys, theme, scenario, paths; one line and exit 2
     if not is_local(args.host):
-        print(f"cockpit: warning: serving on {args.host}:{args.port}: the page has no authentication, anyone "
-              "who can reach this address can watch and drive the cockpit", file=sys.stderr)
+        sys.stderr.write(f"cockpit: warning: serving on {args.host}:{args.port}: the page has no authentication, "
+                         "anyone who can reach this address can watch and drive the cockpit\n")
     host = f"[{args.host}]" if ":" in args.host and not args.host.startswith("[") else args.host
     server = Server(screen_command(args), host=args.host, port=args.port, title="cockpit",
                     public_url=args.public_url or f"http://{host}:{args.port}")

@@ -56,7 +56,7 @@ def run(args: argparse.Namespace) -> int:
         step = parse_duration(args.every)
         if step <= timedelta(0):
             raise UserError("--every needs a positive step")
-        from cockpit.causes import StoryLine
+        from cockpit.story import StoryLine
 
         at = source.scenario.start
         line = StoryLine(source.state_at(source.end), config.universe, profile.regime_hold_h)
@@ -78,10 +78,10 @@ def run(args: argparse.Namespace) -> int:
 def moment_payload(state: MarketState, profile: Profile, universe: Universe,
                    plan: PlanInputs | None = None) -> dict[str, Any]:
     """The JSON object `cockpit snapshot --json` prints for one moment; the agent tools answer with it too."""
-    from cockpit.causes import moment_story, story_json
     from cockpit.commands.size import plan_snapshot
     from cockpit.journal.flaglog import read_log
     from cockpit.snapshot import snapshot_json
+    from cockpit.story import moment_story, story_json
 
     snap = plan_snapshot(state, profile, universe, plan)
     logged, acknowledged = read_log(state.kind.value, state.label, state.as_of)

@@ -53,7 +53,7 @@ from cockpit.widgets.macro import MacroPane
 from cockpit.widgets.pane import WAITING, FeedTrouble, Pane, PaneContext, PaneView, waiting_view
 
 if TYPE_CHECKING:
-    from cockpit.causes import Story
+    from cockpit.story import Story
 
 PROFILE_CYCLE = (ProfileName.SHORT, ProfileName.SWING, ProfileName.LONG)
 SPEED_STEP = 2.0

@@ -18,7 +18,7 @@ from textual.widgets import Static
 from cockpit.models import Flag, FlagId, Severity
 
 if TYPE_CHECKING:
-    from cockpit.causes import Story
+    from cockpit.story import Story
 from cockpit.widgets.format import age_text, styled
 from cockpit.widgets.pane import Pane, PaneContext, PaneView, freshness
 

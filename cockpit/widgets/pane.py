@@ -22,7 +22,7 @@ from cockpit.widgets.charts import Chart, ChartSpec
 from cockpit.widgets.format import age_text, styled
 
 if TYPE_CHECKING:
-    from cockpit.causes import Story
+    from cockpit.story import Story
 
 # Which panes a source's health covers, by words in its name; a name matching none covers every pane.
 _EQUITY_WORDS = ("yahoo", "yfinance", "equit", "macro")
