@@ -232,10 +232,13 @@ class Feed:
         for at in [at for at in cache if at < horizon]:
             del cache[at]  # bounded: a week of hours per profile
         told = story(views, HOLD_H.get(profile.name, 12))
-        self._write_log(state, told)
-        self.host.post_message(StoryComputed(self.name, profile.name, told, self._log_error))
+        acknowledged = self._write_log(state, told)
+        self.host.post_message(StoryComputed(self.name, profile.name, told, self._log_error, acknowledged))
 
-    def _write_log(self, state: MarketState, told: Any) -> None:
+    def _write_log(self, state: MarketState, told: Any) -> frozenset[tuple[str, datetime]]:
+        """Keep the story's spans in the data folder's log; the spans acknowledged there (in any session)."""
+        import sqlite3
+
         from cockpit.errors import UserError
         from cockpit.journal.flaglog import FlagLog
 
@@ -244,8 +247,10 @@ class Feed:
                 self.flag_log = FlagLog(source=state.kind.value, label=state.label)
             self.flag_log.write(told.spans)
             self._log_error = None
-        except UserError as exc:
+            return self.flag_log.acknowledged_spans()  # type: ignore[no-any-return]
+        except (UserError, sqlite3.Error) as exc:
             self._log_error = str(exc)
+            return frozenset()
 
     def set_profile(self, profile: Profile) -> None:
         """Switch profile and re-evaluate the last market state for it at once, off the UI thread."""

@@ -91,11 +91,13 @@ class StoryComputed(Message):
     `log_error` says in words why the data folder's flag log could not be written (the story still shows).
     """
 
-    def __init__(self, feed: str, profile: ProfileName, story: Story, log_error: str | None = None) -> None:
+    def __init__(self, feed: str, profile: ProfileName, story: Story, log_error: str | None = None,
+                 acknowledged: frozenset[tuple[str, datetime]] = frozenset()) -> None:
         self.feed = feed
         self.profile = profile
         self.story = story
         self.log_error = log_error
+        self.acknowledged = acknowledged  # (flag id, since) of the ended spans the log has as acknowledged
         super().__init__()
 
     def can_replace(self, message: Message) -> bool:

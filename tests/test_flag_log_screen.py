@@ -45,6 +45,14 @@ async def test_ended_spans_are_listed_greyed_and_acknowledge_removes_them(isolat
     assert (target.flag.id.value, target.flag.since.isoformat().replace("+00:00", "Z")) in log.acknowledged()
     assert log.spans(), "the spans the screen saw are kept in the data folder"
 
+    again = make_app(lambda: simulator(WEEKEND))  # a restart: the acknowledgement comes back from the log
+    async with again.run_test(size=SIZE) as pilot:
+        await settle(pilot, lambda: story_told(again))
+        rows = cockpit(again).query_one(FlagList).rows
+        assert cockpit(again).acknowledged, "the log's acknowledgements reach the new session"
+        assert not [r for r in rows if r.ended is not None and (r.flag.id, r.flag.since) == (target.flag.id,
+                                                                                             target.flag.since)]
+
 
 async def test_m_opens_the_cause_map_and_the_header_says_thin_on_a_crypto_weekend() -> None:
     app = make_app(lambda: simulator(WEEKEND))

@@ -116,13 +116,17 @@ class FlagLog:
                                 Severity(severity), message, json.loads(evidence)))
         return out
 
-    def acknowledged(self) -> dict[tuple[str, str], bool]:
-        """(flag id, since as JSON text) -> acknowledged, for every acknowledged span."""
+    def acknowledged_spans(self) -> frozenset[tuple[str, datetime]]:
+        """(flag id, since) of every acknowledged span."""
         rows = self._con.execute(
             "SELECT id, since FROM flag_spans WHERE source = ? AND label = ? AND acknowledged = 1",
             (self.source, self.label),
         ).fetchall()
-        return {(flag_id, str(to_plain(from_db_time(start)))): True for flag_id, start in rows}
+        return frozenset((flag_id, from_db_time(start)) for flag_id, start in rows)
+
+    def acknowledged(self) -> dict[tuple[str, str], bool]:
+        """(flag id, since as JSON text) -> acknowledged, for every acknowledged span (the JSON's keys)."""
+        return {(flag_id, str(to_plain(since))): True for flag_id, since in self.acknowledged_spans()}
 
     def acknowledge(self, flag_id: str, since: datetime) -> bool:
         """Mark one span acknowledged; False when there is no such span."""

@@ -11,17 +11,16 @@ from collections.abc import Callable
 from datetime import datetime
 from typing import TYPE_CHECKING
 
-from textual import events, on, work
+from textual import events, on
 from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.containers import Container
-from textual.notifications import SeverityLevel
 from textual.screen import Screen
 from textual.timer import Timer
 from textual.widgets import Footer
 from textual.worker import Worker
 
-from cockpit.alerts import FlagTracker, Notifier, alert_settings
+from cockpit.alerts import Notifier, alert_settings
 from cockpit.book import Book
 from cockpit.config import Config, Profile
 from cockpit.feeds import Feed
@@ -37,7 +36,8 @@ from cockpit.messages import (
     SourceUnavailable,
     StoryComputed,
 )
-from cockpit.models import Flag, FlagId, ProfileName, Severity, Snapshot
+from cockpit.models import FlagId, ProfileName, Snapshot
+from cockpit.screens.alerting import ScreenAlerts
 from cockpit.screens.book_page import BookPage
 from cockpit.screens.layout import Layout, layout_for, mode_for, page_showing
 from cockpit.screens.sizing_slot import SizingSlot
@@ -85,8 +85,7 @@ class CockpitScreen(ReportsErrors, Screen[None]):
     def __init__(self, config: Config, profile: ProfileName, *, notice: str | None = None,
                  monotonic: Callable[[], float] = time.monotonic, notifier: Notifier | None = None) -> None:
         super().__init__(id="cockpit")
-        self.notifier = notifier or Notifier(alert_settings(config))
-        self.flag_tracker = FlagTracker()
+        self.alerts = ScreenAlerts(notifier or Notifier(alert_settings(config)))
         self.config = config
         self.profile = profile
         self.notice = notice
@@ -288,23 +287,7 @@ class CockpitScreen(ReportsErrors, Screen[None]):
         self._received_at = message.polled_at
         self.trouble = None
         self.render_all()
-        self._alert(snap)
-
-    def _alert(self, snap: Snapshot) -> None:
-        """New flags at or above `[alerts] min_severity`: a note and the bell here, desktop and ntfy off-thread."""
-        fired = [flag for flag in self.flag_tracker.new_flags(snap.flags, snap.as_of) if self.notifier.wants(flag)]
-        for flag in fired:
-            level: SeverityLevel = "error" if flag.severity is Severity.CRITICAL else "warning"
-            self.app.notify(flag.message, title=flag.id.value, severity=level, timeout=8)
-        if fired and self.notifier.settings.bell:
-            self.app.bell()
-        if fired and (self.notifier.settings.desktop or self.notifier.settings.ntfy_topic):
-            self._deliver(tuple(fired), snap.as_of, snap.source.value)
-
-    @work(thread=True, exit_on_error=False, group="alerts", name="alerts:deliver")
-    def _deliver(self, flags: tuple[Flag, ...], as_of: datetime, source: str) -> None:
-        for flag in flags:
-            self.notifier.notify(flag, as_of, source, bell=False)
+        self.alerts.announce(self, snap)
 
     @on(StoryComputed)
     def story_computed(self, message: StoryComputed) -> None:
@@ -312,6 +295,7 @@ class CockpitScreen(ReportsErrors, Screen[None]):
         if message.profile != self.profile:
             return
         self.story = message.story
+        self.acknowledged = self.acknowledged | message.acknowledged  # what the log kept from earlier sessions
         self.log_error = None if message.log_error is None else f"flag log: {message.log_error}"
         self.render_all()
 
