@@ -46,11 +46,19 @@ from cockpit.widgets.book import BookPane
 from cockpit.widgets.correlation import CorrelationPane
 from cockpit.widgets.crypto import CryptoPane
 from cockpit.widgets.flags import FlagList, FlagsPane, track_first_seen
-from cockpit.widgets.format import age_changes_in, styled
+from cockpit.widgets.format import styled
 from cockpit.widgets.header import CockpitHeader, HeaderInfo, oldest_data, side_notice
 from cockpit.widgets.leadership import LeadershipPane
 from cockpit.widgets.macro import MacroPane
-from cockpit.widgets.pane import WAITING, FeedTrouble, Pane, PaneContext, PaneView, waiting_view
+from cockpit.widgets.pane import (
+    WAITING,
+    FeedTrouble,
+    Pane,
+    PaneContext,
+    PaneView,
+    next_age_change_s,
+    waiting_view,
+)
 
 if TYPE_CHECKING:
     from cockpit.story import Story
@@ -190,7 +198,7 @@ class CockpitScreen(ReportsErrors, Screen[None]):
             self.sizing.update(ctx.snapshot, ctx.profile)
         self.query_one(CockpitHeader).show(self.header_info(ctx))
         if self._ticker_started:
-            self._arm_ages(self._next_age_change_s(ctx))
+            self._arm_ages(next_age_change_s(ctx, AGE_TICK_S, MAX_AGE_TICK_S))
 
     def _empty_view(self) -> PaneView:
         if self.trouble is not None:
@@ -333,26 +341,12 @@ class CockpitScreen(ReportsErrors, Screen[None]):
     def _start_ticker(self) -> None:
         if not self._ticker_started:
             self._ticker_started = True
-            self._arm_ages(self._next_age_change_s(self.context()))
+            self._arm_ages(next_age_change_s(self.context(), AGE_TICK_S, MAX_AGE_TICK_S))
 
     def _arm_ages(self, delay: float) -> None:
         if self._age_timer is not None:
             self._age_timer.stop()
         self._age_timer = self.set_timer(delay, self._tick_ages, name="ages")
-
-    def _next_age_change_s(self, ctx: PaneContext | None) -> float:
-        """Seconds until an age on screen (the readings', the sources', the last good poll's) changes."""
-        if ctx is None:
-            return AGE_TICK_S
-        readings = ctx.snapshot.readings
-        ages = [readings.macro.us10y_age_s, readings.macro.dxy_age_s, readings.leadership.age_s,
-                readings.crypto.btc.age_s, readings.crypto.eth.age_s, *(h.age_s for h in readings.health)]
-        shown = [age + ctx.extra_age_s for age in ages if age is not None]
-        if ctx.trouble is not None and ctx.trouble.since_good_s is not None:
-            shown.append(ctx.trouble.since_good_s)
-        if not shown:
-            return AGE_TICK_S
-        return min(MAX_AGE_TICK_S, min(age_changes_in(age) for age in shown)) + 0.02
 
     def _tick_ages(self) -> None:
         self._age_timer = None

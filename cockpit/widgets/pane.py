@@ -171,3 +171,20 @@ class Pane(Vertical):
     def figures_text(self) -> str:
         """The figures as plain text (for tests and the checklist)."""
         return str(self.query_one(".figures", Static).visual)
+
+
+def next_age_change_s(ctx: PaneContext | None, default_s: float, cap_s: float) -> float:
+    """Seconds until an age on screen (the readings', the sources', the last good poll's) changes its text."""
+    from cockpit.widgets.format import age_changes_in
+
+    if ctx is None:
+        return default_s
+    readings = ctx.snapshot.readings
+    ages = [readings.macro.us10y_age_s, readings.macro.dxy_age_s, readings.leadership.age_s,
+            readings.crypto.btc.age_s, readings.crypto.eth.age_s, *(h.age_s for h in readings.health)]
+    shown = [age + ctx.extra_age_s for age in ages if age is not None]
+    if ctx.trouble is not None and ctx.trouble.since_good_s is not None:
+        shown.append(ctx.trouble.since_good_s)
+    if not shown:
+        return default_s
+    return min(cap_s, min(age_changes_in(age) for age in shown)) + 0.02
