@@ -155,3 +155,15 @@ def test_the_log_keeps_one_row_when_a_span_is_later_seen_from_further_back(tmp_p
     log.write([type(late[0])(s.id, s.since + timedelta(hours=5), None, s.severity, s.message) for s in late])
     log.write(late)  # the same span, dated from five hours earlier once more history was evaluated
     assert [(s.since, s.until) for s in log.spans()] == [(T0, None)]
+
+
+def test_the_cause_map_says_when_it_cannot_see_the_episode_s_start_yet() -> None:
+    """A screen opened mid-episode fills its week over a few polls: until then the map says so."""
+    from cockpit.screens.cause_map import cause_map_markup
+
+    rates = flag(FlagId.RISK_BUDGET_SHRINKING)
+    partial = cause_map(hours([(Regime.TREND_BREAK, (rates,))] * 5), hold_h=12)
+    assert partial.episode_start == partial.looked_from
+    assert "still being evaluated" in cause_map_markup(partial)
+    whole = cause_map(hours([CALM] * 3 + [(Regime.TREND_BREAK, (rates,))] * 5), hold_h=12)
+    assert "still being evaluated" not in cause_map_markup(whole)

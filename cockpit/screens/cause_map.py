@@ -22,7 +22,11 @@ def cause_map_markup(cmap: CauseMap | None) -> str:
         return styled("the week is still being evaluated…", "$text-muted")
     if cmap.episode_start is None:
         return styled("No stress episode: the regime has been calm for its hold.", "$gain")
-    lines = [styled(f"episode since {cmap.episode_start:%a %Y-%m-%d %H:%MZ}", "bold"), ""]
+    lines = [styled(f"episode since {cmap.episode_start:%a %Y-%m-%d %H:%MZ}", "bold")]
+    if cmap.looked_from is not None and cmap.episode_start <= cmap.looked_from:
+        lines.append(styled(f"the week before is still being evaluated: the episode may have begun before "
+                            f"{cmap.looked_from:%a %H:%MZ}, and earlier stages may show in a moment", "$warning"))
+    lines.append("")
     for number, stage in enumerate(cmap.stages, start=1):
         if stage.reached_at is None:
             lines.append(styled(f" {number}. {stage.name:<34} not reached", "$text-muted"))
