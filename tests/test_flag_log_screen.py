@@ -82,3 +82,17 @@ def test_a_span_is_news_once_however_often_it_is_seen_again() -> None:
     later = Flag(FlagId.VOL_SPIKE, Severity.WARNING, "vol", since=t0 + timedelta(hours=9))
     seen, new = track_first_seen(seen, (later,), t0 + timedelta(hours=9))
     assert new == (later,)  # a new span is news again
+
+
+async def test_a_flag_older_than_the_span_window_shows_its_true_age_once_the_week_is_told() -> None:
+    app = make_app(lambda: simulator(timedelta(hours=112)))  # VOL_SPIKE has been up since Friday evening
+    async with app.run_test(size=SIZE) as pilot:
+        await settle(pilot, lambda: story_told(app) and cockpit(app).story is not None
+                     and cockpit(app).story.spans[0].since < cockpit(app).snapshot.as_of - timedelta(hours=60))
+        screen = cockpit(app)
+        assert screen.snapshot is not None and screen.story is not None
+        window_start = screen.snapshot.as_of - timedelta(hours=48)
+        active = {s.id: s.since for s in screen.story.spans if s.until is None}
+        old = [fid for fid, since in active.items() if since < window_start and fid in screen.first_seen]
+        assert old, "a span began before the window"
+        assert all(screen.first_seen[fid] == active[fid] for fid in old)

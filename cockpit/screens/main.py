@@ -304,6 +304,9 @@ class CockpitScreen(ReportsErrors, Screen[None]):
             return
         self.story = message.story
         self.acknowledged = self.acknowledged | message.acknowledged  # what the log kept from earlier sessions
+        for span in message.story.spans:  # the week sees where a span older than the span window began
+            if span.until is None and span.id in self.first_seen:
+                self.first_seen[span.id] = min(self.first_seen[span.id], span.since)
         self.log_error = None if message.log_error is None else f"flag log: {message.log_error}"
         self.render_all()
 
