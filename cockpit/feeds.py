@@ -39,7 +39,7 @@ from cockpit.universe import Universe
 
 MIN_SPEED, MAX_SPEED = 1.0, 86400.0
 STORY_HOURS = 24 * 7  # the flag log and the cause map look back a week
-STORY_BUDGET = 48  # past hours evaluated per poll (about a second): the week fills in behind the first figures
+STORY_BUDGET = 12  # past hours evaluated per poll: the week fills in behind the first figures
 HOLD_H = {ProfileName.SHORT: 2, ProfileName.SWING: 12, ProfileName.LONG: 72}  # regime_hold_h of SPEC §3
 PAUSED_POLL_S = 10.0
 MAX_CLOCKED_WAIT_S = 60.0  # a slow simulated clock is still polled at least once a minute
