@@ -2,9 +2,11 @@
 
 Every child is a fresh Python process on a 160x45 pseudo-terminal (startup.py's harness). A child marks
 `frame` when its first full screen is written, `figures` when the first screen with a snapshot on it is
-written, then does what `BENCH_MODE` asks: exit (`figures`), measure its own CPU with timer callbacks,
-widget refreshes and frames written counted (`cpu`), or report its resident memory at given seconds
-(`memory`). Live children have every non-loopback connection refused at the socket level.
+written (the preview of a profile's figures counts: the moment's figures are on screen), `judged` when the
+first screen with a judged snapshot (flags, regime, outlook over the span window) is written, then does
+what `BENCH_MODE` asks: exit (`figures`, once judged), measure its own CPU with timer callbacks, widget
+refreshes and frames written counted (`cpu`), or report its resident memory at given seconds (`memory`).
+Live children have every non-loopback connection refused at the socket level.
 """
 
 from __future__ import annotations
@@ -67,7 +69,7 @@ def rss_mib():
             return int(line.split()[1]) / 1024
     return 0.0
 
-def drive(app, ready, describe=lambda: ""):
+def drive(app, ready, describe=lambda: "", judged=lambda: True):
     original = app._display
     state = {}
     def display(screen, renderable):
@@ -79,11 +81,16 @@ def drive(app, ready, describe=lambda: ""):
             state["figures"] = True
             mark("figures", describe())
             app.call_later(start)
+        if "figures" in state and "judged" not in state and judged():
+            state["judged"] = True
+            mark("judged")
+            if MODE == "figures":
+                app.set_timer(0.2, app.exit)
     app._display = display
 
     def start():
         if MODE == "figures":
-            app.set_timer(0.2, app.exit)
+            app.set_timer(60.0, app.exit)  # at the latest: the judged snapshot exits at once
         elif MODE == "cpu":
             app.set_timer(SETTLE, window)
         elif MODE == "memory":
@@ -142,7 +149,8 @@ def describe(app):
 run = CockpitApp.run
 def hooked_run(app, *args, **kwargs):
     hook(app, "cockpit")
-    drive(app, lambda: app.cockpit.snapshot is not None, lambda: describe(app))
+    drive(app, lambda: app.cockpit.snapshot is not None, lambda: describe(app),
+          lambda: app.cockpit.snapshot is not None and app.cockpit.snapshot.judged)
     return run(app, *args, **kwargs)
 CockpitApp.run = hooked_run
 sys.exit(main(json.loads(os.environ["BENCH_ARGV"])))

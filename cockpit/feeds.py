@@ -154,6 +154,7 @@ class Feed:
         self.flag_log: Any = None  # a FlagLog, opened by the first story; None when the data folder is unusable
         self._log_error: str | None = None
         self._story_lock = threading.Lock()  # a poll and a profile re-evaluation may tell stories at once
+        self._judged: set[ProfileName] = set()  # profiles with a full evaluation done (their hours memoized)
 
     @property
     def group(self) -> str:
@@ -211,12 +212,21 @@ class Feed:
         if key == last_key:
             self.host.post_message(ClockTicked(self.name, clock))
         else:
-            from cockpit.snapshot import build_snapshot
-
-            snapshot = build_snapshot(state, profile, self.universe)
-            self.host.post_message(SnapshotComputed(self.name, snapshot, clock, polled_at))
+            self._post_snapshots(state, profile, clock, polled_at)
             self._tell_story(state, profile)
         return PollResult(state, key, polled_at)
+
+    def _post_snapshots(self, state: MarketState, profile: Profile, clock: ClockInfo, polled_at: float) -> None:
+        """Post the snapshot of `state`; a profile's first one is preceded by its figures alone (a preview),
+        since its first full evaluation judges every hour of the span window (a second or more, cold)."""
+        from cockpit.snapshot import build_snapshot, preview_snapshot
+
+        if profile.name not in self._judged:
+            preview = preview_snapshot(state, profile, self.universe)
+            self.host.post_message(SnapshotComputed(self.name, preview, clock, polled_at))
+        snapshot = build_snapshot(state, profile, self.universe)
+        self._judged.add(profile.name)
+        self.host.post_message(SnapshotComputed(self.name, snapshot, clock, polled_at))
 
     def _tell_story(self, state: MarketState, profile: Profile) -> None:
         """Evaluate the week up to `state` (past hours cached), keep its spans in the flag log, post the story."""
@@ -263,11 +273,8 @@ class Feed:
                              exit_on_error=False, exclusive=True)
 
     def _evaluate(self, source: Source, state: MarketState, profile: Profile) -> PollResult:
-        from cockpit.snapshot import build_snapshot
-
-        snapshot = build_snapshot(state, profile, self.universe)
         polled_at = self._monotonic()
-        self.host.post_message(SnapshotComputed(self.name, snapshot, clock_info(source, state), polled_at))
+        self._post_snapshots(state, profile, clock_info(source, state), polled_at)
         self._tell_story(state, profile)
         return PollResult(state, (data_version(state), profile.name, state.health), polled_at)
 

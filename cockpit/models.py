@@ -366,6 +366,7 @@ class Snapshot:
     quality: DataQuality = DataQuality()
     label: str = ""
     history: tuple[Any, ...] = ()  # the span window's past hours (cockpit.rules.spans.PastHour), oldest first
+    judged: bool = True  # False: the moment's figures only, shown while the span window is still being judged
 
 
 def clean_number(value: float | None, digits: int = 10) -> float | None:

@@ -49,6 +49,36 @@ def build_snapshot(
     return with_extra_flags(snap, extra_flags) if extra_flags else snap
 
 
+def preview_snapshot(state: MarketState, profile: Profile, universe: Universe) -> Snapshot:
+    """The moment's figures before its span window is judged (`judged` False): no flag but STALE_DATA (which
+    reads only the moment's health), the regime `unknown` and no outlook, each saying it is being judged.
+
+    The screen shows it while the first full evaluation of a profile (every hour of the span window) runs,
+    so the figures are on screen at once and nothing is claimed that the hours before could change.
+    """
+    from cockpit.analytics.readings import compute_readings
+    from cockpit.models import FlagId, OutlookCall, Regime, RegimeCall
+    from cockpit.rules.market import market_flags
+    from cockpit.rules.spans import stale_since
+
+    readings = compute_readings(state, profile, universe)
+    judging = f"judging the last {profile.span_window_h} h of bars"
+    stale = tuple(replace(f, since=stale_since(readings)) for f in market_flags(readings, profile)
+                  if f.id is FlagId.STALE_DATA)
+    return Snapshot(
+        as_of=state.as_of,
+        source=state.kind,
+        profile=profile.name,
+        readings=readings,
+        flags=stale,
+        regime=RegimeCall(Regime.UNKNOWN, profile.multiplier(Regime.UNKNOWN), (judging,)),
+        outlook=OutlookCall(None, reason=judging),
+        quality=replace(state.quality, missing_roles=readings.missing_roles),
+        label=state.label,
+        judged=False,
+    )
+
+
 def with_extra_flags(snap: Snapshot, extra_flags: tuple[Flag, ...] | list[Flag]) -> Snapshot:
     """The snapshot with more flags (a plan's pre-trade checks) joined, most severe first; nothing recomputed."""
     return replace(snap, flags=tuple(sorted((*snap.flags, *extra_flags), key=lambda f: -f.severity.rank)))

@@ -79,7 +79,8 @@ async def test_p_cycles_profile_and_the_panes_follow() -> None:
         for expected in (ProfileName.LONG, ProfileName.SHORT, ProfileName.SWING):
             await pilot.press("p")
             assert f"profile {expected.value.upper()}" in header_text(app)
-            await settle(pilot, lambda e=expected: screen.snapshot is not None and screen.snapshot.profile is e)
+            await settle(pilot, lambda e=expected: screen.snapshot is not None and screen.snapshot.judged
+                         and screen.snapshot.profile is e)
             lookback = load_config().profile(expected).macro_lookback_h
             assert f"changes over {lookback}h ({expected.value})" in screen.query_one("#macro").figures_text
             seen.append(expected)

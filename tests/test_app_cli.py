@@ -30,7 +30,7 @@ def headless(monkeypatch: pytest.MonkeyPatch) -> list[CockpitApp]:
             await pilot.pause()
             if not app.is_running or app.source_factory is None:
                 break
-            if app.cockpit.snapshot is not None:
+            if app.cockpit.snapshot is not None and app.cockpit.snapshot.judged:
                 app.first_snapshot = app.cockpit.snapshot
                 break
         if app.is_running:

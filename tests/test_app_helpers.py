@@ -108,10 +108,11 @@ def make_app(source_factory: Callable[[], Any] | None = None, *, config: Config 
 
 
 async def settle(pilot: Pilot[Any], until: Callable[[], bool] | None = None, rounds: int = 200) -> None:
-    """Let workers finish and messages land until `until()` holds (default: the first snapshot arrived)."""
+    """Let workers finish and messages land until `until()` holds (default: the first judged snapshot arrived,
+    not only the preview of its figures)."""
     app = pilot.app
     assert isinstance(app, CockpitApp)
-    check = until or (lambda: app.cockpit.snapshot is not None)
+    check = until or (lambda: app.cockpit.snapshot is not None and app.cockpit.snapshot.judged)
     for _ in range(rounds):
         await app.workers.wait_for_complete()
         await pilot.pause()

@@ -31,7 +31,7 @@ def seed_book() -> None:
 
 
 def book_ready(app: Any) -> bool:
-    return cockpit(app).snapshot is not None and cockpit(app).book is not None
+    return cockpit(app).snapshot is not None and cockpit(app).snapshot.judged and cockpit(app).book is not None
 
 
 async def test_b_shows_the_book_page_with_positions_limits_and_flags() -> None:

@@ -81,7 +81,7 @@ async def test_first_poll_follows_the_build_and_evaluates_off_the_ui_thread() ->
     source = ScriptedSource([simulator().poll()])
     host = Host(make_feed(source))
     async with host.run_test() as pilot:
-        await until(pilot, lambda: host.of(SnapshotComputed))
+        await until(pilot, lambda: any(m.snapshot.judged for m in host.of(SnapshotComputed)))
         opened = host.of(SourceOpened)[0]
         assert opened.info.kind is SourceKind.DEMO and not opened.info.clocked
         snap = host.of(SnapshotComputed)[0]
@@ -141,7 +141,7 @@ async def test_switching_profile_re_evaluates_the_last_state_without_polling() -
     feed = make_feed(source)
     host = Host(feed)
     async with host.run_test() as pilot:
-        await until(pilot, lambda: host.of(SnapshotComputed))
+        await until(pilot, lambda: any(m.snapshot.judged for m in host.of(SnapshotComputed)))
         polls = source.calls
         feed.set_profile(load_config().profile(ProfileName.SHORT))
         await until(pilot, lambda: any(m.profile is ProfileName.SHORT for m in host.of(SnapshotComputed)))
@@ -154,10 +154,40 @@ async def test_a_poll_with_nothing_new_only_ticks_the_clock() -> None:
     feed = make_feed(source)
     host = Host(feed)
     async with host.run_test() as pilot:
-        await until(pilot, lambda: host.of(SnapshotComputed))
+        await until(pilot, lambda: any(m.snapshot.judged for m in host.of(SnapshotComputed)))
         assert feed.request_poll()
         await until(pilot, lambda: host.of(ClockTicked))
-        assert len(host.of(SnapshotComputed)) == 1
+        assert len([m for m in host.of(SnapshotComputed) if m.snapshot.judged]) == 1
+
+
+async def test_a_profiles_first_evaluation_shows_its_figures_before_judging_its_hours() -> None:
+    """The first evaluation of a profile judges every hour of its span window (a second or more, cold), so its
+    figures come first as a preview: the same readings, no flag judged, the regime unknown while judging."""
+    sim = simulator()
+    first, later = sim.poll(), sim.state_at(sim.poll().as_of + timedelta(hours=1))
+    source = ScriptedSource([first, later])
+    feed = make_feed(source)
+    host = Host(feed)
+    async with host.run_test() as pilot:
+        await until(pilot, lambda: any(m.snapshot.judged for m in host.of(SnapshotComputed)))
+        preview, judged = (m.snapshot for m in host.of(SnapshotComputed))
+        assert not preview.judged and judged.judged and preview.as_of == judged.as_of
+        assert preview.readings == judged.readings
+        assert preview.regime.label.value == "unknown" and preview.regime.evidence == ("judging the last 48 h of bars",)
+        assert preview.regime.multiplier == feed.profile.multiplier(preview.regime.label)
+        assert preview.outlook.label is None and preview.history == ()
+        assert all(f.id.value == "STALE_DATA" for f in preview.flags)
+        assert feed.request_poll()  # a new bar: the profile's hours are judged already, no preview
+        await until(pilot, lambda: len(host.of(SnapshotComputed)) == 3 and not feed.busy)
+        assert host.of(SnapshotComputed)[-1].snapshot.judged
+        feed.set_profile(load_config().profile(ProfileName.SHORT))  # a profile not judged yet previews again
+        await until(pilot, lambda: any(m.snapshot.judged and m.profile is ProfileName.SHORT
+                                       for m in host.of(SnapshotComputed)))
+        short = [m.snapshot.judged for m in host.of(SnapshotComputed) if m.profile is ProfileName.SHORT]
+        assert short == [False, True]
+        feed.set_profile(load_config().profile(ProfileName.SWING))  # back: judged before, no preview
+        await until(pilot, lambda: host.of(SnapshotComputed)[-1].profile is ProfileName.SWING)
+        assert host.of(SnapshotComputed)[-1].snapshot.judged
 
 
 async def test_clock_changes_are_applied_by_the_worker_and_bounded() -> None:
@@ -165,7 +195,7 @@ async def test_clock_changes_are_applied_by_the_worker_and_bounded() -> None:
     feed = make_feed(sim)
     host = Host(feed)
     async with host.run_test() as pilot:
-        await until(pilot, lambda: host.of(SnapshotComputed))
+        await until(pilot, lambda: any(m.snapshot.judged for m in host.of(SnapshotComputed)))
         assert feed.adjust_clock(toggle_pause=True)
         await until(pilot, lambda: sim.paused)
         await until(pilot, lambda: any(isinstance(m, ClockTicked | SnapshotComputed) and m.clock.paused
@@ -181,7 +211,7 @@ async def test_a_source_without_a_clock_refuses_clock_changes() -> None:
     feed = make_feed(source)
     host = Host(feed)
     async with host.run_test() as pilot:
-        await until(pilot, lambda: host.of(SnapshotComputed))
+        await until(pilot, lambda: any(m.snapshot.judged for m in host.of(SnapshotComputed)))
         assert feed.adjust_clock(toggle_pause=True) is False
 
 
@@ -190,7 +220,7 @@ async def test_stopping_closes_the_source_and_cancels_the_timer() -> None:
     feed = make_feed(source, interval_s=0.05)
     host = Host(feed)
     async with host.run_test() as pilot:
-        await until(pilot, lambda: host.of(SnapshotComputed))
+        await until(pilot, lambda: any(m.snapshot.judged for m in host.of(SnapshotComputed)))
         feed.stop()
         calls = source.calls
         await pilot.pause(0.2)

@@ -112,7 +112,8 @@ def test_the_old_top_level_alert_keys_point_to_their_one_home(isolated_dirs: Pat
 async def test_revenge_entry_fires_in_the_sizing_pane_from_the_journal(isolated_dirs: Path) -> None:
     app = make_app()
     async with app.run_test(size=SIZE) as pilot:
-        await settle(pilot, lambda: cockpit(app).snapshot is not None and cockpit(app).sizing.calculator is not None)
+        await settle(pilot, lambda: cockpit(app).snapshot is not None and cockpit(app).snapshot.judged
+                     and cockpit(app).sizing.calculator is not None)
         screen = cockpit(app)
         snap = screen.snapshot
         assert snap is not None and screen.clock is not None

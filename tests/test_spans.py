@@ -183,10 +183,10 @@ def test_snapshot_json_carries_spans_regime_since_and_outlook_reason(swing: Prof
 
 
 def test_stale_data_since_is_when_the_source_crossed_its_limit(swing: Profile) -> None:
-    from cockpit.rules.spans import _stale_since
+    from cockpit.rules.spans import stale_since
 
     stale = readings(health=(SourceHealth("yahoo", 4000.0, True, "timeout", "stale", limit_s=1000.0),))
-    assert _stale_since(stale) == AS_OF - timedelta(seconds=3000)
+    assert stale_since(stale) == AS_OF - timedelta(seconds=3000)
 
 
 def test_leadership_field_default_keeps_old_readings_valid() -> None:

@@ -243,7 +243,7 @@ def active_flags(views: Sequence[HourView], profile: Profile) -> list[dict[FlagI
     return out
 
 
-def _stale_since(current: Readings) -> datetime:
+def stale_since(current: Readings) -> datetime:
     """When the stalest source crossed its limit (the moment itself when its age or limit is unknown)."""
     moments = [current.as_of - timedelta(seconds=h.age_s - (h.limit_s or 0.0))
                for h in current.health if h.stale and h.age_s is not None]
@@ -341,7 +341,7 @@ def evaluate_timeline(state: MarketState, profile: Profile, universe: Universe, 
     now = dict(actives[-1])
     stale = next((f for f in views[-1].raw if f.id is FlagId.STALE_DATA), None)
     if stale is not None:
-        now[FlagId.STALE_DATA] = replace(stale, since=_stale_since(current))
+        now[FlagId.STALE_DATA] = replace(stale, since=stale_since(current))
     regime, labels, held_labels = held_regime(views, actives, profile)
     stress = _stress_text(views, actives, labels, sparse, profile)
     hours = tuple(PastHour(v.at, held, tuple(by_severity(list(active.values()))), v.readings)

@@ -224,6 +224,7 @@ class CockpitScreen(ReportsErrors, Screen[None]):
             horizon=profile.horizon,
             regime=snap.regime.label if snap else None,
             multiplier=snap.regime.multiplier if snap else None,
+            judging=snap is not None and not snap.judged,
             oldest=oldest_data(snap, self.config.universe, ctx.extra_age_s) if snap and ctx else None,
             trouble=self.trouble.error if self.trouble else None,
             notice=self.notice or side_notice(snap) or self.log_error,
@@ -287,15 +288,19 @@ class CockpitScreen(ReportsErrors, Screen[None]):
         """A new snapshot for the active profile: remember new flags, render, alert as `watch` does."""
         if message.profile != self.profile:
             return
-        snap = message.snapshot
-        previous = self.snapshot.as_of if self.snapshot is not None else None
-        self.first_seen, _ = track_first_seen(self.first_seen, snap.flags, snap.as_of, previous)
+        snap, shown = message.snapshot, self.snapshot
+        if not snap.judged and shown is not None and shown.judged and shown.profile is snap.profile:
+            return  # a preview never replaces a judged snapshot
+        if snap.judged:  # a preview's flags are not yet judged: nothing is remembered or announced from it
+            previous = shown.as_of if shown is not None and shown.judged else None
+            self.first_seen, _ = track_first_seen(self.first_seen, snap.flags, snap.as_of, previous)
+            self.book_page.note_hour(snap)
         self.snapshot, self.clock = snap, message.clock
-        self.book_page.note_hour(snap)
         self._received_at = message.polled_at
         self.trouble = None
         self.render_all()
-        self.alerts.announce(self, snap)
+        if snap.judged:
+            self.alerts.announce(self, snap)
 
     @on(StoryComputed)
     def story_computed(self, message: StoryComputed) -> None:

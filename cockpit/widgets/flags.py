@@ -22,6 +22,7 @@ if TYPE_CHECKING:
 from cockpit.widgets.format import age_text, styled
 from cockpit.widgets.pane import Pane, PaneContext, PaneView, freshness
 
+NOTHING_FIRING = "no rule is firing"
 SEVERITY_WORDS = {Severity.CRITICAL: "CRIT", Severity.WARNING: "WARN", Severity.INFO: "INFO"}
 SEVERITY_STYLES = {Severity.CRITICAL: "bold $alert", Severity.WARNING: "bold $warning", Severity.INFO: "$text-muted"}
 
@@ -137,12 +138,18 @@ class FlagList(Widget, can_focus=True):
         super().__init__(id=id)
         self.rows: tuple[FlagRow, ...] = ()
         self._lines: tuple[str, ...] = ()
+        self._empty = NOTHING_FIRING
 
-    def set_rows(self, rows: tuple[FlagRow, ...]) -> None:
-        """Show `rows`, keeping the cursor on the same flag when the order changes."""
+    def set_rows(self, rows: tuple[FlagRow, ...], empty: str = "") -> None:
+        """Show `rows`, keeping the cursor on the same flag when the order changes; `empty` is what an empty
+        list says (by default that no rule is firing)."""
         lines = tuple(r.markup() for r in rows)
-        if lines == self._lines and rows == self.rows:
+        empty = empty or NOTHING_FIRING
+        if lines == self._lines and rows == self.rows and empty == self._empty:
             return
+        if empty != self._empty:
+            self._empty = empty
+            self.refresh()
         current = _row_key(self.rows[self.cursor]) if 0 <= self.cursor < len(self.rows) else None
         resized = len(rows) != len(self.rows)
         self.rows, self._lines = rows, lines
@@ -153,7 +160,7 @@ class FlagList(Widget, can_focus=True):
     def render(self) -> Content:
         """One line per flag; the cursor line is reversed while focused."""
         if not self._lines:
-            return Content.from_markup(styled("no rule is firing", "$text-muted"))
+            return Content.from_markup(styled(self._empty, "$text-muted"))
         lines = []
         for index, line in enumerate(self._lines):
             content = Content.from_markup(line)
@@ -236,8 +243,10 @@ class FlagsPane(Pane):
 
     def show_context(self, ctx: PaneContext) -> None:
         """The live flags, newest first, then the verdict above them."""
-        live = order_rows(flag_rows(ctx.snapshot.flags, ctx.first_seen, ctx.as_of))
-        self.query_one(FlagList).set_rows(live + ended_rows(ctx.story, ctx.snapshot.flags, ctx.acknowledged))
+        snap = ctx.snapshot
+        live = order_rows(flag_rows(snap.flags, ctx.first_seen, ctx.as_of))
+        empty = "" if snap.judged else f"{snap.regime.evidence[0]}…" if snap.regime.evidence else "judging…"
+        self.query_one(FlagList).set_rows(live + ended_rows(ctx.story, snap.flags, ctx.acknowledged), empty)
         super().show_context(ctx)
 
     def focus_list(self) -> None:

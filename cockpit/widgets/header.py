@@ -79,6 +79,7 @@ class HeaderInfo:
     pages: str | None = None
     narrow: bool = False
     thin: ThinWindow | None = None
+    judging: bool = False  # the regime is not judged yet (the first evaluation of the span window runs)
 
 
 def header_markup(info: HeaderInfo) -> str:
@@ -107,7 +108,8 @@ def header_markup(info: HeaderInfo) -> str:
         tier = "" if info.multiplier is None else f" ×{info.multiplier:.2f}" if info.narrow else \
             f" size ×{info.multiplier:.2f}"
         parts.append(("" if info.narrow else styled("regime ", "$text-muted"))
-                     + styled(info.regime.value.replace("_", " ").upper(), REGIME_STYLES.get(info.regime))
+                     + (styled("JUDGING…", "$text-muted") if info.judging else
+                        styled(info.regime.value.replace("_", " ").upper(), REGIME_STYLES.get(info.regime)))
                      + styled(tier, "bold"))
     if info.thin is not None:
         until = info.thin.end.strftime("%a %H:%MZ")
