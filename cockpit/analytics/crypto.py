@@ -140,7 +140,8 @@ def perp_reading(symbol: str, series: pl.DataFrame | None, as_of: datetime,
     """One perp's figures with its liquidation path walked over the current move (plus a margin)."""
     if series is None or series.is_empty():
         return CryptoAsset(symbol), None, None
-    series = with_oi_columns(series)
+    if "oi_coins" not in series.columns:
+        series = with_oi_columns(series)
     path = liquidation_path(series, baseline_h=options.baseline_h,
                             pass_h=options.move_lookback_h + PASS_MARGIN_H, test=options.flush)
     return asset_reading(symbol, series, as_of, options, path), path, series

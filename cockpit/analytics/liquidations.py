@@ -13,6 +13,8 @@ from dataclasses import dataclass
 import numpy as np
 import polars as pl
 
+from cockpit.analytics.bars import floats
+
 MAD_SCALE = 1.4826
 MIN_SCALE = 0.25
 MIN_BASELINE_H = 24
@@ -57,8 +59,7 @@ def hourly_grid(series: pl.DataFrame, columns: tuple[str, ...]) -> tuple[np.ndar
     grids = []
     for column in columns:
         values = np.full(int(index[-1]) + 1, np.nan)
-        raw = series.get_column(column)
-        values[index] = (raw if raw.null_count() == 0 else raw.fill_null(np.nan)).to_numpy().astype(float)
+        values[index] = floats(series.get_column(column))
         grids.append(values)
     return first + np.arange(int(index[-1]) + 1) * np.timedelta64(HOUR_US, "us"), grids
 

@@ -21,7 +21,9 @@ def change_over(series: pl.DataFrame | None, bars: int) -> tuple[float | None, f
     """(latest close, the close `bars` of the instrument's own bars earlier); None where there are too few."""
     if series is None or series.is_empty():
         return None, None
-    closes = series.get_column("close").drop_nulls()
+    closes = series.get_column("close")
+    if closes.null_count():
+        closes = closes.drop_nulls()
     if closes.is_empty():
         return None, None
     latest = float(closes[-1])

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from datetime import datetime
 
 import polars as pl
@@ -39,7 +40,7 @@ HISTORY_POINTS = 120
 
 def correlation_reading(
     index: pl.DataFrame | None, btc: pl.DataFrame | None, profile: Profile, as_of: datetime,
-    index_kind: str = "futures", btc_kind: str = "crypto",
+    index_kind: str = "futures", btc_kind: str = "crypto", histories: bool = True,
 ) -> CorrelationReading:
     """1h and 4h correlation of the index against BTC on kept pairs, RMS vols, trends, the gap and the marker."""
     if index is None or btc is None or index.is_empty() or btc.is_empty():
@@ -72,8 +73,8 @@ def correlation_reading(
         age_s=max(age_seconds(as_of, index["ts"][-1]) or 0.0, age_seconds(as_of, btc["ts"][-1]) or 0.0),
         gap_pct=session_gap_pct(index, index_kind),
         index_trend_gap_atr=_trend_gap(index, profile, index_kind),
-        history_1h=history_from_returns(returns_1h, profile.corr_window_1h, HISTORY_POINTS),
-        history_4h=history_from_returns(returns_4h, profile.corr_window_4h, HISTORY_POINTS // 4),
+        history_1h=history_from_returns(returns_1h, profile.corr_window_1h, HISTORY_POINTS) if histories else (),
+        history_4h=history_from_returns(returns_4h, profile.corr_window_4h, HISTORY_POINTS // 4) if histories else (),
     )
 
 
@@ -151,7 +152,16 @@ def compute_readings(state: MarketState, profile: Profile, universe: Universe) -
     """Every pane's figures at `state.as_of`, from complete bars only, trimmed to what the profile needs."""
     as_of = state.as_of
     bars = trim_history(completed_by(state.bars, as_of), as_of, profile.history_hours())
-    by_symbol = split_symbols(bars)
+    return readings_of(split_symbols(bars), state, profile, universe)
+
+
+def readings_of(by_symbol: Mapping[str, pl.DataFrame], state: MarketState, profile: Profile,
+                universe: Universe, *, histories: bool = True) -> Readings:
+    """`compute_readings` on bars already complete, trimmed and split by symbol (each sorted by ts, none empty).
+
+    `histories=False` leaves out the correlation chart's rolling history (a past hour's view never shows it).
+    """
+    as_of = state.as_of
     btc_symbol = universe.btc if universe.btc in by_symbol else universe.btc_fallback
     btc_series = by_symbol.get(btc_symbol)
     index = by_symbol.get(universe.index)
@@ -174,7 +184,7 @@ def compute_readings(state: MarketState, profile: Profile, universe: Universe) -
                             crypto_options(profile))
     btc = crypto.btc
     corr = correlation_reading(index, btc_series, profile, as_of, session_kind(universe.index, universe),
-                               session_kind(btc_symbol, universe))
+                               session_kind(btc_symbol, universe), histories)
     return Readings(
         as_of=as_of,
         macro=macro,

@@ -85,14 +85,15 @@ def correlation_from_returns(returns: pl.DataFrame, window: int) -> CorrelationV
     `gap_pairs_dropped` counts the pairs left out within the window's span (from its first kept pair on;
     all of them while the window is not yet full).
     """
-    kept = returns.filter(pl.col("kept"))
-    n = kept.height
-    dropped = returns.filter(~pl.col("kept"))
+    kept = returns.get_column("kept").to_numpy().astype(bool)
+    n = int(kept.sum())
     if n < window or window < 2:
-        return CorrelationValue(None, window, n, dropped.height)
-    tail = kept.tail(window)
-    in_span = int((dropped["ts"] >= tail["ts"][0]).sum())
-    return CorrelationValue(pearson(tail["ra"].to_numpy(), tail["rb"].to_numpy()), window, window, in_span)
+        return CorrelationValue(None, window, n, len(kept) - n)
+    tail = np.flatnonzero(kept)[-window:]
+    stamps = returns.get_column("ts").to_numpy()
+    in_span = int((~kept & (stamps >= stamps[tail[0]])).sum())
+    ra, rb = returns.get_column("ra").to_numpy()[tail], returns.get_column("rb").to_numpy()[tail]
+    return CorrelationValue(pearson(ra, rb), window, window, in_span)
 
 
 def history_from_returns(returns: pl.DataFrame, window: int, points: int) -> tuple[float, ...]:

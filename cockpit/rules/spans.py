@@ -133,6 +133,14 @@ class _Bars:
         self.stamps = self.frame.get_column("ts").to_numpy()
         hashes = self.frame.hash_rows(seed=7).to_numpy().astype(np.uint64)
         self.running = np.concatenate((np.zeros(1, dtype=np.uint64), np.cumsum(hashes, dtype=np.uint64)))
+        # each symbol's bars once (sorted by ts), so an hour's bars are a slice of each, never a re-split
+        self.symbols: dict[str, tuple[pl.DataFrame, np.ndarray]] = {}
+        if self.frame.height:  # with the perps' open-interest columns made once, not per hour
+            from cockpit.analytics.crypto import with_oi_columns
+
+            for key, part in with_oi_columns(self.frame).partition_by("symbol", as_dict=True,
+                                                                      maintain_order=True).items():
+                self.symbols[str(key[0])] = (part, part.get_column("ts").to_numpy())
 
     def index(self, hours: Sequence[datetime]) -> None:
         """Find, in one vectorized search, the rows each of these hours reads."""
@@ -150,6 +158,18 @@ class _Bars:
         """Those bars themselves."""
         lo, hi = self.bounds[hour]
         return self.frame.slice(lo, hi - lo)
+
+    def split_at(self, hour: datetime) -> dict[str, pl.DataFrame]:
+        """Those bars split by symbol (what `split_symbols` makes of `at(hour)`), as slices of each symbol's bars."""
+        naive = np.datetime64(hour.replace(tzinfo=None), "us")
+        low, high = naive - np.timedelta64(self.history), naive - np.timedelta64(HOUR)
+        out = {}
+        for symbol, (part, stamps) in self.symbols.items():
+            lo = int(np.searchsorted(stamps, low, side="right"))
+            hi = int(np.searchsorted(stamps, high, side="right"))
+            if hi > lo:
+                out[symbol] = part.slice(lo, hi - lo)
+        return out
 
 
 def _raw(readings: Readings, profile: Profile) -> tuple[Flag, ...]:
@@ -170,7 +190,7 @@ def hour_views(state: MarketState, profile: Profile, universe: Universe, current
                ) -> tuple[list[HourView], Iterator[HourView]]:
     """The dense views (oldest first, the moment last), and the sparse older ones newest first, evaluated only
     as they are asked for; from the memo where known."""
-    from cockpit.analytics.readings import compute_readings
+    from cockpit.analytics.readings import readings_of
 
     now = floor_hour(state.as_of)
     dense_hours, sparse_hours = _hours(now, profile)
@@ -184,7 +204,8 @@ def hour_views(state: MarketState, profile: Profile, universe: Universe, current
         known = _MEMO.get(key)
         if known is not None:
             return known
-        readings = compute_readings(MarketState(state.kind, hour, bars.at(hour)), profile, universe)
+        readings = readings_of(bars.split_at(hour), MarketState(state.kind, hour, bars.at(hour)), profile, universe,
+                               histories=False)
         made = HourView(hour, slim(readings), _raw(readings, profile))
         _MEMO.put(key, made)
         return made
