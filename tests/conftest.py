@@ -7,6 +7,12 @@ from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
+from hypothesis import settings
+
+# Properties are judged on their examples, not on time: a shared 2-core machine can take an example past
+# hypothesis' 200 ms default deadline, which would fail a test whose property holds.
+settings.register_profile("cockpit", deadline=None)
+settings.load_profile("cockpit")
 
 SHARED = Path(__file__).resolve().parents[2] / "shared"
 

@@ -6,11 +6,13 @@ closed weekend is never read as "stable": on Monday the change reaches back into
 
 from __future__ import annotations
 
-from datetime import datetime
+from datetime import UTC, datetime
 
+import numpy as np
 import polars as pl
 
 from cockpit.analytics.bars import age_seconds, last_value
+from cockpit.analytics.calendar import stamps_us, values_of
 from cockpit.analytics.series import pct_change
 from cockpit.models import CreditReading, ImpliedVolReading, MacroReading, PolicyPoint
 
@@ -43,16 +45,21 @@ def credit(hyg: pl.DataFrame | None, lqd: pl.DataFrame | None, as_of: datetime, 
     """HYG/LQD on their common bars: the ratio's % change over `lookback` bars; spreads widen on a fall."""
     if hyg is None or lqd is None or hyg.is_empty() or lqd.is_empty():
         return None
-    ratio = hyg.select("ts", "close").join(lqd.select("ts", pl.col("close").alias("lqd")), on="ts", how="inner")
-    if ratio.is_empty():
+    common, in_hyg, in_lqd = np.intersect1d(stamps_us(hyg), stamps_us(lqd), assume_unique=True,
+                                            return_indices=True)  # sorted: the ratio on common bars, in time
+    if len(common) == 0:
         return None
-    ratio = ratio.sort("ts").select("ts", (pl.col("close") / pl.col("lqd")).alias("close"))
-    now, then = change_over(ratio, lookback)
+    ratio = values_of(hyg, "close")[in_hyg] / values_of(lqd, "close")[in_lqd]
+    known = ratio[~np.isnan(ratio)]
+    if len(known) == 0:
+        return None
+    now, then = float(known[-1]), float(known[-1 - lookback]) if len(known) > lookback else None
     change = pct_change(now, then)
+    last = datetime.fromtimestamp(int(common[-1]) / 1e6, UTC)
     return CreditReading(
         hyg_lqd_change_pct=change,
         spreads_widening=None if change is None else change <= -widening_pct,
-        age_s=age_seconds(as_of, ratio["ts"][-1]),
+        age_s=age_seconds(as_of, last),
     )
 
 
