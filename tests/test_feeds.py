@@ -10,7 +10,7 @@ import pytest
 from test_app_helpers import ScriptedSource, cached_simulator, simulator  # noqa: F401
 from textual.app import App
 from textual.message import Message
-from textual.worker import Worker
+from textual.worker import Worker, WorkerFailed
 
 from cockpit.config import load_config
 from cockpit.errors import UserError
@@ -68,10 +68,15 @@ def make_feed(source: Any, *, interval_s: float = 3600.0, profile: ProfileName =
                 monotonic=lambda: 50.0)
 
 
-async def until(pilot: Any, condition: Any, rounds: int = 300) -> None:
+async def until(pilot: Any, condition: Any, rounds: int = 2000) -> None:
+    """Let workers finish and messages land until `condition()` holds (a worker may still be starting, or
+    telling the story after its snapshot was posted: each round yields to it a little)."""
     for _ in range(rounds):
-        await pilot.app.workers.wait_for_complete()
-        await pilot.pause()
+        try:
+            await pilot.app.workers.wait_for_complete()
+        except WorkerFailed:
+            pass  # the feed handles its workers' errors itself (PollFailed); the condition says what to expect
+        await pilot.pause(0.005)
         if condition():
             return
     raise AssertionError("condition never held")
@@ -154,21 +159,39 @@ async def test_a_poll_with_nothing_new_only_ticks_the_clock() -> None:
     feed = make_feed(source)
     host = Host(feed)
     async with host.run_test() as pilot:
-        await until(pilot, lambda: any(m.snapshot.judged for m in host.of(SnapshotComputed)))
+        await until(pilot, lambda: any(m.snapshot.judged for m in host.of(SnapshotComputed)) and not feed.busy)
         assert feed.request_poll()
         await until(pilot, lambda: host.of(ClockTicked))
         assert len([m for m in host.of(SnapshotComputed) if m.snapshot.judged]) == 1
 
 
-async def test_a_profiles_first_evaluation_shows_its_figures_before_judging_its_hours() -> None:
+async def test_a_profiles_first_evaluation_shows_its_figures_before_judging_its_hours(
+        monkeypatch: pytest.MonkeyPatch) -> None:
     """The first evaluation of a profile judges every hour of its span window (a second or more, cold), so its
-    figures come first as a preview: the same readings, no flag judged, the regime unknown while judging."""
+    figures come first as a preview: the same readings, no flag judged, the regime unknown while judging.
+
+    The judged evaluation is held at the seam the feed calls until the preview has landed (a judged snapshot
+    still queued replaces its preview, as it should on a busy screen)."""
+    import cockpit.snapshot as snapshot_module
+
+    gate, build = threading.Event(), snapshot_module.build_snapshot
+
+    def held_build(*args: Any, **kwargs: Any) -> Any:
+        gate.wait(timeout=60)
+        return build(*args, **kwargs)
+
+    monkeypatch.setattr(snapshot_module, "build_snapshot", held_build)
     sim = simulator()
     first, later = sim.poll(), sim.state_at(sim.poll().as_of + timedelta(hours=1))
     source = ScriptedSource([first, later])
     feed = make_feed(source)
     host = Host(feed)
     async with host.run_test() as pilot:
+        for _ in range(2000):  # not `until`: it waits on the workers, and one is held on purpose
+            await pilot.pause(0.005)
+            if host.of(SnapshotComputed):
+                break
+        gate.set()
         await until(pilot, lambda: any(m.snapshot.judged for m in host.of(SnapshotComputed)))
         preview, judged = (m.snapshot for m in host.of(SnapshotComputed))
         assert not preview.judged and judged.judged and preview.as_of == judged.as_of
