@@ -138,6 +138,9 @@ class CockpitApp(App[None]):
 
     def start_feeds(self) -> None:
         """Start the feed of the chosen source (none when live sources are unavailable)."""
+        from cockpit.memory import release_freed_memory
+
+        release_freed_memory()  # before the feed's worker builds its first frames
         if self.source_factory is not None:
             self._start(self.source_factory)
 
