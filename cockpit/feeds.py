@@ -34,7 +34,7 @@ from cockpit.messages import (
     StoryComputed,
 )
 from cockpit.models import MarketState, ProfileName, SourceHealth
-from cockpit.sources.base import ClockedSource, Source
+from cockpit.sources.base import CachingSource, ClockedSource, Source
 from cockpit.universe import Universe
 
 MIN_SPEED, MAX_SPEED = 1.0, 86400.0
@@ -49,11 +49,15 @@ ClockCommand = Callable[[Any], None]
 
 @dataclass(frozen=True, slots=True)
 class PollResult:
-    """What a poll worker returns to the UI thread: the state, its evaluation key, when it was polled."""
+    """What a poll worker returns to the UI thread: the state, its evaluation key, when it was polled.
+
+    `cached` when the state is what the source held before asking anyone (the next poll follows at once).
+    """
 
     state: MarketState
     key: EvaluationKey
     polled_at: float
+    cached: bool = False
 
 
 @dataclass(frozen=True, slots=True)
@@ -149,6 +153,8 @@ class Feed:
         self._stopped = False
         self._last_state: MarketState | None = None
         self._last_key: EvaluationKey | None = None
+        self._asked_cache = False  # the first poll asks the source for what it holds (cached_state), once
+        self.settled = False  # the source has answered a real poll (not only from its cache), or failed one
         self._commands: deque[ClockCommand] = deque()
         self._views: dict[ProfileName, dict[Any, Any]] = {}  # past hours' views, per profile (poll thread only)
         self.flag_log: Any = None  # a FlagLog, opened by the first story; None when the data folder is unusable
@@ -197,14 +203,18 @@ class Feed:
             return False
         self._cancel_timer()
         self._in_flight = True
-        work = partial(self._poll, self.source, self.profile, self._last_key)
+        cached = not self._asked_cache and isinstance(self.source, CachingSource)
+        self._asked_cache = True
+        work = partial(self._poll, self.source, self.profile, self._last_key, cached)
         self.host.run_worker(work, name=f"{self.group}:poll", group=self.group, thread=True, exit_on_error=False)
         return True
 
-    def _poll(self, source: Source, profile: Profile, last_key: EvaluationKey | None) -> PollResult:
+    def _poll(self, source: Source, profile: Profile, last_key: EvaluationKey | None,
+              cached: bool = False) -> PollResult:
+        """One poll: `cached` asks for what the source holds before any network answer (the first poll)."""
         while self._commands:
             self._commands.popleft()(source)
-        state = source.poll()
+        state = source.cached_state() if cached and isinstance(source, CachingSource) else source.poll()
         polled_at = self._monotonic()
         clock = clock_info(source, state)
         key: EvaluationKey = (data_version(state), profile.name, state.health)
@@ -215,8 +225,9 @@ class Feed:
 
             snapshot = build_snapshot(state, profile, self.universe)
             self.host.post_message(SnapshotComputed(self.name, snapshot, clock, polled_at))
-            self._tell_story(state, profile)
-        return PollResult(state, key, polled_at)
+            if not cached:  # the network's answer follows at once, and it always differs (no longer connecting)
+                self._tell_story(state, profile)
+        return PollResult(state, key, polled_at, cached)
 
     def _tell_story(self, state: MarketState, profile: Profile) -> None:
         """Evaluate the week up to `state` (past hours cached), keep its spans in the flag log, post the story."""
@@ -312,17 +323,25 @@ class Feed:
 
     def _finish_poll(self, worker: Worker[Any]) -> None:
         self._in_flight = False
+        prompt = False
         if worker.state is WorkerState.SUCCESS and isinstance(worker.result, PollResult):
             result = worker.result
             self._last_state, self._last_key = result.state, result.key
             self.last_good_at = result.polled_at
             self.failures = 0
             self.polls += 1
+            prompt = result.cached  # the network's answer next, as soon as it comes
+            self.settled = self.settled or not result.cached
         elif worker.state is WorkerState.ERROR:
             self.failures += 1
+            self.settled = True
             self.host.post_message(PollFailed(self.name, describe(worker.error), self._monotonic(),
                                               self.last_good_at, self.failures))
         pending, self._pending = self._pending, False
+        if prompt and not pending and not self._stopped:
+            self._cancel_timer()  # the cached figures are drawn first, then the network is asked
+            self.host.call_after_refresh(self.request_poll)
+            return
         self._arm(0.0 if pending else self.next_delay())
 
     def _finish_eval(self, worker: Worker[Any]) -> None:

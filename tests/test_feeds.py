@@ -3,7 +3,8 @@
 from __future__ import annotations
 
 import threading
-from datetime import timedelta
+from dataclasses import replace
+from datetime import UTC, datetime, timedelta
 from typing import Any
 
 import pytest
@@ -23,7 +24,7 @@ from cockpit.messages import (
     SourceOpened,
     SourceUnavailable,
 )
-from cockpit.models import ProfileName, SourceKind
+from cockpit.models import MarketState, ProfileName, SourceHealth, SourceKind
 
 
 class Host(App[None]):
@@ -141,7 +142,7 @@ async def test_switching_profile_re_evaluates_the_last_state_without_polling() -
     feed = make_feed(source)
     host = Host(feed)
     async with host.run_test() as pilot:
-        await until(pilot, lambda: host.of(SnapshotComputed))
+        await until(pilot, lambda: host.of(SnapshotComputed) and not feed.busy)  # the first poll is over
         polls = source.calls
         feed.set_profile(load_config().profile(ProfileName.SHORT))
         await until(pilot, lambda: any(m.profile is ProfileName.SHORT for m in host.of(SnapshotComputed)))
@@ -154,7 +155,7 @@ async def test_a_poll_with_nothing_new_only_ticks_the_clock() -> None:
     feed = make_feed(source)
     host = Host(feed)
     async with host.run_test() as pilot:
-        await until(pilot, lambda: host.of(SnapshotComputed))
+        await until(pilot, lambda: host.of(SnapshotComputed) and not feed.busy)  # the first poll is over
         assert feed.request_poll()
         await until(pilot, lambda: host.of(ClockTicked))
         assert len(host.of(SnapshotComputed)) == 1
@@ -258,3 +259,38 @@ def test_a_running_simulated_clock_is_polled_when_the_screen_would_change(
     assert feed.next_delay() == pytest.approx(wait_s, abs=0.02)
     source.paused = True
     assert feed.next_delay() == 10.0
+
+
+class CachingStub(ScriptedSource):
+    """A live-like source: what it holds at once (`cached_state`), then its real answers."""
+
+    def __init__(self, cached: MarketState, answers: list[MarketState | BaseException]) -> None:
+        super().__init__(answers)
+        self.cached = cached
+        self.cached_calls = 0
+
+    def cached_state(self) -> MarketState:
+        self.cached_calls += 1
+        return self.cached
+
+
+def live_state(at: datetime, age_s: float, *, limit_s: float = 300.0, retry_in_s: float | None = None,
+               error: str | None = None) -> MarketState:
+    """The simulator's bars as a live state at `at`, its one source `age_s` old."""
+    stale = age_s > limit_s
+    health = SourceHealth("bybit", age_s, stale, error, "stale" if stale else "ok", limit_s, retry_in_s)
+    return replace(simulator().poll(), kind=SourceKind.LIVE, as_of=at, health=(health,))
+
+
+QUARTER = datetime(2026, 1, 28, 15, 0, tzinfo=UTC)  # a quarter hour's start
+
+
+async def test_a_cached_first_answer_is_followed_by_the_real_poll_at_once() -> None:
+    source = CachingStub(live_state(QUARTER, 7200.0), [live_state(QUARTER + timedelta(seconds=9), 9.0)])
+    feed = make_feed(source)  # an hour between polls: only the prompt follow-up can poll in this test
+    host = Host(feed)
+    async with host.run_test() as pilot:
+        await until(pilot, lambda: len(host.of(SnapshotComputed)) >= 2 and not feed.busy)
+        assert source.cached_calls == 1 and source.calls == 1 and feed.settled
+        cached, answered = host.of(SnapshotComputed)[:2]
+        assert cached.snapshot.readings.health[0].stale and not answered.snapshot.readings.health[0].stale

@@ -224,3 +224,15 @@ def test_implied_vol_and_credit_ride_the_same_batch_and_a_missing_one_fails_noth
     assert {"^VIX", "^VIX3M", "HYG", "LQD"} <= held and "^MOVE" not in held
     hyg_hours = set(state.bars.filter(pl.col("symbol") == "HYG")["ts"].dt.hour().to_list())
     assert hyg_hours <= set(range(13, 21))  # an ETF keeps its regular session only
+
+
+def test_cached_state_shows_the_cache_with_its_true_age_without_a_request(tmp_path: Path) -> None:
+    clock = FakeClock()
+    make(tmp_path, recorded_session(), clock).poll()
+    clock.advance(2 * 3600)
+    session = recorded_session()
+    state = make(tmp_path, session, clock).cached_state()
+    assert session.calls == [] and state.bars.height > 300
+    health = state.health[0]
+    assert health.age_s is not None and health.age_s >= 2 * 3600  # fetched two hours ago, not now
+    assert health.stale and health.state == "stale"

@@ -19,8 +19,9 @@ from typing import Any
 
 from cockpit.errors import SourceError
 from cockpit.models import DataQuality, MarketState, SourceKind
+from cockpit.sources.live.cache import CachedBars
 from cockpit.sources.live.faults import Fault, FaultKind, PollGuard, classify, classify_status
-from cockpit.sources.live.health import Freshness, cached_freshness, source_health
+from cockpit.sources.live.health import Freshness, source_health
 from cockpit.sources.live.traffic import Exchange, Traffic, observe
 from cockpit.universe import Universe, floor_hour, market_open
 
@@ -85,7 +86,7 @@ def traffic_fault(records: list[Exchange], source: str, now: datetime) -> Fault 
     return None
 
 
-class YahooSource:
+class YahooSource(CachedBars):
     """Live Yahoo bars for every Yahoo-sourced role; `poll()` is bounded by `timeout_s` per request."""
 
     kind = SourceKind.LIVE
@@ -129,13 +130,8 @@ class YahooSource:
 
     def poll(self) -> MarketState:
         """Fetch what is due (never raises for a data fault) and return every bar held."""
-        from cockpit.sources.live.cache import newest_ts
-
         now = self._now()
-        if self._bars is None:
-            self._bars = self.cache.load()
-            newest = newest_ts(self._bars)
-            self._freshness = cached_freshness(newest, self.cache.saved_at())
+        self._load_cache()
         if self.guard.due() and self._worth_asking(now):
             try:
                 self._fetch(now)
