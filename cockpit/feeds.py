@@ -43,7 +43,9 @@ STORY_BUDGET = 12  # past hours evaluated per poll: the week fills in behind the
 HOLD_H = {ProfileName.SHORT: 2, ProfileName.SWING: 12, ProfileName.LONG: 72}  # regime_hold_h of SPEC §3
 PAUSED_POLL_S = 10.0
 MAX_CLOCKED_WAIT_S = 60.0  # a slow simulated clock is still polled at least once a minute
-EvaluationKey = tuple[Any, ProfileName, tuple[SourceHealth, ...]]
+KEY_BUCKET_S = 900  # a live state is evaluated at least every quarter hour (sessions open and shut on those)
+HealthKey = tuple[Any, ...]
+EvaluationKey = tuple[Any, ProfileName, int | None, tuple[HealthKey | SourceHealth, ...]]
 ClockCommand = Callable[[Any], None]
 
 
@@ -98,6 +100,36 @@ def data_version(state: MarketState) -> tuple[int, object]:
     """What identifies the data a state holds: a clock that moves on without a new bar needs no re-evaluation."""
     bars = state.bars
     return (bars.height, bars.get_column("ts").max() if bars.height else None)
+
+
+def health_key(health: SourceHealth, as_of: datetime) -> HealthKey:
+    """What of one source's health an evaluation reads, without what only the passing of time moves.
+
+    The moment its data is from (as of minus age) stands for its age, and the moment of its next try for the
+    countdown in its error; its state, STALE bit and error stay as they are, so an age crossing its limit
+    (STALE) or a new fault still counts.
+    """
+    from cockpit.sources.live.health import without_countdown
+
+    stamp = as_of.timestamp()
+    data_at = None if health.age_s is None else round(stamp - health.age_s)
+    retry_at = None if health.retry_in_s is None else round(stamp + health.retry_in_s)
+    error = without_countdown(health.error, health.retry_in_s)
+    return (health.name, data_at, health.state, health.stale, health.limit_s, error, retry_at)
+
+
+def evaluation_key(state: MarketState, profile: ProfileName, clocked: bool) -> EvaluationKey:
+    """What an evaluation of `state` depends on: a poll with the same key needs none.
+
+    The data, the profile and the sources' health. A live source's health is keyed by its moments (not its
+    ages, which move with every poll), and a live state by the quarter hour it is in, since sessions open and
+    shut on the clock even without a new bar. A simulated or replayed clock keeps its health as it is: the
+    simulator's is always fresh, and a replay re-evaluates as its clock moves, as before.
+    """
+    if clocked:
+        return (data_version(state), profile, None, state.health)
+    bucket = int(state.as_of.timestamp() // KEY_BUCKET_S)
+    return (data_version(state), profile, bucket, tuple(health_key(h, state.as_of) for h in state.health))
 
 
 def until_shown_change_s(now: datetime) -> float:
@@ -217,7 +249,7 @@ class Feed:
         state = source.cached_state() if cached and isinstance(source, CachingSource) else source.poll()
         polled_at = self._monotonic()
         clock = clock_info(source, state)
-        key: EvaluationKey = (data_version(state), profile.name, state.health)
+        key = evaluation_key(state, profile.name, clock.clocked)
         if key == last_key:
             self.host.post_message(ClockTicked(self.name, clock))
         else:
@@ -280,7 +312,7 @@ class Feed:
         polled_at = self._monotonic()
         self.host.post_message(SnapshotComputed(self.name, snapshot, clock_info(source, state), polled_at))
         self._tell_story(state, profile)
-        return PollResult(state, (data_version(state), profile.name, state.health), polled_at)
+        return PollResult(state, evaluation_key(state, profile.name, is_clocked(source)), polled_at)
 
     def adjust_clock(self, *, toggle_pause: bool = False, speed_factor: float | None = None) -> bool:
         """Queue a clock change for the next poll (which starts now); False when the source has no clock."""

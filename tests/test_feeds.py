@@ -294,3 +294,34 @@ async def test_a_cached_first_answer_is_followed_by_the_real_poll_at_once() -> N
         assert source.cached_calls == 1 and source.calls == 1 and feed.settled
         cached, answered = host.of(SnapshotComputed)[:2]
         assert cached.snapshot.readings.health[0].stale and not answered.snapshot.readings.health[0].stale
+
+
+async def test_a_poll_that_only_moves_ages_is_not_re_evaluated_but_crossing_the_limit_is() -> None:
+    states = [live_state(QUARTER + timedelta(seconds=60), 100.0, retry_in_s=40.0, error="offline; retry in 40s"),
+              live_state(QUARTER + timedelta(seconds=90), 130.0, retry_in_s=10.0, error="offline; retry in 10s"),
+              live_state(QUARTER + timedelta(seconds=300), 340.0)]
+    source = ScriptedSource(states)
+    feed = make_feed(source)
+    host = Host(feed)
+    async with host.run_test() as pilot:
+        await until(pilot, lambda: host.of(SnapshotComputed) and not feed.busy)
+        assert feed.request_poll()
+        await until(pilot, lambda: host.of(ClockTicked) and not feed.busy)
+        assert len(host.of(SnapshotComputed)) == 1  # older by 30 s, the same try pending: nothing new
+        assert feed.request_poll()
+        await until(pilot, lambda: len(host.of(SnapshotComputed)) == 2)
+        assert host.of(SnapshotComputed)[1].snapshot.readings.health[0].stale  # past its limit: STALE_DATA
+
+
+def test_the_evaluation_key_keeps_moments_not_ages() -> None:
+    from cockpit.feeds import evaluation_key
+
+    first = live_state(QUARTER + timedelta(seconds=60), 100.0, retry_in_s=40.0, error="offline; retry in 40s")
+    later = live_state(QUARTER + timedelta(seconds=90), 130.0, retry_in_s=10.0, error="offline; retry in 10s")
+    retried = live_state(QUARTER + timedelta(seconds=90), 130.0, retry_in_s=50.0, error="offline; retry in 50s")
+    next_quarter = live_state(QUARTER + timedelta(seconds=900), 940.0, limit_s=1800.0)
+    key = evaluation_key(first, ProfileName.SWING, clocked=False)
+    assert evaluation_key(later, ProfileName.SWING, clocked=False) == key
+    assert evaluation_key(retried, ProfileName.SWING, clocked=False) != key  # a new try was made
+    assert evaluation_key(next_quarter, ProfileName.SWING, clocked=False) != evaluation_key(
+        live_state(QUARTER + timedelta(seconds=899), 939.0, limit_s=1800.0), ProfileName.SWING, clocked=False)
