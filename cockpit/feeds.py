@@ -13,7 +13,7 @@ import time
 from collections import deque
 from collections.abc import Callable
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import datetime, timedelta
 from functools import partial
 from typing import Any
 
@@ -252,6 +252,8 @@ class Feed:
         key = evaluation_key(state, profile.name, clock.clocked)
         if key == last_key:
             self.host.post_message(ClockTicked(self.name, clock))
+            if not self.week_told(profile.name, state.as_of):  # the week still fills in behind, a budget a poll
+                self._tell_story(state, profile)
         else:
             from cockpit.snapshot import build_snapshot
 
@@ -260,6 +262,12 @@ class Feed:
             if not cached:  # the network's answer follows at once, and it always differs (no longer connecting)
                 self._tell_story(state, profile)
         return PollResult(state, key, polled_at, cached)
+
+    def week_told(self, profile: ProfileName, as_of: datetime) -> bool:
+        """Whether every past hour of the story's week up to `as_of` has been evaluated for `profile`."""
+        cache = self._views.get(profile, {})
+        end = as_of.replace(minute=0, second=0, microsecond=0)
+        return all(end - timedelta(hours=k) in cache for k in range(0 if end < as_of else 1, STORY_HOURS + 1))
 
     def _tell_story(self, state: MarketState, profile: Profile) -> None:
         """Evaluate the week up to `state` (past hours cached), keep its spans in the flag log, post the story."""

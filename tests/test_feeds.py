@@ -325,3 +325,17 @@ def test_the_evaluation_key_keeps_moments_not_ages() -> None:
     assert evaluation_key(retried, ProfileName.SWING, clocked=False) != key  # a new try was made
     assert evaluation_key(next_quarter, ProfileName.SWING, clocked=False) != evaluation_key(
         live_state(QUARTER + timedelta(seconds=899), 939.0, limit_s=1800.0), ProfileName.SWING, clocked=False)
+
+
+async def test_the_week_keeps_filling_in_while_polls_bring_nothing_new() -> None:
+    source = ScriptedSource([live_state(QUARTER + timedelta(seconds=60), 100.0)])
+    feed = make_feed(source)
+    host = Host(feed)
+    async with host.run_test() as pilot:
+        await until(pilot, lambda: host.of(SnapshotComputed) and not feed.busy)
+        told = len(feed._views[ProfileName.SWING])
+        assert feed.request_poll()
+        await until(pilot, lambda: host.of(ClockTicked) and not feed.busy)
+        assert len(host.of(SnapshotComputed)) == 1  # not evaluated again ...
+        assert len(feed._views[ProfileName.SWING]) > told  # ... but the story's week went on filling in
+        assert not feed.week_told(ProfileName.SWING, source.script[0].as_of)
