@@ -5,8 +5,10 @@ Every child is a fresh Python process on a 160x45 pseudo-terminal (startup.py's 
 written (the preview of a profile's figures counts: the moment's figures are on screen), `judged` when the
 first screen with a judged snapshot (flags, regime, outlook over the span window) is written, then does
 what `BENCH_MODE` asks: exit (`figures`, once judged), measure its own CPU with timer callbacks, widget
-refreshes and frames written counted (`cpu`), or report its resident memory at given seconds (`memory`).
-Live children have every non-loopback connection refused at the socket level.
+refreshes and frames written counted (`cpu`; the window opens two seconds after the feed has settled, i.e.
+a live source's first network answer is in, as when the first figures waited for it), or report its
+resident memory at given seconds (`memory`). Live children have every non-loopback connection refused at
+the socket level.
 """
 
 from __future__ import annotations
@@ -69,7 +71,7 @@ def rss_mib():
             return int(line.split()[1]) / 1024
     return 0.0
 
-def drive(app, ready, describe=lambda: "", judged=lambda: True):
+def drive(app, ready, describe=lambda: "", judged=lambda: True, settled=lambda: True):
     original = app._display
     state = {}
     def display(screen, renderable):
@@ -91,8 +93,13 @@ def drive(app, ready, describe=lambda: "", judged=lambda: True):
     def start():
         if MODE == "figures":
             app.set_timer(60.0, app.exit)  # at the latest: the judged snapshot exits at once
-        elif MODE == "cpu":
-            app.set_timer(SETTLE, window)
+        elif MODE == "cpu":  # left open: from when start-up is over (a live source's first network answer is in)
+            def wait_settled():
+                if settled():
+                    app.set_timer(SETTLE, window)
+                else:
+                    app.set_timer(0.1, wait_settled)
+            wait_settled()
         elif MODE == "memory":
             begun = time.monotonic()
             for at in SAMPLES:
@@ -150,7 +157,8 @@ run = CockpitApp.run
 def hooked_run(app, *args, **kwargs):
     hook(app, "cockpit")
     drive(app, lambda: app.cockpit.snapshot is not None, lambda: describe(app),
-          lambda: app.cockpit.snapshot is not None and app.cockpit.snapshot.judged)
+          lambda: app.cockpit.snapshot is not None and app.cockpit.snapshot.judged,
+          lambda: app.cockpit.feed is None or getattr(app.cockpit.feed, "settled", True))
     return run(app, *args, **kwargs)
 CockpitApp.run = hooked_run
 sys.exit(main(json.loads(os.environ["BENCH_ARGV"])))

@@ -13,7 +13,7 @@ import time
 from collections import deque
 from collections.abc import Callable
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import datetime, timedelta
 from functools import partial
 from typing import Any
 
@@ -34,7 +34,7 @@ from cockpit.messages import (
     StoryComputed,
 )
 from cockpit.models import MarketState, ProfileName, SourceHealth
-from cockpit.sources.base import ClockedSource, Source
+from cockpit.sources.base import CachingSource, ClockedSource, Source
 from cockpit.universe import Universe
 
 MIN_SPEED, MAX_SPEED = 1.0, 86400.0
@@ -43,17 +43,23 @@ STORY_BUDGET = 12  # past hours evaluated per poll: the week fills in behind the
 HOLD_H = {ProfileName.SHORT: 2, ProfileName.SWING: 12, ProfileName.LONG: 72}  # regime_hold_h of SPEC §3
 PAUSED_POLL_S = 10.0
 MAX_CLOCKED_WAIT_S = 60.0  # a slow simulated clock is still polled at least once a minute
-EvaluationKey = tuple[Any, ProfileName, tuple[SourceHealth, ...]]
+KEY_BUCKET_S = 900  # a live state is evaluated at least every quarter hour (sessions open and shut on those)
+HealthKey = tuple[Any, ...]
+EvaluationKey = tuple[Any, ProfileName, int | None, tuple[HealthKey | SourceHealth, ...]]
 ClockCommand = Callable[[Any], None]
 
 
 @dataclass(frozen=True, slots=True)
 class PollResult:
-    """What a poll worker returns to the UI thread: the state, its evaluation key, when it was polled."""
+    """What a poll worker returns to the UI thread: the state, its evaluation key, when it was polled.
+
+    `cached` when the state is what the source held before asking anyone (the next poll follows at once).
+    """
 
     state: MarketState
     key: EvaluationKey
     polled_at: float
+    cached: bool = False
 
 
 @dataclass(frozen=True, slots=True)
@@ -94,6 +100,36 @@ def data_version(state: MarketState) -> tuple[int, object]:
     """What identifies the data a state holds: a clock that moves on without a new bar needs no re-evaluation."""
     bars = state.bars
     return (bars.height, bars.get_column("ts").max() if bars.height else None)
+
+
+def health_key(health: SourceHealth, as_of: datetime) -> HealthKey:
+    """What of one source's health an evaluation reads, without what only the passing of time moves.
+
+    The moment its data is from (as of minus age) stands for its age, and the moment of its next try for the
+    countdown in its error; its state, STALE bit and error stay as they are, so an age crossing its limit
+    (STALE) or a new fault still counts.
+    """
+    from cockpit.sources.live.health import without_countdown
+
+    stamp = as_of.timestamp()
+    data_at = None if health.age_s is None else round(stamp - health.age_s)
+    retry_at = None if health.retry_in_s is None else round(stamp + health.retry_in_s)
+    error = without_countdown(health.error, health.retry_in_s)
+    return (health.name, data_at, health.state, health.stale, health.limit_s, error, retry_at)
+
+
+def evaluation_key(state: MarketState, profile: ProfileName, clocked: bool) -> EvaluationKey:
+    """What an evaluation of `state` depends on: a poll with the same key needs none.
+
+    The data, the profile and the sources' health. A live source's health is keyed by its moments (not its
+    ages, which move with every poll), and a live state by the quarter hour it is in, since sessions open and
+    shut on the clock even without a new bar. A simulated or replayed clock keeps its health as it is: the
+    simulator's is always fresh, and a replay re-evaluates as its clock moves, as before.
+    """
+    if clocked:
+        return (data_version(state), profile, None, state.health)
+    bucket = int(state.as_of.timestamp() // KEY_BUCKET_S)
+    return (data_version(state), profile, bucket, tuple(health_key(h, state.as_of) for h in state.health))
 
 
 def until_shown_change_s(now: datetime) -> float:
@@ -149,6 +185,8 @@ class Feed:
         self._stopped = False
         self._last_state: MarketState | None = None
         self._last_key: EvaluationKey | None = None
+        self._asked_cache = False  # the first poll asks the source for what it holds (cached_state), once
+        self.settled = False  # the source has answered a real poll (not only from its cache), or failed one
         self._commands: deque[ClockCommand] = deque()
         self._views: dict[ProfileName, dict[Any, Any]] = {}  # past hours' views, per profile (poll thread only)
         self.flag_log: Any = None  # a FlagLog, opened by the first story; None when the data folder is unusable
@@ -198,23 +236,36 @@ class Feed:
             return False
         self._cancel_timer()
         self._in_flight = True
-        work = partial(self._poll, self.source, self.profile, self._last_key)
+        cached = not self._asked_cache and isinstance(self.source, CachingSource)
+        self._asked_cache = True
+        work = partial(self._poll, self.source, self.profile, self._last_key, cached)
         self.host.run_worker(work, name=f"{self.group}:poll", group=self.group, thread=True, exit_on_error=False)
         return True
 
-    def _poll(self, source: Source, profile: Profile, last_key: EvaluationKey | None) -> PollResult:
+    def _poll(self, source: Source, profile: Profile, last_key: EvaluationKey | None,
+              cached: bool = False) -> PollResult:
+        """One poll: `cached` asks for what the source holds before any network answer (the first poll)."""
         while self._commands:
             self._commands.popleft()(source)
-        state = source.poll()
+        state = source.cached_state() if cached and isinstance(source, CachingSource) else source.poll()
         polled_at = self._monotonic()
         clock = clock_info(source, state)
-        key: EvaluationKey = (data_version(state), profile.name, state.health)
+        key = evaluation_key(state, profile.name, clock.clocked)
         if key == last_key:
             self.host.post_message(ClockTicked(self.name, clock))
+            if not self.week_told(profile.name, state.as_of):  # the week still fills in behind, a budget a poll
+                self._tell_story(state, profile)
         else:
             self._post_snapshots(state, profile, clock, polled_at)
-            self._tell_story(state, profile)
-        return PollResult(state, key, polled_at)
+            if not cached:  # the network's answer follows at once, and it always differs (no longer connecting)
+                self._tell_story(state, profile)
+        return PollResult(state, key, polled_at, cached)
+
+    def week_told(self, profile: ProfileName, as_of: datetime) -> bool:
+        """Whether every past hour of the story's week up to `as_of` has been evaluated for `profile`."""
+        cache = self._views.get(profile, {})
+        end = as_of.replace(minute=0, second=0, microsecond=0)
+        return all(end - timedelta(hours=k) in cache for k in range(0 if end < as_of else 1, STORY_HOURS + 1))
 
     def _post_snapshots(self, state: MarketState, profile: Profile, clock: ClockInfo, polled_at: float) -> None:
         """Post the snapshot of `state`; a profile's first one is preceded by its figures alone (a preview),
@@ -276,7 +327,7 @@ class Feed:
         polled_at = self._monotonic()
         self._post_snapshots(state, profile, clock_info(source, state), polled_at)
         self._tell_story(state, profile)
-        return PollResult(state, (data_version(state), profile.name, state.health), polled_at)
+        return PollResult(state, evaluation_key(state, profile.name, is_clocked(source)), polled_at)
 
     def adjust_clock(self, *, toggle_pause: bool = False, speed_factor: float | None = None) -> bool:
         """Queue a clock change for the next poll (which starts now); False when the source has no clock."""
@@ -319,17 +370,25 @@ class Feed:
 
     def _finish_poll(self, worker: Worker[Any]) -> None:
         self._in_flight = False
+        prompt = False
         if worker.state is WorkerState.SUCCESS and isinstance(worker.result, PollResult):
             result = worker.result
             self._last_state, self._last_key = result.state, result.key
             self.last_good_at = result.polled_at
             self.failures = 0
             self.polls += 1
+            prompt = result.cached  # the network's answer next, as soon as it comes
+            self.settled = self.settled or not result.cached
         elif worker.state is WorkerState.ERROR:
             self.failures += 1
+            self.settled = True
             self.host.post_message(PollFailed(self.name, describe(worker.error), self._monotonic(),
                                               self.last_good_at, self.failures))
         pending, self._pending = self._pending, False
+        if prompt and not pending and not self._stopped:
+            self._cancel_timer()  # the cached figures are drawn first, then the network is asked
+            self.host.call_after_refresh(self.request_poll)
+            return
         self._arm(0.0 if pending else self.next_delay())
 
     def _finish_eval(self, worker: Worker[Any]) -> None:

@@ -154,7 +154,7 @@ async def test_r_polls_now() -> None:
 
     app = make_app(factory)
     async with app.run_test(size=SIZE) as pilot:
-        await settle(pilot)
+        await settle(pilot, lambda: cockpit(app).feed is not None and not cockpit(app).feed.busy)  # poll over
         feed = cockpit(app).feed
         assert feed is not None and feed.polls == 1
         await pilot.press("r")

@@ -3,7 +3,8 @@
 from __future__ import annotations
 
 import threading
-from datetime import timedelta
+from dataclasses import replace
+from datetime import UTC, datetime, timedelta
 from typing import Any
 
 import pytest
@@ -23,7 +24,7 @@ from cockpit.messages import (
     SourceOpened,
     SourceUnavailable,
 )
-from cockpit.models import ProfileName, SourceKind
+from cockpit.models import MarketState, ProfileName, SourceHealth, SourceKind
 
 
 class Host(App[None]):
@@ -66,6 +67,11 @@ def make_feed(source: Any, *, interval_s: float = 3600.0, profile: ProfileName =
     config = load_config()
     return Feed("market", lambda: source, config.profile(profile), config.universe, interval_s=interval_s,
                 monotonic=lambda: 50.0)
+
+
+def judged(host: Host) -> list[SnapshotComputed]:
+    """The judged snapshots the host received (a profile's first evaluation is preceded by a preview)."""
+    return [m for m in host.of(SnapshotComputed) if m.snapshot.judged]
 
 
 async def until(pilot: Any, condition: Any, rounds: int = 2000) -> None:
@@ -146,7 +152,7 @@ async def test_switching_profile_re_evaluates_the_last_state_without_polling() -
     feed = make_feed(source)
     host = Host(feed)
     async with host.run_test() as pilot:
-        await until(pilot, lambda: any(m.snapshot.judged for m in host.of(SnapshotComputed)))
+        await until(pilot, lambda: any(m.snapshot.judged for m in host.of(SnapshotComputed)) and not feed.busy)
         polls = source.calls
         feed.set_profile(load_config().profile(ProfileName.SHORT))
         await until(pilot, lambda: any(m.profile is ProfileName.SHORT for m in host.of(SnapshotComputed)))
@@ -311,3 +317,83 @@ def test_a_running_simulated_clock_is_polled_when_the_screen_would_change(
     assert feed.next_delay() == pytest.approx(wait_s, abs=0.02)
     source.paused = True
     assert feed.next_delay() == 10.0
+
+
+class CachingStub(ScriptedSource):
+    """A live-like source: what it holds at once (`cached_state`), then its real answers."""
+
+    def __init__(self, cached: MarketState, answers: list[MarketState | BaseException]) -> None:
+        super().__init__(answers)
+        self.cached = cached
+        self.cached_calls = 0
+
+    def cached_state(self) -> MarketState:
+        self.cached_calls += 1
+        return self.cached
+
+
+def live_state(at: datetime, age_s: float, *, limit_s: float = 300.0, retry_in_s: float | None = None,
+               error: str | None = None) -> MarketState:
+    """The simulator's bars as a live state at `at`, its one source `age_s` old."""
+    stale = age_s > limit_s
+    health = SourceHealth("bybit", age_s, stale, error, "stale" if stale else "ok", limit_s, retry_in_s)
+    return replace(simulator().poll(), kind=SourceKind.LIVE, as_of=at, health=(health,))
+
+
+QUARTER = datetime(2026, 1, 28, 15, 0, tzinfo=UTC)  # a quarter hour's start
+
+
+async def test_a_cached_first_answer_is_followed_by_the_real_poll_at_once() -> None:
+    source = CachingStub(live_state(QUARTER, 7200.0), [live_state(QUARTER + timedelta(seconds=9), 9.0)])
+    feed = make_feed(source)  # an hour between polls: only the prompt follow-up can poll in this test
+    host = Host(feed)
+    async with host.run_test() as pilot:
+        await until(pilot, lambda: len(judged(host)) >= 2 and not feed.busy)
+        assert source.cached_calls == 1 and source.calls == 1 and feed.settled
+        cached, answered = judged(host)[:2]
+        assert cached.snapshot.readings.health[0].stale and not answered.snapshot.readings.health[0].stale
+
+
+async def test_a_poll_that_only_moves_ages_is_not_re_evaluated_but_crossing_the_limit_is() -> None:
+    states = [live_state(QUARTER + timedelta(seconds=60), 100.0, retry_in_s=40.0, error="offline; retry in 40s"),
+              live_state(QUARTER + timedelta(seconds=90), 130.0, retry_in_s=10.0, error="offline; retry in 10s"),
+              live_state(QUARTER + timedelta(seconds=300), 340.0)]
+    source = ScriptedSource(states)
+    feed = make_feed(source)
+    host = Host(feed)
+    async with host.run_test() as pilot:
+        await until(pilot, lambda: judged(host) and not feed.busy)
+        assert feed.request_poll()
+        await until(pilot, lambda: host.of(ClockTicked) and not feed.busy)
+        assert len(judged(host)) == 1  # older by 30 s, the same try pending: nothing new
+        assert feed.request_poll()
+        await until(pilot, lambda: len(judged(host)) == 2)
+        assert judged(host)[1].snapshot.readings.health[0].stale  # past its limit: STALE_DATA
+
+
+def test_the_evaluation_key_keeps_moments_not_ages() -> None:
+    from cockpit.feeds import evaluation_key
+
+    first = live_state(QUARTER + timedelta(seconds=60), 100.0, retry_in_s=40.0, error="offline; retry in 40s")
+    later = live_state(QUARTER + timedelta(seconds=90), 130.0, retry_in_s=10.0, error="offline; retry in 10s")
+    retried = live_state(QUARTER + timedelta(seconds=90), 130.0, retry_in_s=50.0, error="offline; retry in 50s")
+    next_quarter = live_state(QUARTER + timedelta(seconds=900), 940.0, limit_s=1800.0)
+    key = evaluation_key(first, ProfileName.SWING, clocked=False)
+    assert evaluation_key(later, ProfileName.SWING, clocked=False) == key
+    assert evaluation_key(retried, ProfileName.SWING, clocked=False) != key  # a new try was made
+    assert evaluation_key(next_quarter, ProfileName.SWING, clocked=False) != evaluation_key(
+        live_state(QUARTER + timedelta(seconds=899), 939.0, limit_s=1800.0), ProfileName.SWING, clocked=False)
+
+
+async def test_the_week_keeps_filling_in_while_polls_bring_nothing_new() -> None:
+    source = ScriptedSource([live_state(QUARTER + timedelta(seconds=60), 100.0)])
+    feed = make_feed(source)
+    host = Host(feed)
+    async with host.run_test() as pilot:
+        await until(pilot, lambda: judged(host) and not feed.busy)
+        told = len(feed._views[ProfileName.SWING])
+        assert feed.request_poll()
+        await until(pilot, lambda: host.of(ClockTicked) and not feed.busy)
+        assert len(judged(host)) == 1  # not evaluated again ...
+        assert len(feed._views[ProfileName.SWING]) > told  # ... but the story's week went on filling in
+        assert not feed.week_told(ProfileName.SWING, source.script[0].as_of)

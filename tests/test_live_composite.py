@@ -50,7 +50,7 @@ def test_a_hanging_part_neither_blocks_nor_piles_up_threads() -> None:
     gate = threading.Event()
     fast, slow = StubSource("fast"), StubSource("slow", gate)
     composite = CompositeSource([("fast", lambda: fast), ("slow", lambda: slow)], poll_interval_s=30,
-                                deadline_s=0.2)
+                                deadline_s=0.2, now=lambda: NOW)
     started = time.monotonic()
     state = composite.poll()
     assert time.monotonic() - started < 2.0
@@ -97,6 +97,74 @@ class _NoStream:
 
     async def close(self) -> None:
         return None
+
+
+def test_the_first_answer_is_the_cache_with_true_ages_before_any_part_is_asked(tmp_path: Path) -> None:
+    import yfinance as yf
+
+    yf.set_tz_cache_location(str(tmp_path / "yf"))
+    clock = FakeClock()
+    config = load_config()
+    earlier = build_live_source(config, data_folder=tmp_path, now=clock.now,
+                                yahoo_session_factory=lambda: YahooSession({s: load_chart(s) for s in RECORDED}),
+                                exchange_factory=lambda: bybit_client(BybitSession()),
+                                stream_factory=lambda: _NoStream())
+    earlier.poll()  # a run two hours ago left both caches
+    earlier.close()
+    clock.advance(2 * 3600)
+    gate = threading.Event()  # a real poll blocks until it is set: the cached answer must not wait for one
+    asked: list[str] = []
+    offline = offline_factories()
+
+    def slow(name: str) -> Any:
+        def factory() -> Any:
+            asked.append(name)
+            gate.wait(10)
+            return offline[name]()
+
+        return factory
+
+    source = build_live_source(config, data_folder=tmp_path, now=clock.now,
+                               yahoo_session_factory=slow("yahoo_session_factory"),
+                               exchange_factory=slow("exchange_factory"), stream_factory=lambda: _NoStream())
+    assert isinstance(source, CompositeSource)
+    try:
+        state = source.cached_state()
+        assert asked == []  # nobody asked yet
+        assert {"ES=F", "BTC/USDT:USDT"} <= set(state.bars["symbol"].unique())
+        by_name = {h.name: h for h in state.health}
+        for name in ("yahoo", "bybit"):
+            health = by_name[name]
+            assert health.age_s is not None and health.age_s >= 2 * 3600  # the cache's true age
+            assert health.stale and health.state == "stale" and "connecting" in (health.error or "")
+        gate.set()
+        answered = source.poll()  # the first real polls
+        assert sorted(asked) == ["exchange_factory", "yahoo_session_factory"]
+        errors = {h.name: h.error or "" for h in answered.health}
+        assert "cannot reach" in errors["yahoo"] and "cannot reach" in errors["bybit"]
+        assert "connecting" not in errors["yahoo"]
+        assert answered.bars.height == state.bars.height  # the cached figures stay, with their age
+    finally:
+        gate.set()
+        source.close()
+
+
+def test_the_cached_answer_does_not_wait_for_a_part_that_only_polls() -> None:
+    gate = threading.Event()
+    slow = StubSource("slow", gate)  # no cache: it can only be polled
+    composite = CompositeSource([("slow", lambda: slow)], poll_interval_s=30, deadline_s=5, now=lambda: NOW)
+    state = composite.cached_state()
+    assert slow.polls == 0 and state.health[0].error == "connecting" and not state.health[0].stale
+    gate.set()
+    assert composite.poll().health[0].state == "ok" and slow.polls == 1
+
+
+def test_an_age_past_its_limit_makes_a_late_part_stale_but_not_a_closed_market() -> None:
+    ok = SourceHealth("yahoo", 100.0, False, None, "ok", 900.0)
+    closed = SourceHealth("yahoo", 100.0, False, None, "closed", 900.0)
+    assert CompositeSource._aged(ok, 1000.0, None).stale
+    assert CompositeSource._aged(ok, 1000.0, None).state == "stale"
+    assert not CompositeSource._aged(closed, 1000.0, None).stale
 
 
 def test_live_source_end_to_end_on_recorded_payloads(tmp_path: Path) -> None:

@@ -224,3 +224,53 @@ def test_implied_vol_and_credit_ride_the_same_batch_and_a_missing_one_fails_noth
     assert {"^VIX", "^VIX3M", "HYG", "LQD"} <= held and "^MOVE" not in held
     hyg_hours = set(state.bars.filter(pl.col("symbol") == "HYG")["ts"].dt.hour().to_list())
     assert hyg_hours <= set(range(13, 21))  # an ETF keeps its regular session only
+
+
+def test_a_failed_poll_leaves_the_cache_file_as_it_was(tmp_path: Path) -> None:
+    clock = FakeClock()
+    session = recorded_session()
+    source = make(tmp_path, session, clock)
+    source.poll()
+    cache = tmp_path / "cache" / "yahoo-1h.parquet"
+    before = (cache.read_bytes(), cache.stat().st_mtime_ns)
+    session.raise_exc = requests.exceptions.ConnectionError("Name or service not known")
+    for _ in range(3):
+        clock.advance(61)
+        source.guard.next_at = None  # due again, whatever the back-off drew
+        assert source.poll().health[0].error is not None
+    assert (cache.read_bytes(), cache.stat().st_mtime_ns) == before  # nothing merged, nothing written
+
+
+def test_while_unreachable_one_symbol_asks_first_and_the_batch_follows_once_it_answers(tmp_path: Path) -> None:
+    clock = FakeClock()
+    session = recorded_session()
+    source = make(tmp_path, session, clock)
+    source.poll()
+    session.raise_exc = requests.exceptions.ConnectionError("Name or service not known")
+    clock.advance(61)
+    assert "cannot reach Yahoo" in (source.poll().health[0].error or "")  # the first failure: the whole batch
+    before = len(session.chart_calls())
+    clock.advance(61)
+    source.guard.next_at = None
+    assert "cannot reach Yahoo" in (source.poll().health[0].error or "")
+    probed = {url.rsplit("/", 1)[-1] for url, _ in session.chart_calls()[before:]}
+    assert len(probed) == 1  # still unreachable: one symbol asked, not every one
+    session.raise_exc = None
+    before = len(session.chart_calls())
+    clock.advance(61)
+    source.guard.next_at = None
+    recovered = source.poll()
+    asked = {url.rsplit("/", 1)[-1] for url, p in session.chart_calls()[before:] if p.get("interval") == "1h"}
+    assert asked == set(RECORDED) and recovered.health[0].state == "ok"
+
+
+def test_cached_state_shows_the_cache_with_its_true_age_without_a_request(tmp_path: Path) -> None:
+    clock = FakeClock()
+    make(tmp_path, recorded_session(), clock).poll()
+    clock.advance(2 * 3600)
+    session = recorded_session()
+    state = make(tmp_path, session, clock).cached_state()
+    assert session.calls == [] and state.bars.height > 300
+    health = state.health[0]
+    assert health.age_s is not None and health.age_s >= 2 * 3600  # fetched two hours ago, not now
+    assert health.stale and health.state == "stale"

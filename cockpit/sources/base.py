@@ -43,6 +43,15 @@ class ClockedSource(Source, Protocol):
         ...
 
 
+@runtime_checkable
+class CachingSource(Source, Protocol):
+    """A source that can answer at once with what it holds locally (a bar cache), before asking anyone."""
+
+    def cached_state(self) -> MarketState:
+        """The state held now with its true ages, without a network call (its first real poll may start behind)."""
+        ...
+
+
 def merge_states(states: Sequence[MarketState], as_of: datetime) -> MarketState:
     """One state from several sources (live: Yahoo plus an exchange): bars concatenated, health joined."""
     import polars as pl

@@ -6,10 +6,17 @@ import os
 import tempfile
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import polars as pl
 
 from cockpit.analytics.bars import conform, empty_bars
+
+if TYPE_CHECKING:
+    from collections.abc import Callable
+
+    from cockpit.models import MarketState
+    from cockpit.sources.live.health import Freshness
 
 FETCHED_AT_KEY = "cockpit.fetched_at"
 
@@ -62,6 +69,32 @@ class BarCache:
             os.replace(temp, self.path)
         except (OSError, pl.exceptions.PolarsError):
             Path(temp).unlink(missing_ok=True)
+
+
+class CachedBars:
+    """A live source whose bars come from its cache first: what it can show before asking anyone."""
+
+    cache: BarCache
+    _bars: pl.DataFrame | None
+    _freshness: Freshness
+    _now: Callable[[], datetime]
+
+    def state(self, now: datetime) -> MarketState:
+        """The bars held and the source's health at `now`."""
+        raise NotImplementedError
+
+    def cached_state(self) -> MarketState:
+        """The bars of the local cache with their true age, without a client or a call (an answer at once)."""
+        self._load_cache()
+        return self.state(self._now())
+
+    def _load_cache(self) -> None:
+        """Read the cache once; its data is no newer than its last fetch, nor than its newest bar's end."""
+        from cockpit.sources.live.health import cached_freshness
+
+        if self._bars is None:
+            self._bars = self.cache.load()
+            self._freshness = cached_freshness(newest_ts(self._bars), self.cache.saved_at())
 
 
 def last_ts_by_symbol(bars: pl.DataFrame) -> dict[str, datetime]:

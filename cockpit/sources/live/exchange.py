@@ -19,10 +19,10 @@ import polars as pl
 from cockpit.analytics.bars import empty_bars
 from cockpit.errors import SourceError
 from cockpit.models import DataQuality, MarketState, SourceKind
-from cockpit.sources.live.cache import BarCache, newest_ts
+from cockpit.sources.live.cache import BarCache, CachedBars, newest_ts
 from cockpit.sources.live.faults import Fault, FaultKind, PollGuard, classify_call
 from cockpit.sources.live.frames import merge_prices, set_column
-from cockpit.sources.live.health import Freshness, cached_freshness, source_health
+from cockpit.sources.live.health import Freshness, source_health
 from cockpit.sources.live.liquidations import LiquidationStore
 from cockpit.sources.live.traffic import Traffic, observe
 from cockpit.sources.live.venues import (
@@ -47,7 +47,7 @@ def _utc_now() -> datetime:
     return datetime.now(UTC)
 
 
-class ExchangeSource:
+class ExchangeSource(CachedBars):
     """Live perp data from one ccxt venue; `poll()` makes a few bounded calls and never raises for faults."""
 
     kind = SourceKind.LIVE
@@ -96,10 +96,7 @@ class ExchangeSource:
     def poll(self) -> MarketState:
         """Fetch what is due and return the bars held with liquidations joined in."""
         now = self._now()
-        if self._bars is None:
-            self._bars = self.cache.load()
-            newest = newest_ts(self._bars)
-            self._freshness = cached_freshness(newest, self.cache.saved_at())
+        self._load_cache()
         if self.liquidations is not None:
             self.liquidations.start()
         if self.guard.due():

@@ -73,6 +73,13 @@ def describe(fault: Fault, retry_in_s: float | None) -> str:
     return "; ".join(parts)
 
 
+def without_countdown(error: str | None, retry_in_s: float | None) -> str | None:
+    """`error` without the 'retry in 8s' that `describe` put in it for `retry_in_s` (what only time moves)."""
+    if error is None or retry_in_s is None:
+        return error
+    return error.replace(f"; retry in {in_words(retry_in_s)}", "")
+
+
 def source_health(
     name: str,
     *,

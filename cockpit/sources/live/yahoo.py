@@ -19,8 +19,9 @@ from typing import Any
 
 from cockpit.errors import SourceError
 from cockpit.models import DataQuality, MarketState, SourceKind
+from cockpit.sources.live.cache import CachedBars
 from cockpit.sources.live.faults import Fault, FaultKind, PollGuard, classify, classify_status
-from cockpit.sources.live.health import Freshness, cached_freshness, source_health
+from cockpit.sources.live.health import Freshness, source_health
 from cockpit.sources.live.traffic import Exchange, Traffic, observe
 from cockpit.universe import Universe, floor_hour, market_open
 
@@ -85,7 +86,12 @@ def traffic_fault(records: list[Exchange], source: str, now: datetime) -> Fault 
     return None
 
 
-class YahooSource:
+def unreachable(fault: Fault | None) -> bool:
+    """A transport failure (no HTTP answer at all: offline, DNS, refused, timed out)."""
+    return fault is not None and fault.kind == FaultKind.TRANSIENT and fault.status is None
+
+
+class YahooSource(CachedBars):
     """Live Yahoo bars for every Yahoo-sourced role; `poll()` is bounded by `timeout_s` per request."""
 
     kind = SourceKind.LIVE
@@ -124,24 +130,23 @@ class YahooSource:
         self._freshness = Freshness()
         self._skip_until: dict[str, datetime] = {}
         self._notes: tuple[str, ...] = ()
+        self._unreachable = False  # the last fetch had no HTTP answer: the next one probes with one symbol
 
     # --- the Source protocol -----------------------------------------------------------------------
 
     def poll(self) -> MarketState:
         """Fetch what is due (never raises for a data fault) and return every bar held."""
-        from cockpit.sources.live.cache import newest_ts
-
         now = self._now()
-        if self._bars is None:
-            self._bars = self.cache.load()
-            newest = newest_ts(self._bars)
-            self._freshness = cached_freshness(newest, self.cache.saved_at())
+        self._load_cache()
         if self.guard.due() and self._worth_asking(now):
             try:
                 self._fetch(now)
                 self.guard.record_success()
             except Exception as exc:  # every vendor fault ends here, classified
-                self.guard.record_fault(classify(exc, "Yahoo", now), now)
+                fault = classify(exc, "Yahoo", now)
+                if not isinstance(exc, SourceError):  # a SourceError comes from _fetch, which judged it already
+                    self._unreachable = unreachable(fault)
+                self.guard.record_fault(fault, now)
         return self.state(now)
 
     def close(self) -> None:
@@ -191,23 +196,40 @@ class YahooSource:
         return plan
 
     def _fetch(self, now: datetime) -> None:
+        """One batched call per plan entry; while Yahoo is unreachable, one symbol first to see if it still is.
+
+        The cache is rewritten only when bars were merged: a failed poll leaves the file as it was.
+        """
         from cockpit.sources.live.cache import last_ts_by_symbol, newest_ts
         from cockpit.sources.live.frames import merge_bars
 
         notes = []
         fault: Fault | None = None
-        for start, symbols in self._plan(now):
+        merged = False
+        plan = self._plan(now)
+        probing = self._unreachable and bool(plan) and len(plan[0][1]) > 1
+        if probing:
+            start, symbols = plan[0]
+            plan = [(start, symbols[:1]), (start, symbols[1:]), *plan[1:]]
+        for index, (start, symbols) in enumerate(plan):
             frame, call_fault = self._download(symbols, start, now)
             fault = fault or call_fault
-            self._bars = merge_bars(self._bars, frame)
-            held = last_ts_by_symbol(self._bars)
-            for symbol in symbols:
-                if call_fault is None and symbol not in held:
-                    self._skip_until[symbol] = now + EMPTY_SYMBOL_RETRY
-                    notes.append(f"no data for {symbol}")
+            if not frame.is_empty():
+                self._bars = merge_bars(self._bars, frame)
+                merged = True
+            if call_fault is None:
+                held = last_ts_by_symbol(self._bars)
+                for symbol in symbols:
+                    if symbol not in held:
+                        self._skip_until[symbol] = now + EMPTY_SYMBOL_RETRY
+                        notes.append(f"no data for {symbol}")
+            if index == 0 and probing and unreachable(call_fault):
+                break  # still unreachable: the batch would only fail the same way, once per symbol
         self._notes = tuple(notes[:3]) + ((f"and {len(notes) - 3} more",) if len(notes) > 3 else ())
-        self._bars = self.cache.trim(self._bars, now)
-        self.cache.save(self._bars, now if fault is None else self._freshness.last_success)
+        self._unreachable = unreachable(fault)
+        if merged:
+            self._bars = self.cache.trim(self._bars, now)
+            self.cache.save(self._bars, now if fault is None else self._freshness.last_success)
         if fault is not None:
             raise SourceError(fault.message, kind=fault.kind.value, retry_after_s=fault.retry_after_s)
         self._freshness = Freshness(now, newest_ts(self._bars), self.guard.clock())
