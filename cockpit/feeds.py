@@ -193,6 +193,7 @@ class Feed:
         self._log_error: str | None = None
         self._story_lock = threading.Lock()  # a poll and a profile re-evaluation may tell stories at once
         self._judged: set[ProfileName] = set()  # profiles with a full evaluation done (their hours memoized)
+        self._moments: dict[ProfileName, Any] = {}  # each profile's last judged snapshot: the story's moment
 
     @property
     def group(self) -> str:
@@ -277,6 +278,7 @@ class Feed:
             self.host.post_message(SnapshotComputed(self.name, preview, clock, polled_at))
         snapshot = build_snapshot(state, profile, self.universe)
         self._judged.add(profile.name)
+        self._moments[profile.name] = snapshot
         self.host.post_message(SnapshotComputed(self.name, snapshot, clock, polled_at))
 
     def _tell_story(self, state: MarketState, profile: Profile) -> None:
@@ -288,7 +290,8 @@ class Feed:
         from cockpit.story import story, timeline
 
         cache = self._views.setdefault(profile.name, {})
-        views = timeline(state, profile, self.universe, STORY_HOURS, cache, budget=STORY_BUDGET)
+        views = timeline(state, profile, self.universe, STORY_HOURS, cache, budget=STORY_BUDGET,
+                         moment=self._moments.get(profile.name))  # the moment just judged is not judged again
         horizon = views[0].as_of if views else state.as_of
         for at in [at for at in cache if at < horizon]:
             del cache[at]  # bounded: a week of hours per profile

@@ -120,13 +120,15 @@ def snapshot_views(state: MarketState | None, snap: Snapshot, universe: Universe
 
 
 def timeline(state: MarketState, profile: Profile, universe: Universe, hours: int,
-             cache: dict[datetime, HourView] | None = None, budget: int | None = None) -> list[HourView]:
+             cache: dict[datetime, HourView] | None = None, budget: int | None = None,
+             moment: Snapshot | None = None) -> list[HourView]:
     """Hourly views for the `hours` hours up to `state.as_of` (oldest first); past hours reuse `cache`.
 
     A past hour is evaluated on the same bars with an earlier `as_of` (only bars complete by then count),
     without the present's source health, which says nothing about the past. With a `budget`, at most that
     many uncached past hours are evaluated, newest first, and the views start where the budget ran out:
-    the screen fills its week over a few polls instead of stalling the first one.
+    the screen fills its week over a few polls instead of stalling the first one. `moment` is the snapshot
+    of `state` when the caller has judged it already (it is not evaluated again).
     """
     from dataclasses import replace
 
@@ -139,7 +141,11 @@ def timeline(state: MarketState, profile: Profile, universe: Universe, hours: in
         hour = at.replace(minute=0, second=0, microsecond=0)
         return hour_view(build_snapshot(past, profile, universe), tuple(shocks.get(hour, ())), gaps.get(hour))
 
-    newest_first = [evaluate(state.as_of, state)]
+    if moment is not None and moment.as_of == state.as_of and moment.judged and moment.profile is profile.name:
+        hour = state.as_of.replace(minute=0, second=0, microsecond=0)
+        newest_first = [hour_view(moment, tuple(shocks.get(hour, ())), gaps.get(hour))]
+    else:
+        newest_first = [evaluate(state.as_of, state)]
     spent = 0
     for step in range(0 if end < state.as_of else 1, hours + 1):
         at = end - timedelta(hours=step)

@@ -167,3 +167,24 @@ def test_the_cause_map_says_when_it_cannot_see_the_episode_s_start_yet() -> None
     assert "still being evaluated" in cause_map_markup(partial)
     whole = cause_map(hours([CALM] * 3 + [(Regime.TREND_BREAK, (rates,))] * 5), hold_h=12)
     assert "still being evaluated" not in cause_map_markup(whole)
+
+
+def test_the_story_s_moment_from_the_judged_snapshot_is_the_moment_it_would_judge() -> None:
+    """The feed hands the story the snapshot it just judged; the week's views are the same as when the story
+    judges the moment itself (on the hour and mid-hour)."""
+    from cockpit.config import load_config
+    from cockpit.snapshot import build_snapshot
+    from cockpit.sources.simulator import SimulatorSource
+    from cockpit.story import timeline
+
+    config = load_config()
+    profile = config.profile("swing")
+    sim = SimulatorSource("cascade-2026-01", 3)
+    for offset in (timedelta(hours=62), timedelta(hours=62, minutes=25)):
+        state = sim.state_at(sim.scenario.start + offset)
+        moment = build_snapshot(state, profile, config.universe)
+        told = timeline(state, profile, config.universe, 24, {}, moment=moment)
+        judged = timeline(state, profile, config.universe, 24, {})
+        assert told == judged and told[-1].as_of == state.as_of
+        other = build_snapshot(state, config.profile("short"), config.universe)  # another profile's is not used
+        assert timeline(state, profile, config.universe, 24, {}, moment=other) == judged
