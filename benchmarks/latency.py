@@ -54,14 +54,14 @@ def timed_poll(self, *args):
 Feed._poll = timed_poll
 
 from cockpit.widgets.charts import Chart
-chart_render = Chart.render
-def timed_chart_render(self):
-    before, begun = self.builds, clock()
-    result = chart_render(self)
-    if self.builds != before:
+chart_build = Chart.build
+def timed_chart_build(self, *args):
+    begun = clock()
+    try:
+        return chart_build(self, *args)
+    finally:
         current["charts"] = current.get("charts", 0.0) + clock() - begun
-    return result
-Chart.render = timed_chart_render
+Chart.build = timed_chart_build
 
 render_all = CockpitScreen.render_all
 def timed_render_all(self):

@@ -1,18 +1,22 @@
 """Small plotext charts: a frozen spec says what to draw; the widget draws it only when spec, size or theme change.
 
-plotext builds the whole figure inside `render()` on the UI thread, so the built text is cached and a
-repaint that changes nothing (focus, hover, a tick without a new bar) costs nothing. plotext itself is
-imported on the first chart with data, after the first frame.
+plotext lays the figure out in a matrix of cells (a character and its colours); the widget turns that matrix
+into Textual strips directly, without plotext's ANSI text and Rich's parsing of it, and keeps them until the
+spec, the size or the theme change, so a repaint that changes nothing (focus, hover, a tick without a new bar)
+costs nothing. plotext itself is imported on the first chart with data, after the first frame.
 """
 
 from __future__ import annotations
 
 from dataclasses import dataclass
+from functools import lru_cache
 from typing import Any
 
+from rich.segment import Segment
+from rich.style import Style
 from rich.text import Text
-from textual.app import RenderResult
 from textual.color import Color, ColorParseError
+from textual.strip import Strip
 from textual.widget import Widget
 
 MAX_POINTS = 160
@@ -55,6 +59,40 @@ def thin(values: tuple[float, ...], limit: int = MAX_POINTS) -> tuple[tuple[floa
     return tuple(float(i) for i in picks), tuple(values[i] for i in picks)
 
 
+@lru_cache(maxsize=512)
+def _cell_style(foreground: Any, style: Any, background: Any) -> Style:
+    """The Rich style of a plotext cell's colours (read once per distinct triple through plotext's own ANSI)."""
+    from plotext._utility import ansi_end, colors_to_ansi
+
+    text = Text.from_ansi(colors_to_ansi(foreground, style, background) + "x" + ansi_end)
+    return Style.combine(span.style for span in text.spans if isinstance(span.style, Style))
+
+
+def _hashable(colour: Any) -> Any:
+    return tuple(colour) if isinstance(colour, list) else colour
+
+
+def matrix_strips(matrix: Any, width: int, base: Style) -> list[Strip]:
+    """A plotext matrix (rows bottom-up: marker, fullground, style, background per cell) as strips of `width`, top
+    row first, each cell's style over `base` (the widget's own)."""
+    strips = []
+    for row in reversed(range(matrix.rows)):
+        markers, fores, styles, backs = (matrix.marker[row], matrix.fullground[row], matrix.style[row],
+                                         matrix.background[row])
+        segments = []
+        start, key = 0, None
+        for column in range(matrix.cols):
+            cell = (_hashable(fores[column]), _hashable(styles[column]), _hashable(backs[column]))
+            if cell != key:
+                if key is not None:
+                    segments.append(Segment("".join(markers[start:column]), base + _cell_style(*key)))
+                start, key = column, cell
+        if key is not None:
+            segments.append(Segment("".join(markers[start:]), base + _cell_style(*key)))
+        strips.append(Strip(segments, matrix.cols).crop_extend(0, width, None))
+    return strips
+
+
 class Chart(Widget):
     """A plotext chart driven by a ChartSpec, rebuilt only when the spec, its size or the theme change."""
 
@@ -66,7 +104,7 @@ class Chart(Widget):
         super().__init__(id=id, classes=classes)
         self._spec = ChartSpec()
         self._cache_key: tuple[object, ...] | None = None
-        self._cache: Text = Text("")
+        self._strips: list[Strip] = []
         self._plot: Any = None
         self.builds = 0
 
@@ -102,16 +140,24 @@ class Chart(Widget):
         except (KeyError, ColorParseError):
             return (160, 160, 160)
 
-    def render(self) -> RenderResult:
-        """The cached figure, rebuilt when the spec, size or theme changed."""
+    def render_line(self, y: int) -> Strip:
+        """Line `y` of the figure, rebuilt first when the spec, size or theme changed."""
+        strips = self.strips()
+        if 0 <= y < len(strips):
+            return strips[y]
+        return Strip.blank(self.size.width, self.rich_style)
+
+    def strips(self) -> list[Strip]:
+        """The figure's lines, from the cache unless the spec, size or theme changed since they were built."""
         width, height = self.size.width, self.size.height
         key = (self._spec, width, height, self.app.theme)
-        if key == self._cache_key:
-            return self._cache
-        self._cache_key = key
-        if width < 12 or height < 4 or self._spec.empty:
-            self._cache = Text("")
-            return self._cache
+        if key != self._cache_key:
+            self._cache_key = key
+            self._strips = self.build(width, height) if width >= 12 and height >= 4 and not self._spec.empty else []
+        return self._strips
+
+    def build(self, width: int, height: int) -> list[Strip]:
+        """Lay the spec out with plotext at `width` x `height` cells and take its matrix as strips."""
         plt = self.plt
         plt.clear_figure()
         plt.plotsize(width, height)
@@ -120,9 +166,10 @@ class Chart(Widget):
         plt.axes_color(self._rgb("surface"))
         plt.ticks_color(self._rgb("text-muted"))
         self._draw(self._spec)
-        self._cache = Text.from_ansi(plt.build())
+        plt._set_sizes()
+        plt._build_matrix()
         self.builds += 1
-        return self._cache
+        return matrix_strips(plt.monitor.matrix, width, self.rich_style)
 
     def _draw(self, spec: ChartSpec) -> None:
         plt = self.plt

@@ -1,0 +1,74 @@
+"""The chart widget: plotext's figure taken from its matrix, built once per spec and size."""
+
+from __future__ import annotations
+
+import math
+from typing import Any
+
+from rich.text import Text
+from textual.app import App, ComposeResult
+from textual.strip import Strip
+from textual.visual import Visual, visualize
+
+from cockpit.widgets.charts import Chart, ChartSpec, Series
+from cockpit.widgets.theme import DEFAULT_THEME, load_themes
+
+WAVE = tuple(100 + 10 * math.sin(i / 7) + (i % 5) for i in range(150))
+SPEC = ChartSpec(
+    lines=(Series("BTC", WAVE, "primary"), Series("DXY", tuple(v / 10 for v in WAVE), "accent", "right")),
+    bars=(Series("liq", tuple(float(i % 9) for i in range(150)), "loss"),),
+    guides=((100.0, "alert"),),
+)
+
+
+class Host(App[None]):
+    """One chart filling a small screen, in the cockpit's theme."""
+
+    def compose(self) -> ComposeResult:
+        yield Chart(id="chart")
+
+    def on_mount(self) -> None:
+        for theme in load_themes():
+            self.register_theme(theme)
+        self.theme = DEFAULT_THEME
+
+
+def _cells(strip: Strip) -> list[tuple[str, Any, Any, bool]]:
+    """Each cell of a strip: its character, colour, background and boldness."""
+    return [(char, seg.style.color if seg.style else None, seg.style.bgcolor if seg.style else None,
+             bool(seg.style and seg.style.bold)) for seg in strip for char in seg.text]
+
+
+async def _shown(pilot: Any, spec: ChartSpec) -> Chart:
+    chart = pilot.app.query_one(Chart)
+    chart.show(spec)
+    await pilot.pause()
+    return chart
+
+
+async def test_the_chart_draws_what_plotext_prints() -> None:
+    async with Host().run_test(size=(60, 16)) as pilot:
+        chart = await _shown(pilot, SPEC)
+        width, height = chart.size
+        drawn = chart.strips()
+        printed = Visual.to_strips(chart, visualize(chart, Text.from_ansi(chart.plt.build())), width, height,
+                                   chart.visual_style)
+        assert len(drawn) == height and all(strip.cell_length == width for strip in drawn)
+        assert [_cells(s) for s in drawn] == [_cells(s) for s in printed]
+        assert any("⠀" < char <= "⣿" for strip in drawn for char in strip.text)  # the lines are on it
+
+
+async def test_a_chart_is_built_once_per_spec_and_size() -> None:
+    async with Host().run_test(size=(60, 16)) as pilot:
+        chart = await _shown(pilot, SPEC)
+        assert chart.builds == 1
+        chart.show(ChartSpec(lines=SPEC.lines, bars=SPEC.bars, guides=SPEC.guides))  # equal, a new object
+        chart.refresh()  # a repaint (focus, hover, a tick) with nothing new
+        await pilot.pause()
+        assert chart.builds == 1
+        chart.show(ChartSpec(lines=(Series("BTC", (*WAVE[1:], 120.0), "primary"),)))  # a new bar
+        await pilot.pause()
+        assert chart.builds == 2
+        await pilot.resize_terminal(70, 16)
+        await pilot.pause()
+        assert chart.builds == 3
