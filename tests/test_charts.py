@@ -1,4 +1,5 @@
-"""The chart widget: plotext's figure taken from its matrix, built once per spec and size."""
+"""The chart widget: plotext's figure taken from its matrix, built once per spec and size, series reduced to the
+chart's cells without losing a column's extremes."""
 
 from __future__ import annotations
 
@@ -10,7 +11,7 @@ from textual.app import App, ComposeResult
 from textual.strip import Strip
 from textual.visual import Visual, visualize
 
-from cockpit.widgets.charts import Chart, ChartSpec, Series
+from cockpit.widgets.charts import Chart, ChartSpec, Series, per_cell
 from cockpit.widgets.theme import DEFAULT_THEME, load_themes
 
 WAVE = tuple(100 + 10 * math.sin(i / 7) + (i % 5) for i in range(150))
@@ -72,3 +73,30 @@ async def test_a_chart_is_built_once_per_spec_and_size() -> None:
         await pilot.resize_terminal(70, 16)
         await pilot.pause()
         assert chart.builds == 3
+
+
+def test_a_reduced_series_keeps_each_cells_lowest_and_highest_point_and_the_last() -> None:
+    values = tuple(float((i * 37) % 101) for i in range(400))
+    xs = tuple(float(i) for i in range(400))
+    kept_x, kept_y = per_cell(xs, values, 20, (0.0, 399.0))
+    assert len(kept_y) <= 2 * 20 + 2 and list(kept_x) == sorted(kept_x)
+    assert (kept_x[0], kept_y[0]) == (0.0, values[0]) and (kept_x[-1], kept_y[-1]) == (399.0, values[-1])
+    for cell in range(20):
+        inside = [y for x, y in zip(xs, values, strict=True) if min(19, int(x / 399.0 * 20)) == cell]
+        shown = [y for x, y in zip(kept_x, kept_y, strict=True) if min(19, int(x / 399.0 * 20)) == cell]
+        assert min(shown) == min(inside) and max(shown) == max(inside)
+
+
+def test_reduced_bars_keep_each_cells_highest_bar_and_short_series_stay_whole() -> None:
+    values = tuple(float(i % 7) for i in range(100))
+    xs = tuple(float(i) for i in range(100))
+    kept_x, kept_y = per_cell(xs, values, 10, (0.0, 99.0), bars=True)
+    assert len(kept_y) == 10 and all(y == 6.0 for y in kept_y)
+    assert per_cell(xs[:30], values[:30], 20, (0.0, 29.0)) == (xs[:30], values[:30])
+
+
+def test_a_gap_in_a_reduced_series_stays_a_gap() -> None:
+    values = tuple(float("nan") if i == 150 else float(i % 13) for i in range(300))
+    xs = tuple(float(i) for i in range(300))
+    _, kept_y = per_cell(xs, values, 10, (0.0, 299.0))
+    assert sum(1 for y in kept_y if math.isnan(y)) == 1

@@ -3,11 +3,14 @@
 plotext lays the figure out in a matrix of cells (a character and its colours); the widget turns that matrix
 into Textual strips directly, without plotext's ANSI text and Rich's parsing of it, and keeps them until the
 spec, the size or the theme change, so a repaint that changes nothing (focus, hover, a tick without a new bar)
-costs nothing. plotext itself is imported on the first chart with data, after the first frame.
+costs nothing. Each series is reduced to the chart's cell width first (the lowest and highest value of each
+column of cells, in order), so plotext never draws more points than the terminal can show. plotext itself is
+imported on the first chart with data, after the first frame.
 """
 
 from __future__ import annotations
 
+import math
 from dataclasses import dataclass
 from functools import lru_cache
 from typing import Any
@@ -19,8 +22,6 @@ from textual.color import Color, ColorParseError
 from textual.strip import Strip
 from textual.widget import Widget
 
-MAX_POINTS = 160
-
 
 @dataclass(frozen=True, slots=True)
 class Series:
@@ -31,6 +32,10 @@ class Series:
     colour: str = "primary"
     side: str = "left"
     xs: tuple[float, ...] = ()
+
+    def points(self) -> tuple[tuple[float, ...], tuple[float, ...]]:
+        """(xs, ys): the given x positions, else the values' indices."""
+        return (self.xs if self.xs else tuple(float(i) for i in range(len(self.values)))), self.values
 
 
 @dataclass(frozen=True, slots=True)
@@ -48,15 +53,42 @@ class ChartSpec:
         """True when there is nothing to draw."""
         return not any(len(s.values) > 1 for s in self.lines) and not any(s.values for s in self.bars)
 
+    def x_range(self) -> tuple[float, float] | None:
+        """The lowest and highest x of every series (one axis for all of them), None when there are none."""
+        ends = [x for s in (*self.lines, *self.bars) if s.values for x in (s.points()[0][0], s.points()[0][-1])]
+        return (min(ends), max(ends)) if ends else None
 
-def thin(values: tuple[float, ...], limit: int = MAX_POINTS) -> tuple[tuple[float, ...], tuple[float, ...]]:
-    """At most `limit` evenly spaced points (and their x positions), always keeping the last one."""
-    count = len(values)
-    if count <= limit:
-        return tuple(float(i) for i in range(count)), values
-    step = count / limit
-    picks = sorted({min(count - 1, int(i * step)) for i in range(limit)} | {count - 1})
-    return tuple(float(i) for i in picks), tuple(values[i] for i in picks)
+
+def per_cell(xs: tuple[float, ...], ys: tuple[float, ...], cells: int, x_range: tuple[float, float], *,
+             bars: bool = False) -> tuple[tuple[float, ...], tuple[float, ...]]:
+    """The points to draw in `cells` columns over `x_range`: each column's lowest and highest point in x order,
+    the first and the last point always (bars: each column's highest bar). A gap (NaN) stays a gap."""
+    count = len(ys)
+    if cells < 1 or count <= (1 if bars else 2) * cells:
+        return xs, ys
+    low, high = x_range
+    span = (high - low) or 1.0
+    kept: dict[int, list[int]] = {}
+    gaps: set[int] = set()
+    for index, (x, y) in enumerate(zip(xs, ys, strict=True)):
+        column = max(0, min(cells - 1, int((x - low) / span * cells)))
+        if math.isnan(y):
+            gaps.add(index)
+            continue
+        pair = kept.setdefault(column, [index, index])
+        if bars:
+            if y > ys[pair[1]]:
+                pair[0] = pair[1] = index
+            continue
+        if y < ys[pair[0]]:
+            pair[0] = index
+        if y > ys[pair[1]]:
+            pair[1] = index
+    picks = {index for pair in kept.values() for index in pair} | gaps
+    if not bars:
+        picks |= {0, count - 1}
+    order = sorted(picks)
+    return tuple(xs[i] for i in order), tuple(ys[i] for i in order)
 
 
 @lru_cache(maxsize=512)
@@ -165,17 +197,18 @@ class Chart(Widget):
         plt.canvas_color(self._rgb("surface"))
         plt.axes_color(self._rgb("surface"))
         plt.ticks_color(self._rgb("text-muted"))
-        self._draw(self._spec)
+        self._draw(self._spec, width)
         plt._set_sizes()
         plt._build_matrix()
         self.builds += 1
         return matrix_strips(plt.monitor.matrix, width, self.rich_style)
 
-    def _draw(self, spec: ChartSpec) -> None:
+    def _draw(self, spec: ChartSpec, cells: int) -> None:
         plt = self.plt
+        x_range = spec.x_range() or (0.0, 1.0)
         right_used = False
         for series in spec.bars:
-            xs, ys = (series.xs, series.values) if series.xs else thin(series.values)
+            xs, ys = per_cell(*series.points(), cells, x_range, bars=True)
             if not ys:
                 continue
             plt.bar(list(xs), list(ys), yside="right", color=self._rgb(series.colour), width=0.6, marker="sd",
@@ -184,7 +217,7 @@ class Chart(Widget):
             plt.ylim(0, top / spec.bar_share, yside="right")
             right_used = True
         for series in spec.lines:
-            xs, ys = (series.xs, series.values) if series.xs else thin(series.values)
+            xs, ys = per_cell(*series.points(), cells, x_range)
             if len(ys) < 2:
                 continue
             side = series.side if series.side in ("left", "right") else "left"
