@@ -100,3 +100,15 @@ def test_a_gap_in_a_reduced_series_stays_a_gap() -> None:
     xs = tuple(float(i) for i in range(300))
     _, kept_y = per_cell(xs, values, 10, (0.0, 299.0))
     assert sum(1 for y in kept_y if math.isnan(y)) == 1
+
+
+async def test_bars_are_columns_of_blocks_and_the_tallest_is_the_spike() -> None:
+    values = tuple(9.0 if i == 30 else 1.0 for i in range(61))
+    async with Host().run_test(size=(60, 16)) as pilot:
+        chart = await _shown(pilot, ChartSpec(bars=(Series("liq", values, "loss"),), bar_share=1.0))
+        rows = [strip.text for strip in chart.strips()]
+        heights = [sum(row[column] == "█" for row in rows) for column in range(len(rows[0]))]
+        filled = [column for column, height in enumerate(heights) if height]
+        spike = max(range(len(heights)), key=heights.__getitem__)
+        assert heights[spike] >= 2 * sorted(heights)[-2]  # a spike of 9 over bars of 1
+        assert abs(spike - (filled[0] + filled[-1]) / 2) <= 1  # in the middle, as index 30 of 61
