@@ -5,10 +5,12 @@ from __future__ import annotations
 from typing import Any
 
 import pytest
+from test_app_helpers import cached_simulator, make_app, settle  # noqa: F401
 from textual.app import App, ComposeResult
+from textual.content import Content
 from textual.widgets import Static
 
-from cockpit.widgets.text_block import update_text
+from cockpit.widgets.text_block import markup_content, update_text
 
 
 class Host(App[None]):
@@ -68,3 +70,17 @@ async def test_a_hidden_block_takes_new_text_without_a_layout(monkeypatch: pytes
         hidden.display = True
         await pilot.pause()
         assert hidden.size.height == 2
+
+
+async def test_every_panes_figures_read_the_same_parsed_line_by_line() -> None:
+    app = make_app()
+    async with app.run_test(size=(160, 45)) as pilot:
+        await settle(pilot)
+        bodies = [pane.view.body for pane in app.cockpit.panes()]
+    assert len(bodies) >= 6 and all(markup_content(body) == Content.from_markup(body) for body in bodies)
+
+
+def test_a_style_spanning_lines_is_parsed_whole() -> None:
+    markup = "[$stale]source failing: timeout\nafter 10s[/]\nnext"
+    assert markup_content(markup) == Content.from_markup(markup)
+    assert markup_content(markup).spans[0].end == len("source failing: timeout\nafter 10s")
