@@ -14,7 +14,7 @@ from cockpit.config import load_config
 from cockpit.errors import ConfigError
 from cockpit.models import Flag, FlagId, ProfileName, Regime, Severity, SourceHealth
 from cockpit.screens.layout import layout_for, mode_for, page_showing
-from cockpit.widgets.charts import ChartSpec, Series, thin
+from cockpit.widgets.charts import ChartSpec, Series
 from cockpit.widgets.flags import FlagRow, flag_rows, order_rows, track_first_seen
 from cockpit.widgets.format import age_text, money, price, short_money, signed
 from cockpit.widgets.header import HeaderInfo, Oldest, header_markup
@@ -130,9 +130,7 @@ def test_a_source_health_covers_the_panes_fed_by_it(name: str, panes: set[str]) 
     assert SourceHealth(name, 1.0, False).name == name
 
 
-def test_charts_thin_long_series_but_keep_the_last_point() -> None:
-    xs, ys = thin(tuple(float(i) for i in range(1000)), 100)
-    assert len(ys) <= 101 and ys[-1] == 999.0 and xs[-1] == 999.0
+def test_an_empty_chart_spec_draws_nothing() -> None:
     assert ChartSpec().empty and not ChartSpec(lines=(Series("a", (1.0, 2.0)),)).empty
 
 

@@ -177,3 +177,20 @@ async def test_the_long_profile_shows_the_re_entry_window_from_the_hours_it_has_
         await pilot.press("b")
         await pilot.pause()
         assert "RE_ENTRY_WINDOW" in pane.figures_text
+
+
+async def test_rebuilding_the_book_does_not_print_the_market_state(monkeypatch: pytest.MonkeyPatch) -> None:
+    from cockpit.models import MarketState, Snapshot
+
+    seed_book()
+    app = make_app()
+    async with app.run_test(size=SIZE) as pilot:
+        await settle(pilot, lambda: book_ready(app))
+        printed: list[str] = []
+        for cls in (MarketState, Snapshot):
+            monkeypatch.setattr(cls, "__repr__", lambda self, name=cls.__name__: printed.append(name) or name)
+        page = cockpit(app).book_page
+        assert page.state is not None
+        page.refresh(page.state, force=True)  # on the UI thread at every new bar
+        await settle(pilot, lambda: not any(w.group == "book" for w in app.workers))
+        assert printed == []

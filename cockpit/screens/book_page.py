@@ -55,7 +55,9 @@ class BookPage:
             return
         self._key, self.state = key, state
         work = partial(self._build, state, host.snapshot, host.current_profile, tuple(self.hourly))
-        host.run_worker(work, name=GROUP, group=GROUP, thread=True, exclusive=True, exit_on_error=False)
+        # A description of our own: Textual's default is repr(work), the whole market state and snapshot.
+        host.run_worker(work, name=GROUP, group=GROUP, description="mark the book to the newest market state",
+                        thread=True, exclusive=True, exit_on_error=False)
 
     def _build(self, state: MarketState, snapshot: Snapshot | None, profile: Profile,
                hourly: tuple[HourlyReading, ...]) -> None:

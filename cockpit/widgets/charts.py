@@ -1,21 +1,26 @@
 """Small plotext charts: a frozen spec says what to draw; the widget draws it only when spec, size or theme change.
 
-plotext builds the whole figure inside `render()` on the UI thread, so the built text is cached and a
-repaint that changes nothing (focus, hover, a tick without a new bar) costs nothing. plotext itself is
+plotext lays the figure out in a matrix of cells (a character and its colours); the widget turns that matrix
+into Textual strips directly, without plotext's ANSI text and Rich's parsing of it, and keeps them until the
+spec, the size or the theme change, so a repaint that changes nothing (focus, hover, a tick without a new bar)
+costs nothing. Each series is reduced to the chart's cell width first (the lowest and highest value of each
+column of cells, in order), so plotext never draws more points than the terminal can show. plotext itself is
 imported on the first chart with data, after the first frame.
 """
 
 from __future__ import annotations
 
+import math
 from dataclasses import dataclass
+from functools import lru_cache
 from typing import Any
 
+from rich.segment import Segment
+from rich.style import Style
 from rich.text import Text
-from textual.app import RenderResult
 from textual.color import Color, ColorParseError
+from textual.strip import Strip
 from textual.widget import Widget
-
-MAX_POINTS = 160
 
 
 @dataclass(frozen=True, slots=True)
@@ -27,6 +32,10 @@ class Series:
     colour: str = "primary"
     side: str = "left"
     xs: tuple[float, ...] = ()
+
+    def points(self) -> tuple[tuple[float, ...], tuple[float, ...]]:
+        """(xs, ys): the given x positions, else the values' indices."""
+        return (self.xs if self.xs else tuple(float(i) for i in range(len(self.values)))), self.values
 
 
 @dataclass(frozen=True, slots=True)
@@ -44,15 +53,76 @@ class ChartSpec:
         """True when there is nothing to draw."""
         return not any(len(s.values) > 1 for s in self.lines) and not any(s.values for s in self.bars)
 
+    def x_range(self) -> tuple[float, float] | None:
+        """The lowest and highest x of every series (one axis for all of them), None when there are none."""
+        ends = [x for s in (*self.lines, *self.bars) if s.values for x in (s.points()[0][0], s.points()[0][-1])]
+        return (min(ends), max(ends)) if ends else None
 
-def thin(values: tuple[float, ...], limit: int = MAX_POINTS) -> tuple[tuple[float, ...], tuple[float, ...]]:
-    """At most `limit` evenly spaced points (and their x positions), always keeping the last one."""
-    count = len(values)
-    if count <= limit:
-        return tuple(float(i) for i in range(count)), values
-    step = count / limit
-    picks = sorted({min(count - 1, int(i * step)) for i in range(limit)} | {count - 1})
-    return tuple(float(i) for i in picks), tuple(values[i] for i in picks)
+
+def per_cell(xs: tuple[float, ...], ys: tuple[float, ...], cells: int, x_range: tuple[float, float], *,
+             bars: bool = False) -> tuple[tuple[float, ...], tuple[float, ...]]:
+    """The points to draw in `cells` columns over `x_range`: each column's lowest and highest point in x order,
+    the first and the last point always (bars: each column's highest bar). A gap (NaN) stays a gap."""
+    count = len(ys)
+    if cells < 1 or count <= (1 if bars else 2) * cells:
+        return xs, ys
+    low, high = x_range
+    span = (high - low) or 1.0
+    kept: dict[int, list[int]] = {}
+    gaps: set[int] = set()
+    for index, (x, y) in enumerate(zip(xs, ys, strict=True)):
+        column = max(0, min(cells - 1, int((x - low) / span * cells)))
+        if math.isnan(y):
+            gaps.add(index)
+            continue
+        pair = kept.setdefault(column, [index, index])
+        if bars:
+            if y > ys[pair[1]]:
+                pair[0] = pair[1] = index
+            continue
+        if y < ys[pair[0]]:
+            pair[0] = index
+        if y > ys[pair[1]]:
+            pair[1] = index
+    picks = {index for pair in kept.values() for index in pair} | gaps
+    if not bars:
+        picks |= {0, count - 1}
+    order = sorted(picks)
+    return tuple(xs[i] for i in order), tuple(ys[i] for i in order)
+
+
+@lru_cache(maxsize=512)
+def _cell_style(foreground: Any, style: Any, background: Any) -> Style:
+    """The Rich style of a plotext cell's colours (read once per distinct triple through plotext's own ANSI)."""
+    from plotext._utility import ansi_end, colors_to_ansi
+
+    text = Text.from_ansi(colors_to_ansi(foreground, style, background) + "x" + ansi_end)
+    return Style.combine(span.style for span in text.spans if isinstance(span.style, Style))
+
+
+def _hashable(colour: Any) -> Any:
+    return tuple(colour) if isinstance(colour, list) else colour
+
+
+def matrix_strips(matrix: Any, width: int, base: Style) -> list[Strip]:
+    """A plotext matrix (rows bottom-up: marker, fullground, style, background per cell) as strips of `width`, top
+    row first, each cell's style over `base` (the widget's own)."""
+    strips = []
+    for row in reversed(range(matrix.rows)):
+        markers, fores, styles, backs = (matrix.marker[row], matrix.fullground[row], matrix.style[row],
+                                         matrix.background[row])
+        segments = []
+        start, key = 0, None
+        for column in range(matrix.cols):
+            cell = (_hashable(fores[column]), _hashable(styles[column]), _hashable(backs[column]))
+            if cell != key:
+                if key is not None:
+                    segments.append(Segment("".join(markers[start:column]), base + _cell_style(*key)))
+                start, key = column, cell
+        if key is not None:
+            segments.append(Segment("".join(markers[start:]), base + _cell_style(*key)))
+        strips.append(Strip(segments, matrix.cols).crop_extend(0, width, None))
+    return strips
 
 
 class Chart(Widget):
@@ -66,7 +136,7 @@ class Chart(Widget):
         super().__init__(id=id, classes=classes)
         self._spec = ChartSpec()
         self._cache_key: tuple[object, ...] | None = None
-        self._cache: Text = Text("")
+        self._strips: list[Strip] = []
         self._plot: Any = None
         self.builds = 0
 
@@ -102,16 +172,24 @@ class Chart(Widget):
         except (KeyError, ColorParseError):
             return (160, 160, 160)
 
-    def render(self) -> RenderResult:
-        """The cached figure, rebuilt when the spec, size or theme changed."""
+    def render_line(self, y: int) -> Strip:
+        """Line `y` of the figure, rebuilt first when the spec, size or theme changed."""
+        strips = self.strips()
+        if 0 <= y < len(strips):
+            return strips[y]
+        return Strip.blank(self.size.width, self.rich_style)
+
+    def strips(self) -> list[Strip]:
+        """The figure's lines, from the cache unless the spec, size or theme changed since they were built."""
         width, height = self.size.width, self.size.height
         key = (self._spec, width, height, self.app.theme)
-        if key == self._cache_key:
-            return self._cache
-        self._cache_key = key
-        if width < 12 or height < 4 or self._spec.empty:
-            self._cache = Text("")
-            return self._cache
+        if key != self._cache_key:
+            self._cache_key = key
+            self._strips = self.build(width, height) if width >= 12 and height >= 4 and not self._spec.empty else []
+        return self._strips
+
+    def build(self, width: int, height: int) -> list[Strip]:
+        """Lay the spec out with plotext at `width` x `height` cells and take its matrix as strips."""
         plt = self.plt
         plt.clear_figure()
         plt.plotsize(width, height)
@@ -119,25 +197,29 @@ class Chart(Widget):
         plt.canvas_color(self._rgb("surface"))
         plt.axes_color(self._rgb("surface"))
         plt.ticks_color(self._rgb("text-muted"))
-        self._draw(self._spec)
-        self._cache = Text.from_ansi(plt.build())
+        self._draw(self._spec, width)
+        plt._set_sizes()
+        plt._build_matrix()
         self.builds += 1
-        return self._cache
+        return matrix_strips(plt.monitor.matrix, width, self.rich_style)
 
-    def _draw(self, spec: ChartSpec) -> None:
+    def _draw(self, spec: ChartSpec, cells: int) -> None:
         plt = self.plt
+        x_range = spec.x_range() or (0.0, 1.0)
         right_used = False
         for series in spec.bars:
-            xs, ys = (series.xs, series.values) if series.xs else thin(series.values)
+            xs, ys = per_cell(*series.points(), cells, x_range, bars=True)
             if not ys:
                 continue
-            plt.bar(list(xs), list(ys), yside="right", color=self._rgb(series.colour), width=0.6, marker="sd",
-                    label=series.label or None)
+            # One full block per column, filled down to zero: the columns a bar chart draws at this width, without
+            # plotext drawing each bar as a rectangle (a third of the cost).
+            plt.plot(list(xs), list(ys), yside="right", color=self._rgb(series.colour), marker="sd", fillx=True,
+                     label=series.label or None)
             top = max(max(ys), 1e-9)
             plt.ylim(0, top / spec.bar_share, yside="right")
             right_used = True
         for series in spec.lines:
-            xs, ys = (series.xs, series.values) if series.xs else thin(series.values)
+            xs, ys = per_cell(*series.points(), cells, x_range)
             if len(ys) < 2:
                 continue
             side = series.side if series.side in ("left", "right") else "left"

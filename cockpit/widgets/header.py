@@ -12,6 +12,7 @@ from cockpit.liquidity import ThinWindow
 from cockpit.models import Regime, Snapshot
 from cockpit.universe import Universe, market_open
 from cockpit.widgets.format import age_text, styled
+from cockpit.widgets.text_block import update_text
 
 REGIME_STYLES = {
     Regime.CALM: "bold $gain",
@@ -146,4 +147,4 @@ class CockpitHeader(Static):
         markup = header_markup(info)
         if markup != self._markup:
             self._markup = markup
-            self.update(markup)
+            update_text(self, markup)

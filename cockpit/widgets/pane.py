@@ -20,6 +20,7 @@ from cockpit.models import FlagId, Snapshot, SourceHealth
 from cockpit.universe import Universe, market_open
 from cockpit.widgets.charts import Chart, ChartSpec
 from cockpit.widgets.format import age_text, styled
+from cockpit.widgets.text_block import update_text
 
 if TYPE_CHECKING:
     from cockpit.story import Story
@@ -156,9 +157,9 @@ class Pane(Vertical):
             return
         self.view = view
         if view.verdict != old.verdict:
-            self.query_one(".verdict", Static).update(view.verdict)
+            update_text(self.query_one(".verdict", Static), view.verdict)
         if view.body != old.body:
-            self.query_one(".figures", Static).update(view.body)
+            update_text(self.query_one(".figures", Static), view.body)
         if view.subtitle != old.subtitle:
             self.border_subtitle = view.subtitle
         if view.state != old.state:

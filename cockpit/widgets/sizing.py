@@ -34,6 +34,7 @@ from cockpit.sizing import (
     size_position,
 )
 from cockpit.widgets.format import money, styled
+from cockpit.widgets.text_block import update_text
 
 FIELDS = ("equity", "entry", "stop", "side", "tier", "leverage")
 SEVERITY_STYLE = {"critical": "bold $alert", "warning": "$warning", "info": "$text-muted"}
@@ -153,6 +154,7 @@ class SizingPane(Vertical, can_focus=False):
         self._equity = "" if equity is None else format_number(equity).replace(",", "")
         self._prefilled_entry = ""
         self._shown = ""
+        self._shown_errors = ""
 
     @property
     def tiers(self) -> Mapping[int, float]:
@@ -247,14 +249,17 @@ class SizingPane(Vertical, can_focus=False):
             self.field(name).set_class(name in self.errors and bool(values[name].strip()), "-invalid")
         shown_errors = [msg for name, msg in self.errors.items() if values[name].strip()]
         error_line = self.query_one(".sizing-errors", Static)
-        error_line.update(styled("; ".join(shown_errors), None))
+        errors_text = styled("; ".join(shown_errors), None)
+        if errors_text != self._shown_errors:
+            self._shown_errors = errors_text
+            update_text(error_line, errors_text)
         error_line.display = bool(shown_errors)
         slice_ = self.profile.scale_in_slice if self.profile else None
         figures = render_result(self.result, {} if not shown_errors else self.errors, self.flags, self.market,
                                 slice_)
         if figures != self._shown:
             self._shown = figures
-            self.query_one(".sizing-figures", Static).update(figures)
+            update_text(self.query_one(".sizing-figures", Static), figures)
             self.post_message(self.Sized(self, self.result, self.flags))
 
     def _plan_flags(self, result: SizingResult | None) -> tuple[Flag, ...]:
