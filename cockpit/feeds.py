@@ -279,7 +279,7 @@ class Feed:
         snapshot = build_snapshot(state, profile, self.universe)
         self._judged.add(profile.name)
         self._moments[profile.name] = snapshot
-        self.host.post_message(SnapshotComputed(self.name, snapshot, clock, polled_at))
+        self.host.post_message(SnapshotComputed(self.name, snapshot, clock, polled_at, state))
 
     def _tell_story(self, state: MarketState, profile: Profile) -> None:
         """Evaluate the week up to `state` (past hours cached), keep its spans in the flag log, post the story."""

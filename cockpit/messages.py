@@ -12,7 +12,7 @@ from typing import TYPE_CHECKING
 
 from textual.message import Message
 
-from cockpit.models import Flag, ProfileName, Snapshot, SourceKind
+from cockpit.models import Flag, MarketState, ProfileName, Snapshot, SourceKind
 
 if TYPE_CHECKING:
     from cockpit.analytics.beta import Series
@@ -67,11 +67,13 @@ class SourceUnavailable(Message):
 class SnapshotComputed(Message):
     """A poll (or a profile switch) produced a new snapshot; computed off the UI thread."""
 
-    def __init__(self, feed: str, snapshot: Snapshot, clock: ClockInfo, polled_at: float) -> None:
+    def __init__(self, feed: str, snapshot: Snapshot, clock: ClockInfo, polled_at: float,
+                 state: MarketState | None = None) -> None:
         self.feed = feed
         self.snapshot = snapshot
         self.clock = clock
         self.polled_at = polled_at
+        self.state = state  # the market state it was judged on (the book is marked to it at once)
         super().__init__()
 
     @property

@@ -194,3 +194,31 @@ async def test_rebuilding_the_book_does_not_print_the_market_state(monkeypatch: 
         page.refresh(page.state, force=True)  # on the UI thread at every new bar
         await settle(pilot, lambda: not any(w.group == "book" for w in app.workers))
         assert printed == []
+
+
+async def test_the_book_is_marked_from_the_judged_snapshot_while_the_week_is_still_being_told(
+        monkeypatch: pytest.MonkeyPatch) -> None:
+    """The poll's worker tells the week's story after posting its snapshot; the book must not wait for it."""
+    import threading
+
+    from cockpit.feeds import Feed
+
+    seed_book()
+    gate, tell = threading.Event(), Feed._tell_story
+
+    def held_story(self: Feed, *args: Any) -> None:
+        gate.wait(timeout=60)
+        tell(self, *args)
+
+    monkeypatch.setattr(Feed, "_tell_story", held_story)
+    app = make_app()
+    async with app.run_test(size=SIZE) as pilot:
+        try:
+            for _ in range(4000):  # not `settle`: it waits on the workers, and the poll's is held on purpose
+                await pilot.pause(0.005)
+                if book_ready(app):
+                    break
+            assert book_ready(app) and cockpit(app).story is None  # the book is there, the story not yet
+        finally:
+            gate.set()
+        await settle(pilot, lambda: cockpit(app).story is not None)

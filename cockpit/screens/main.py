@@ -301,6 +301,8 @@ class CockpitScreen(ReportsErrors, Screen[None]):
         self.render_all()
         if snap.judged:
             self.alerts.announce(self, snap)
+            if message.state is not None:  # the book now, not after the poll's worker has told the week's story
+                self.book_page.refresh(message.state)
 
     @on(StoryComputed)
     def story_computed(self, message: StoryComputed) -> None:
