@@ -179,8 +179,9 @@ class DevTools:
 
 
 def drawn_with_data(rows: str) -> bool:
-    """The first figures are on screen: the header names the scenario and no pane is still waiting."""
-    return "cascade-2026-01" in rows and "waiting for data" not in rows
+    """The figures are on screen and judged: the header names the scenario, no pane is still waiting, and the
+    regime is no longer being judged (the first figures show before their span window is judged)."""
+    return "cascade-2026-01" in rows and "waiting for data" not in rows and "JUDGING" not in rows
 
 
 async def browse(url: str, browser: str, profile_dir: Path, screenshot: Path) -> str:
