@@ -140,6 +140,8 @@ class CockpitApp(App[None]):
         """Start the feed of the chosen source (none when live sources are unavailable)."""
         if self.source_factory is not None:
             self._start(self.source_factory)
+        else:  # nothing to wait for: the sizing calculator comes at once
+            self.cockpit.sizing.want_calculator()
 
     def _start(self, factory: Callable[[], Source]) -> None:
         feed = Feed("market", factory, self.config.profile(self.profile_name), self.config.universe,

@@ -271,6 +271,7 @@ class CockpitScreen(ReportsErrors, Screen[None]):
             return
         self.notice = f"source unavailable: {message.reason}"
         self.render_all()
+        self.sizing.want_calculator()  # no figures are coming: the calculator need not wait for them
 
     @property
     def book(self) -> Book | None:
@@ -340,6 +341,7 @@ class CockpitScreen(ReportsErrors, Screen[None]):
         self.trouble = message
         self._start_ticker()
         self.render_all()
+        self.sizing.want_calculator()
 
     def _start_ticker(self) -> None:
         if not self._ticker_started:
