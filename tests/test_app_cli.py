@@ -152,7 +152,10 @@ def test_nothing_heavy_is_imported_before_the_first_frame() -> None:
         app.notice = "no source"
         async def main():
             async with app.run_test(size=(160, 45)) as pilot:
-                await pilot.pause()
+                for _ in range(20):  # the first frame's placeholder, then the real pane once laid out
+                    await pilot.pause()
+                    if app.cockpit.query_one("#macro").region.height > 0:
+                        break
                 assert app.cockpit.query_one("#macro").region.height > 0
         asyncio.run(main())
         print(",".join(m for m in {HEAVY!r} if m in sys.modules))
