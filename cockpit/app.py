@@ -123,7 +123,7 @@ class CockpitApp(App[None]):
         return screen
 
     def on_mount(self) -> None:
-        """Themes, keys, the cockpit screen; the feed starts after the first frame."""
+        """Themes, keys, the cockpit screen; the feed and the real panes come after the first frame."""
         for theme in self.cockpit_themes:
             self.register_theme(theme)
         names = {t.name for t in self.cockpit_themes}
@@ -136,13 +136,16 @@ class CockpitApp(App[None]):
         self.push_screen("cockpit")
         self.call_after_refresh(self.start_feeds)
 
-    def start_feeds(self) -> None:
-        """Start the feed of the chosen source (none when live sources are unavailable)."""
+    async def start_feeds(self) -> None:
+        """Start the feed of the chosen source (none when live sources are unavailable), then the real panes."""
         from cockpit.memory import release_freed_memory
 
         release_freed_memory()  # before the feed's worker builds its first frames
         if self.source_factory is not None:
             self._start(self.source_factory)
+        else:  # nothing to wait for: the sizing calculator comes at once
+            self.cockpit.sizing.want_calculator()
+        await self.cockpit.mount_panes()  # while the feed's worker builds the source
 
     def _start(self, factory: Callable[[], Source]) -> None:
         feed = Feed("market", factory, self.config.profile(self.profile_name), self.config.universe,

@@ -1,14 +1,17 @@
 """Command line: args -> config -> source -> screen or a headless command.
 
 Each subcommand lives in `cockpit/commands/<name>.py` with `register(subparsers)`; a user error prints one
-line on stderr and exits 2, never a traceback.
+line on stderr and exits 2, never a traceback. Only the subcommands the arguments name are registered (the
+screen registers none, so no command module is imported before its first frame); help and errors use the
+full parser, so they name every command.
 """
 
 from __future__ import annotations
 
 import argparse
 import importlib
-from collections.abc import Sequence
+import sys
+from collections.abc import Iterable, Sequence
 
 from cockpit import __version__
 from cockpit.commands.output import OutputError, note
@@ -51,8 +54,8 @@ def add_source_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--record", metavar="DIR", default=keep, help="record what the sources deliver as Parquet")
 
 
-def build_parser() -> ArgumentParser:
-    """The full parser: the screen's own options plus every registered subcommand."""
+def build_parser(commands: Iterable[str] = COMMANDS) -> ArgumentParser:
+    """The screen's own options plus the subcommands in `commands` (every one by default)."""
     parser = ArgumentParser(prog="cockpit", description="Terminal cockpit for correlated stock and crypto selloffs.")
     parser.add_argument("--version", action="version", version=f"cockpit {__version__}")
     add_source_arguments(parser)
@@ -62,17 +65,34 @@ def build_parser() -> ArgumentParser:
                         help="start the simulator at this offset into the scenario (e.g. 36h)")
     parser.set_defaults(**SOURCE_DEFAULTS)
     subparsers = parser.add_subparsers(dest="command", metavar="COMMAND", parser_class=ArgumentParser)
-    for name in COMMANDS:
+    for name in commands:
         module = importlib.import_module(f"cockpit.commands.{name}")
         module.register(subparsers)
     return parser
 
 
+def commands_named(argv: Sequence[str]) -> tuple[str, ...]:
+    """The subcommands `argv` may run: those it names (a word that is an option's value costs one parser)."""
+    if "-h" in argv or "--help" in argv:
+        return COMMANDS
+    return tuple(name for name in COMMANDS if name in argv)
+
+
+def parse_arguments(argv: Sequence[str]) -> argparse.Namespace:
+    """`argv` parsed with only the subcommands it names; on an error, the full parser's own message."""
+    named = commands_named(argv)
+    try:
+        return build_parser(named).parse_args(argv)
+    except UserError:
+        if named == COMMANDS:
+            raise
+    return build_parser().parse_args(argv)
+
+
 def main(argv: Sequence[str] | None = None) -> int:
     """Entry point of the `cockpit` command."""
     try:
-        parser = build_parser()
-        args = parser.parse_args(argv)
+        args = parse_arguments(sys.argv[1:] if argv is None else list(argv))
         handler = getattr(args, "handler", None)
         if handler is None:
             from cockpit.commands.screen import run_screen

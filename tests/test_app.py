@@ -3,10 +3,19 @@
 from __future__ import annotations
 
 import dataclasses
+import threading
 from pathlib import Path
 from typing import Any
 
-from test_app_helpers import FrozenClock, cached_simulator, cockpit, make_app, settle, simulator  # noqa: F401
+from test_app_helpers import (  # noqa: F401
+    FrozenClock,
+    ScriptedSource,
+    cached_simulator,
+    cockpit,
+    make_app,
+    settle,
+    simulator,
+)
 from textual.command import CommandPalette
 
 from cockpit.app import PALETTE, CockpitApp
@@ -18,6 +27,7 @@ from cockpit.screens.help import HelpScreen
 from cockpit.widgets.flags import FlagList
 from cockpit.widgets.format import age_text
 from cockpit.widgets.header import CockpitHeader
+from cockpit.widgets.sizing import SizingPane
 
 SIZE = (160, 45)
 
@@ -110,6 +120,52 @@ async def test_q_quits_with_status_0() -> None:
         await pilot.press("q")
         await pilot.pause()
     assert not app.is_running and (app.return_code or 0) == 0
+
+
+def test_quitting_within_a_frame_of_the_start_is_a_clean_exit() -> None:
+    app = make_app(notice="no source")  # nothing to wait for: the calculator is asked for at once
+
+    async def quit_now(pilot: Any) -> None:
+        pilot.app.exit()
+
+    app.run(headless=True, size=SIZE, auto_pilot=quit_now)
+    assert (app.return_code or 0) == 0 and app.crash_message is None and not app.crash_reports
+
+
+async def test_a_calculator_mount_due_after_the_screen_closed_does_nothing() -> None:
+    source = ScriptedSource([simulator().poll()])
+    source.gate = threading.Event()  # no figures: the calculator is not asked for
+    app = make_app(lambda: source)
+    async with app.run_test(size=SIZE) as pilot:
+        await settle(pilot, lambda: source.entered.is_set())
+        slot = cockpit(app).sizing
+        source.gate.set()
+        app.exit()
+    await slot._mount_calculator()  # a mount asked for in the screen's last frame runs after it closed
+    assert slot.calculator is None
+
+
+async def test_the_sizing_calculator_comes_after_the_first_figures_or_when_asked_for() -> None:
+    source = ScriptedSource([simulator().poll()])
+    source.gate = threading.Event()  # the first poll waits: no figures yet
+    app = make_app(lambda: source)
+    async with app.run_test(size=SIZE) as pilot:
+        await settle(pilot, lambda: source.entered.is_set())
+        screen = cockpit(app)
+        assert screen.sizing.calculator is None and not screen.query(SizingPane)
+        source.gate.set()
+        await settle(pilot, lambda: screen.snapshot is not None and screen.sizing.calculator is not None)
+        assert isinstance(screen.sizing.calculator, SizingPane)
+    waiting = ScriptedSource([simulator().poll()])
+    waiting.gate = threading.Event()
+    app = make_app(lambda: waiting)
+    async with app.run_test(size=SIZE) as pilot:
+        await settle(pilot, lambda: waiting.entered.is_set())
+        await pilot.press("s")
+        await settle(pilot, lambda: cockpit(app).sizing.calculator is not None)
+        calculator = cockpit(app).sizing.calculator
+        assert app.focused is not None and calculator in app.focused.ancestors
+        waiting.gate.set()
 
 
 async def test_c_opens_the_checklist_with_the_live_snapshot() -> None:

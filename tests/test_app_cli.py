@@ -82,6 +82,33 @@ def test_bad_arguments_are_one_line_and_status_2(argv: list[str], words: str, he
     assert err.count("\n") == 1 and words in err and not headless
 
 
+def test_an_unknown_command_names_every_command(capsys: pytest.CaptureFixture[str]) -> None:
+    from cockpit.cli import COMMANDS
+
+    assert main(["--demo", "snapshots"]) == 2
+    err = capsys.readouterr().err
+    assert err.count("\n") == 1 and "invalid choice: 'snapshots'" in err
+    assert all(f"'{name}'" in err for name in COMMANDS)
+
+
+def test_help_lists_every_command(capsys: pytest.CaptureFixture[str]) -> None:
+    from cockpit.cli import COMMANDS
+
+    with pytest.raises(SystemExit) as done:
+        main(["--help"])
+    assert done.value.code == 0
+    out = capsys.readouterr().out
+    assert all(name in out for name in COMMANDS)
+
+
+def test_a_command_word_given_as_an_option_value_still_runs_the_screen() -> None:
+    from cockpit.cli import parse_arguments
+
+    args = parse_arguments(["--demo", "--scenario", "brief"])
+    assert args.command is None and args.scenario == "brief"
+    assert parse_arguments(["--scenario", "calm", "snapshot", "--json"]).command == "snapshot"
+
+
 @pytest.mark.parametrize(("config", "words"), [
     ('[keys]\nzoom = "z"\n', "unknown action 'zoom' in [keys]"),
     ('theme = "neon"\n', "unknown theme 'neon'"),
@@ -125,7 +152,10 @@ def test_nothing_heavy_is_imported_before_the_first_frame() -> None:
         app.notice = "no source"
         async def main():
             async with app.run_test(size=(160, 45)) as pilot:
-                await pilot.pause()
+                for _ in range(20):  # the first frame's placeholder, then the real pane once laid out
+                    await pilot.pause()
+                    if app.cockpit.query_one("#macro").region.height > 0:
+                        break
                 assert app.cockpit.query_one("#macro").region.height > 0
         asyncio.run(main())
         print(",".join(m for m in {HEAVY!r} if m in sys.modules))

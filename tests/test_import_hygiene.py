@@ -103,11 +103,23 @@ sys.exit(main(["--demo"]))
 """
 
 
-def test_the_first_frame_loads_no_vendor_client_nor_pandas(isolated_dirs: Path) -> None:
+def first_frame_modules() -> set[str]:
+    """The modules loaded when `cockpit --demo` first writes its screen."""
     out = subprocess.run([sys.executable, "-c", FIRST_FRAME], capture_output=True, text=True, timeout=120, cwd=ROOT,
                          env={**os.environ, "PYTHONPATH": str(ROOT)})
     lines = [line for line in out.stdout.splitlines() if line.startswith("LOADED ")]
     assert lines, f"no first frame (exit {out.returncode}): {out.stderr[-2000:]}"
-    loaded = set(lines[0].split()[1:])
+    return set(lines[0].split()[1:])
+
+
+def test_the_first_frame_loads_no_vendor_client_nor_pandas(isolated_dirs: Path) -> None:
+    loaded = first_frame_modules()
     assert "cockpit.screens.main" in loaded
     assert not {*VENDOR, "polars", "numpy"} & loaded
+
+
+def test_the_first_frame_loads_no_other_command(isolated_dirs: Path) -> None:
+    from cockpit.cli import COMMANDS
+
+    loaded = first_frame_modules()
+    assert not {f"cockpit.commands.{name}" for name in COMMANDS} & loaded

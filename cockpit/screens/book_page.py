@@ -37,6 +37,7 @@ class BookPage:
         self.book: Book | None = None
         self.series: Mapping[str, Series] = {}
         self.state: MarketState | None = None
+        self.shown: BookBuilt | None = None  # the newest book message, shown again on a pane mounted after it
         self.hourly: deque[HourlyReading] = deque(maxlen=HOURLY_KEPT)
         self._key: object = None
 
@@ -69,12 +70,12 @@ class BookPage:
     def show(self, message: BookBuilt) -> None:
         """Show the newest book (or why it could not be built); the sizing pane's plans are judged with it."""
         host = self.host
-        self.book, self.series = message.book, message.series
-        pane = host.query_one(BookPane)
-        pane.set_book(message.book, message.error, message.flags, message.series)
+        self.book, self.series, self.shown = message.book, message.series, message
         ctx = host.context()
-        if ctx is not None:
-            pane.show_context(ctx)
+        for pane in host.query(BookPane):  # none until the panes are swapped in, just after the first frame
+            pane.set_book(message.book, message.error, message.flags, message.series)
+            if ctx is not None:
+                pane.show_context(ctx)
         set_book = getattr(host.sizing.calculator, "set_book", None)
         if callable(set_book) and message.book is not None:
             set_book(BookRisk.of(message.book))

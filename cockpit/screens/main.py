@@ -1,5 +1,8 @@
 """The cockpit screen: header, six panes and the footer; feed messages in, pane updates out.
 
+The first frame draws each pane as one placeholder of the same look (`skeleton.py`); the real panes are
+swapped in right after it, while the feed's worker builds the source.
+
 Workers of the feed run on this screen, so their endings arrive here and are handed to the feed once.
 Widgets change only in the handlers below, on the UI thread.
 """
@@ -41,6 +44,7 @@ from cockpit.screens.alerting import ScreenAlerts
 from cockpit.screens.book_page import BookPage
 from cockpit.screens.layout import Layout, layout_for, mode_for, page_showing
 from cockpit.screens.sizing_slot import SizingSlot
+from cockpit.screens.skeleton import PanePlaceholder
 from cockpit.screens.survive import ReportsErrors
 from cockpit.widgets.book import BookPane
 from cockpit.widgets.correlation import CorrelationPane
@@ -64,6 +68,9 @@ if TYPE_CHECKING:
     from cockpit.story import Story
 
 PROFILE_CYCLE = (ProfileName.SHORT, ProfileName.SWING, ProfileName.LONG)
+# The panes of the grid in order, before and after the Sizing pane (which is its own frame from the start).
+PANES_BEFORE_SIZING: tuple[type[Pane], ...] = (MacroPane, LeadershipPane, CryptoPane, CorrelationPane)
+PANES_AFTER_SIZING: tuple[type[Pane], ...] = (FlagsPane, BookPane)
 SPEED_STEP = 2.0
 
 
@@ -113,28 +120,45 @@ class CockpitScreen(ReportsErrors, Screen[None]):
         self._ticker_started = False
         self._age_timer: Timer | None = None
         self.sizing = SizingSlot(config.profile(profile))
+        self._panes_mounted = False
         self.book_page = BookPage(self)
 
     # --- composition and layout -------------------------------------------------------------------
 
     def compose(self) -> ComposeResult:
-        """Header, the six panes in a grid, footer (the layout classes are set first: one styling pass)."""
+        """Header, the panes' placeholders in a grid, footer (the layout classes are set first: one styling pass)."""
         self._apply_layout()
         yield CockpitHeader(id="header")
+        view = self._empty_view()
         with Container(id="panes"):
-            yield MacroPane()
-            yield LeadershipPane()
-            yield CryptoPane()
-            yield CorrelationPane()
+            yield from (PanePlaceholder(pane, view) for pane in PANES_BEFORE_SIZING)
             yield self.sizing
-            yield FlagsPane()
-            yield BookPane()
+            yield from (PanePlaceholder(pane, view) for pane in PANES_AFTER_SIZING)
         yield Footer(compact=True, show_command_palette=False)
 
     def on_mount(self) -> None:
         """Show the waiting state until the first snapshot."""
         self._apply_layout()
         self.render_all()
+
+    async def mount_panes(self) -> None:
+        """Swap the real panes in for the placeholders (after the first frame); nothing on screen changes."""
+        if self._panes_mounted or not self.is_attached:
+            return
+        self._panes_mounted = True
+        grid = self.query_one("#panes", Container)
+        placeholders = list(self.query(PanePlaceholder))
+        focused = self.focused.id if isinstance(self.focused, PanePlaceholder) else None
+        with self.app.batch_update():
+            await grid.remove_children(placeholders)
+            await grid.mount_all([pane() for pane in PANES_BEFORE_SIZING], before=self.sizing)
+            await grid.mount_all([pane() for pane in PANES_AFTER_SIZING], after=self.sizing)
+            self._apply_layout()
+            self.render_all()
+            if self.book_page.shown is not None:  # a book built before the swap
+                self.book_page.show(self.book_page.shown)
+            if focused is not None:
+                self.query_one(f"#{focused}").focus()
 
     def on_resize(self, event: events.Resize) -> None:
         """Pick the layout that fits the new size."""
@@ -272,6 +296,7 @@ class CockpitScreen(ReportsErrors, Screen[None]):
             return
         self.notice = f"source unavailable: {message.reason}"
         self.render_all()
+        self.sizing.want_calculator()  # no figures are coming: the calculator need not wait for them
 
     @property
     def book(self) -> Book | None:
@@ -347,6 +372,7 @@ class CockpitScreen(ReportsErrors, Screen[None]):
         self.trouble = message
         self._start_ticker()
         self.render_all()
+        self.sizing.want_calculator()
 
     def _start_ticker(self) -> None:
         if not self._ticker_started:
@@ -437,7 +463,8 @@ class CockpitScreen(ReportsErrors, Screen[None]):
     def action_focus_flags(self) -> None:
         """Put the keyboard on the flag list."""
         self._reveal("flags")
-        self.query_one(FlagsPane).focus_list()
+        for pane in self.query(FlagsPane):  # none until the panes are swapped in, just after the first frame
+            pane.focus_list()
 
     def action_next_panes(self) -> None:
         """Show the next page of panes (medium and compact layouts)."""

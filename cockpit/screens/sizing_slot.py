@@ -1,7 +1,8 @@
-"""The Sizing pane's frame: the risk-tier calculator is mounted into it just after the first frame.
+"""The Sizing pane's frame: the risk-tier calculator is mounted into it once the first figures are on screen.
 
-The calculator is another module's widget (many inputs); mounting it after the first paint keeps the
-cockpit's first frame fast. Until it is there, the frame says so.
+The calculator is another module's widget (many inputs, and the input widgets' style sheets); mounting it
+after the first figures (or the reason there are none) keeps both the first frame and the first figures
+fast. Until it is there, the frame says so; asking for it (`s`) mounts it at once.
 
 The plan's checks need the journal's round trips (REVENGE_ENTRY): a thread worker reads them whenever the
 journal file has changed and hands them over in a message; the UI thread never touches the journal.
@@ -86,6 +87,8 @@ class SizingSlot(Vertical):
         self.profile = profile
         self.journal = journal
         self.calculator: Widget | None = None
+        self._mount_asked = False
+        self._focus_when_mounted = False
         self._market: Market | None = None
         self._readings: Readings | None = None
         self.round_trips: tuple[RoundTrip, ...] = ()
@@ -98,19 +101,27 @@ class SizingSlot(Vertical):
         """A line until the calculator is mounted."""
         yield Static(styled("loading the sizing calculator…", "$text-muted"), classes="figures")
 
-    def on_mount(self) -> None:
-        """Mount the calculator once the first frame is on screen."""
-        self.call_after_refresh(self._mount_calculator)
+    def want_calculator(self, *, focus: bool = False) -> None:
+        """Mount the calculator after the next refresh (once), and focus its first field if `focus`."""
+        self._focus_when_mounted = self._focus_when_mounted or focus
+        if self.calculator is None and not self._mount_asked:
+            self._mount_asked = True
+            self.call_after_refresh(self._mount_calculator)
 
     async def _mount_calculator(self) -> None:
+        if not self.is_attached:
+            return  # the screen is closing (a quit within a frame of the start): nothing to mount into
         calculator = make_calculator(self.profile)
-        note = self.query_one(".figures", Static)
-        await note.remove()
+        await self.query_one(".figures", Static).remove()
+        if not self.is_attached:
+            return
         await self.mount(calculator)
         self.calculator = calculator
         self._sent = (None, None, None, None)
         self._push()
         self.refresh_round_trips()
+        if self._focus_when_mounted:
+            self.focus_inside()
 
     def refresh_round_trips(self) -> None:
         """Read the journal's round trips again if it changed (in a thread worker)."""
@@ -153,6 +164,8 @@ class SizingSlot(Vertical):
         self._push()
         if self.calculator is not None:
             self.refresh_round_trips()
+        else:
+            self.want_calculator()
 
     def _push(self) -> None:
         calculator = self.calculator
@@ -172,6 +185,8 @@ class SizingSlot(Vertical):
         self._sent = (self.profile.name, self._market, self._readings, self.round_trips)
 
     def focus_inside(self) -> None:
-        """Focus the calculator's first field (or the frame itself)."""
+        """Focus the calculator's first field (or the frame itself, and the field once the calculator is there)."""
+        if self.calculator is None:
+            self.want_calculator(focus=True)
         target = next((w for w in self.query("*") if w.focusable), None)
         (target or self).focus()

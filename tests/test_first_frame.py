@@ -1,0 +1,82 @@
+"""The first frame draws each pane as one placeholder; the real panes swapped in after it change nothing on screen."""
+
+from __future__ import annotations
+
+import threading
+from typing import Any
+
+import pytest
+from test_app_helpers import ScriptedSource, cached_simulator, cockpit, make_app, settle, simulator  # noqa: F401
+
+from cockpit.screens.main import CockpitScreen
+from cockpit.screens.skeleton import PanePlaceholder
+from cockpit.widgets.pane import Pane
+
+
+def drawn(app: Any) -> list[list[tuple[str, str]]]:
+    """What the eye sees, cell by cell: the character and its colours (a blank shows only its background)."""
+    lines = []
+    for strip in app.screen._compositor.render_strips():
+        cells = []
+        for segment in strip:
+            style = segment.style
+            for char in segment.text:
+                if style is None:
+                    cells.append((char, ""))
+                elif char == " " and not (style.reverse or style.underline or style.strike):
+                    cells.append((char, str(style.bgcolor)))
+                else:
+                    cells.append((char, f"{style.color} {style.bgcolor} {style.bold} {style.dim} {style.reverse}"))
+        lines.append(cells)
+    return lines
+
+
+async def steady(pilot: Any, rounds: int = 50) -> list[list[tuple[str, str]]]:
+    """What the screen shows once two frames in a row are the same."""
+    last = drawn(pilot.app)
+    for _ in range(rounds):
+        await pilot.pause()
+        now = drawn(pilot.app)
+        if now == last:
+            return now
+        last = now
+    raise AssertionError("the screen did not settle")
+
+
+@pytest.mark.parametrize("size", [(160, 45), (100, 30), (60, 20)])
+@pytest.mark.parametrize("notice", [None, "live sources are not available: press d for the demo"])
+async def test_the_real_panes_look_as_their_placeholders_did(size: tuple[int, int], notice: str | None,
+                                                             monkeypatch: pytest.MonkeyPatch) -> None:
+    swap = CockpitScreen.mount_panes
+
+    async def held(self: CockpitScreen) -> None:
+        return None
+
+    monkeypatch.setattr(CockpitScreen, "mount_panes", held)
+    source = ScriptedSource([simulator().poll()])
+    source.gate = threading.Event()  # no figures while we look
+    app = make_app((lambda: source) if notice is None else None, notice=notice)
+    async with app.run_test(size=size) as pilot:
+        screen = cockpit(app)
+        await pilot.pause()
+        assert screen.query(PanePlaceholder) and not screen.query(Pane)
+        first_frame = await steady(pilot)  # the header's source, the footer's keys, the calculator when asked for
+        await swap(screen)
+        after = await steady(pilot)
+        assert screen.query(Pane) and not screen.query(PanePlaceholder)
+        assert screen.query_one("#macro").region.height > 0
+        for row, (was, now) in enumerate(zip(first_frame, after, strict=True)):
+            assert now == was, f"line {row}: {''.join(c for c, _ in now)!r}"
+        source.gate.set()
+
+
+async def test_the_panes_are_swapped_in_before_the_first_figures() -> None:
+    seen: list[Any] = []
+    app = make_app()
+    async with app.run_test(size=(160, 45)) as pilot:
+        await settle(pilot)
+        screen = cockpit(app)
+        seen.extend(screen.query(PanePlaceholder))
+        assert not seen and {p.id for p in screen.panes()} == {"macro", "leadership", "crypto", "correlation",
+                                                              "flags", "book"}
+        assert "US10Y" in screen.query_one("#macro").figures_text  # type: ignore[attr-defined]
