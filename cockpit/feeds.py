@@ -193,6 +193,7 @@ class Feed:
         self._log_error: str | None = None
         self._story_lock = threading.Lock()  # a poll and a profile re-evaluation may tell stories at once
         self._judged: set[ProfileName] = set()  # profiles with a full evaluation done (their hours memoized)
+        self._filling = False  # a worker is telling the next past hours of the story's week
         self._moments: dict[ProfileName, Any] = {}  # each profile's last judged snapshot: the story's moment
 
     @property
@@ -254,8 +255,6 @@ class Feed:
         key = evaluation_key(state, profile.name, clock.clocked)
         if key == last_key:
             self.host.post_message(ClockTicked(self.name, clock))
-            if not self.week_told(profile.name, state.as_of):  # the week still fills in behind, a budget a poll
-                self._tell_story(state, profile)
         else:
             self._post_snapshots(state, profile, clock, polled_at)
             if not cached:  # the network's answer follows at once, and it always differs (no longer connecting)
@@ -324,7 +323,7 @@ class Feed:
             return
         work = partial(self._evaluate, source, state, profile)
         self.host.run_worker(work, name=f"{self.group}:eval", group=f"{self.group}:eval", thread=True,
-                             exit_on_error=False, exclusive=True)
+                             exit_on_error=False, exclusive=True, description="evaluate the last state again")
 
     def _evaluate(self, source: Source, state: MarketState, profile: Profile) -> PollResult:
         polled_at = self._monotonic()
@@ -345,12 +344,16 @@ class Feed:
 
     def handle_worker(self, worker: Worker[Any]) -> bool:
         """Handle the end of one of this feed's workers (True if it was ours); re-arms the poll timer."""
-        if worker.group not in (self.group, f"{self.group}:eval"):
+        if worker.group not in (self.group, f"{self.group}:eval", f"{self.group}:story"):
             return False
         if worker.state not in (WorkerState.SUCCESS, WorkerState.ERROR, WorkerState.CANCELLED):
             return True
         kind = worker.name.rsplit(":", 1)[-1]
-        if kind == "eval":
+        if kind == "story":
+            self._filling = False
+            if worker.state is WorkerState.SUCCESS:  # a failing story is not retried back to back
+                self._fill_week()
+        elif kind == "eval":
             self._finish_eval(worker)
         elif kind == "build":
             self._finish_build(worker)
@@ -388,15 +391,29 @@ class Feed:
             self.host.post_message(PollFailed(self.name, describe(worker.error), self._monotonic(),
                                               self.last_good_at, self.failures))
         pending, self._pending = self._pending, False
+        self._fill_week()
         if prompt and not pending and not self._stopped:
             self._cancel_timer()  # the cached figures are drawn first, then the network is asked
             self.host.call_after_refresh(self.request_poll)
             return
         self._arm(0.0 if pending else self.next_delay())
 
+    def _fill_week(self) -> None:
+        """While the story's week is incomplete, tell its next past hours (a budget at a time) in a worker of
+        its own, back to back, so the week is told within seconds of the start instead of over the first
+        polls, and a screen left open polls for nothing else once it is."""
+        state, profile = self._last_state, self.profile
+        if self._filling or self._stopped or state is None or self.week_told(profile.name, state.as_of):
+            return
+        self._filling = True
+        self.host.run_worker(partial(self._tell_story, state, profile), name=f"{self.group}:story",
+                             group=f"{self.group}:story", thread=True, exit_on_error=False,
+                             description="tell the next past hours of the week")  # not repr(): the whole state
+
     def _finish_eval(self, worker: Worker[Any]) -> None:
         if worker.state is WorkerState.SUCCESS and isinstance(worker.result, PollResult):
             self._last_key = worker.result.key
+            self._fill_week()  # the new profile's week
         elif worker.state is WorkerState.ERROR:
             self.host.post_message(PollFailed(self.name, describe(worker.error), self._monotonic(),
                                               self.last_good_at, self.failures + 1))

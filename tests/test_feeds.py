@@ -397,3 +397,17 @@ async def test_the_week_keeps_filling_in_while_polls_bring_nothing_new() -> None
         assert len(judged(host)) == 1  # not evaluated again ...
         assert len(feed._views[ProfileName.SWING]) > told  # ... but the story's week went on filling in
         assert not feed.week_told(ProfileName.SWING, source.script[0].as_of)
+
+
+async def test_the_week_is_told_back_to_back_after_the_first_poll_without_polling_again() -> None:
+    """A screen opened mid-week tells the rest of its week in a worker of its own, a budget at a time, within
+    seconds of the start; the source is not polled for it (a screen left open then does nothing more)."""
+    source = ScriptedSource([simulator().poll()])
+    feed = make_feed(source)
+    host = Host(feed)
+    async with host.run_test() as pilot:
+        await until(pilot, lambda: feed._last_state is not None
+                    and feed.week_told(feed.profile.name, feed._last_state.as_of) and not feed._filling)
+        assert source.calls == 1
+        told = feed._views[feed.profile.name]
+        assert len(told) >= 24 * 7  # every past hour of the week, told by one poll
