@@ -5,8 +5,8 @@ Every child is a fresh Python process on a 160x45 pseudo-terminal (startup.py's 
 written (the preview of a profile's figures counts: the moment's figures are on screen), `judged` when the
 first screen with a judged snapshot (flags, regime, outlook over the span window) is written, then does
 what `BENCH_MODE` asks: exit (`figures`, once judged), measure its own CPU with timer callbacks, widget
-refreshes and frames written counted (`cpu`; the window opens two seconds after the feed has settled, i.e.
-a live source's first network answer is in, as when the first figures waited for it), or report its
+refreshes and frames written counted (`cpu`; the window opens two seconds after the feed's start-up is
+over: a live source's first network answer is in and the story's week is told), or report its
 resident memory at given seconds (`memory`). Live children have every non-loopback connection refused at
 the socket level.
 """
@@ -158,7 +158,7 @@ def hooked_run(app, *args, **kwargs):
     hook(app, "cockpit")
     drive(app, lambda: app.cockpit.snapshot is not None, lambda: describe(app),
           lambda: app.cockpit.snapshot is not None and app.cockpit.snapshot.judged,
-          lambda: app.cockpit.feed is None or getattr(app.cockpit.feed, "settled", True))
+          lambda: app.cockpit.feed is None or getattr(app.cockpit.feed, "started", True))
     return run(app, *args, **kwargs)
 CockpitApp.run = hooked_run
 sys.exit(main(json.loads(os.environ["BENCH_ARGV"])))

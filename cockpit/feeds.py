@@ -261,6 +261,13 @@ class Feed:
                 self._tell_story(state, profile)
         return PollResult(state, key, polled_at, cached)
 
+    @property
+    def started(self) -> bool:
+        """Start-up is over: the source answered a real poll (or failed one) and the story's week is told."""
+        state = self._last_state
+        return self.settled and not self._filling and (
+            state is None or self.week_told(self.profile.name, state.as_of))
+
     def week_told(self, profile: ProfileName, as_of: datetime) -> bool:
         """Whether every past hour of the story's week up to `as_of` has been evaluated for `profile`."""
         cache = self._views.get(profile, {})
