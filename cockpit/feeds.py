@@ -42,6 +42,7 @@ STORY_HOURS = 24 * 7  # the flag log and the cause map look back a week
 STORY_BUDGET = 12  # past hours evaluated per poll: the week fills in behind the first figures
 HOLD_H = {ProfileName.SHORT: 2, ProfileName.SWING: 12, ProfileName.LONG: 72}  # regime_hold_h of SPEC §3
 PAUSED_POLL_S = 10.0
+FILL_PAUSE_S = 1.0  # between the budgets of the week's story told after the start: the screen stays responsive
 MAX_CLOCKED_WAIT_S = 60.0  # a slow simulated clock is still polled at least once a minute
 KEY_BUCKET_S = 900  # a live state is evaluated at least every quarter hour (sessions open and shut on those)
 HealthKey = tuple[Any, ...]
@@ -358,8 +359,8 @@ class Feed:
         kind = worker.name.rsplit(":", 1)[-1]
         if kind == "story":
             self._filling = False
-            if worker.state is WorkerState.SUCCESS:  # a failing story is not retried back to back
-                self._fill_week()
+            if worker.state is WorkerState.SUCCESS and not self._stopped:  # a failing story is not retried
+                self.host.set_timer(FILL_PAUSE_S, self._fill_week, name=f"{self.group}:fill")
         elif kind == "eval":
             self._finish_eval(worker)
         elif kind == "build":
@@ -406,9 +407,9 @@ class Feed:
         self._arm(0.0 if pending else self.next_delay())
 
     def _fill_week(self) -> None:
-        """While the story's week is incomplete, tell its next past hours (a budget at a time) in a worker of
-        its own, back to back, so the week is told within seconds of the start instead of over the first
-        polls, and a screen left open polls for nothing else once it is."""
+        """While the story's week is incomplete, tell its next past hours (a budget at a time, a second apart)
+        in a worker of its own, so the week is told within half a minute of the start instead of over the
+        first polls (14 minutes at --speed 1), and a screen left open does nothing else once it is."""
         state, profile = self._last_state, self.profile
         if self._filling or self._stopped or state is None or self.week_told(profile.name, state.as_of):
             return
