@@ -42,6 +42,7 @@ STORY_HOURS = 24 * 7  # the flag log and the cause map look back a week
 STORY_BUDGET = 12  # past hours evaluated per poll: the week fills in behind the first figures
 HOLD_H = {ProfileName.SHORT: 2, ProfileName.SWING: 12, ProfileName.LONG: 72}  # regime_hold_h of SPEC §3
 PAUSED_POLL_S = 10.0
+FILL_START_S = 5.0  # the week's story is told once the first figures have had the machine to themselves
 FILL_PAUSE_S = 1.0  # between the budgets of the week's story told after the start: the screen stays responsive
 MAX_CLOCKED_WAIT_S = 60.0  # a slow simulated clock is still polled at least once a minute
 KEY_BUCKET_S = 900  # a live state is evaluated at least every quarter hour (sessions open and shut on those)
@@ -195,6 +196,7 @@ class Feed:
         self._story_lock = threading.Lock()  # a poll and a profile re-evaluation may tell stories at once
         self._judged: set[ProfileName] = set()  # profiles with a full evaluation done (their hours memoized)
         self._filling = False  # a worker is telling the next past hours of the story's week
+        self._fill_timer: Timer | None = None
         self._moments: dict[ProfileName, Any] = {}  # each profile's last judged snapshot: the story's moment
 
     @property
@@ -359,8 +361,8 @@ class Feed:
         kind = worker.name.rsplit(":", 1)[-1]
         if kind == "story":
             self._filling = False
-            if worker.state is WorkerState.SUCCESS and not self._stopped:  # a failing story is not retried
-                self.host.set_timer(FILL_PAUSE_S, self._fill_week, name=f"{self.group}:fill")
+            if worker.state is WorkerState.SUCCESS:  # a failing story is not retried
+                self._schedule_fill(FILL_PAUSE_S)
         elif kind == "eval":
             self._finish_eval(worker)
         elif kind == "build":
@@ -399,17 +401,27 @@ class Feed:
             self.host.post_message(PollFailed(self.name, describe(worker.error), self._monotonic(),
                                               self.last_good_at, self.failures))
         pending, self._pending = self._pending, False
-        self._fill_week()
+        self._schedule_fill(FILL_START_S)
         if prompt and not pending and not self._stopped:
             self._cancel_timer()  # the cached figures are drawn first, then the network is asked
             self.host.call_after_refresh(self.request_poll)
             return
         self._arm(0.0 if pending else self.next_delay())
 
+    def _schedule_fill(self, delay: float) -> None:
+        """Tell the week's next past hours after `delay` (once: a fill already armed or running is kept)."""
+        if self._fill_timer is None and not self._filling and not self._stopped:
+            self._fill_timer = self.host.set_timer(delay, self._on_fill_timer, name=f"{self.group}:fill")
+
+    def _on_fill_timer(self) -> None:
+        self._fill_timer = None
+        self._fill_week()
+
     def _fill_week(self) -> None:
-        """While the story's week is incomplete, tell its next past hours (a budget at a time, a second apart)
-        in a worker of its own, so the week is told within half a minute of the start instead of over the
-        first polls (14 minutes at --speed 1), and a screen left open does nothing else once it is."""
+        """While the story's week is incomplete, tell its next past hours (a budget at a time, a second apart,
+        from five seconds after a poll) in a worker of its own, so the week is told within half a minute of
+        the start instead of over the first polls (14 minutes at --speed 1), and a screen left open does
+        nothing else once it is."""
         state, profile = self._last_state, self.profile
         if self._filling or self._stopped or state is None or self.week_told(profile.name, state.as_of):
             return
@@ -421,7 +433,7 @@ class Feed:
     def _finish_eval(self, worker: Worker[Any]) -> None:
         if worker.state is WorkerState.SUCCESS and isinstance(worker.result, PollResult):
             self._last_key = worker.result.key
-            self._fill_week()  # the new profile's week
+            self._schedule_fill(FILL_START_S)  # the new profile's week
         elif worker.state is WorkerState.ERROR:
             self.host.post_message(PollFailed(self.name, describe(worker.error), self._monotonic(),
                                               self.last_good_at, self.failures + 1))
@@ -466,6 +478,9 @@ class Feed:
         """Stop polling and release the source."""
         self._stopped = True
         self._cancel_timer()
+        if self._fill_timer is not None:
+            self._fill_timer.stop()
+            self._fill_timer = None
         source, self.source = self.source, None
         if source is not None:
             source.close()
