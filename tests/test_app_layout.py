@@ -94,8 +94,12 @@ async def test_a_source_that_fails_after_good_data_keeps_the_last_figures_drawn_
     source = ScriptedSource([simulator().poll(), RuntimeError("timeout after 10s")])
     app = make_app(lambda: source, clock=clock)
     async with app.run_test(size=(160, 45)) as pilot:
-        await settle(pilot)
         screen = cockpit(app)
+        # the judged snapshot drawn and its poll over (the panes swapped in, the week's story may go on)
+        await settle(pilot, lambda: screen.snapshot is not None and screen.snapshot.judged
+                     and screen.feed is not None and not screen.feed.busy and screen.trouble is None
+                     and not screen.query_one("#macro").has_class("-stale"))
+        assert source.calls == 1
         us10y = f"US10Y   {screen.snapshot.readings.macro.us10y:.3f}%"  # type: ignore[union-attr]
         assert f"{us10y}" in screen.query_one("#macro").figures_text  # type: ignore[attr-defined]
         assert screen.query_one("#macro").figures_text.splitlines()[0].endswith(" 0s")  # type: ignore[attr-defined]
