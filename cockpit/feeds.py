@@ -352,11 +352,15 @@ class Feed:
         self.request_poll()
         return True
 
-    def handle_worker(self, worker: Worker[Any]) -> bool:
-        """Handle the end of one of this feed's workers (True if it was ours); re-arms the poll timer."""
+    def handle_worker(self, worker: Worker[Any], state: WorkerState) -> bool:
+        """Handle the end of one of this feed's workers (True if it was ours); re-arms the poll timer.
+
+        `state` is the state the event announced, not `worker.state`: on a busy UI thread a worker can be over
+        before its PENDING and RUNNING events are handled, and reading its state then would end it three times.
+        """
         if worker.group not in (self.group, f"{self.group}:eval", f"{self.group}:story"):
             return False
-        if worker.state not in (WorkerState.SUCCESS, WorkerState.ERROR, WorkerState.CANCELLED):
+        if state not in (WorkerState.SUCCESS, WorkerState.ERROR, WorkerState.CANCELLED):
             return True
         kind = worker.name.rsplit(":", 1)[-1]
         if kind == "story":

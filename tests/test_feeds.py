@@ -11,7 +11,7 @@ import pytest
 from test_app_helpers import ScriptedSource, cached_simulator, simulator  # noqa: F401
 from textual.app import App
 from textual.message import Message
-from textual.worker import Worker, WorkerFailed
+from textual.worker import Worker, WorkerFailed, WorkerState
 
 from cockpit.config import load_config
 from cockpit.errors import UserError
@@ -42,7 +42,7 @@ class Host(App[None]):
         self.feed.start()
 
     def on_worker_state_changed(self, event: Worker.StateChanged) -> None:
-        self.feed.handle_worker(event.worker)
+        self.feed.handle_worker(event.worker, event.state)
 
     def on_source_opened(self, message: SourceOpened) -> None:
         self.received.append(message)
@@ -119,6 +119,29 @@ async def test_a_poll_in_flight_is_never_overlapped_and_re_arms_only_when_done()
         source.gate.set()
         await until(pilot, lambda: source.calls >= 2)
         assert len(host.of(SnapshotComputed)) >= 1
+
+
+class LaggingHost(Host):
+    """A host whose message queue lags its workers: each poll's PENDING event is handled only once the poll is
+    over (a UI thread busy drawing), so its PENDING, RUNNING and SUCCESS events all find the worker ended."""
+
+    async def on_worker_state_changed(self, event: Worker.StateChanged) -> None:
+        if event.worker.name.endswith(":poll") and event.state is WorkerState.PENDING:
+            await event.worker.wait()
+        self.feed.handle_worker(event.worker, event.state)
+        event.prevent_default()  # Textual would call Host's handler too
+
+
+async def test_a_poll_whose_events_are_handled_late_ends_once() -> None:
+    source = ScriptedSource([simulator().poll()])
+    feed = make_feed(source)
+    host = LaggingHost(feed)
+    async with host.run_test() as pilot:
+        await until(pilot, lambda: feed.polls >= 1 and not feed.busy)
+        for _ in range(5):
+            await pilot.pause()  # the events queued behind the first are handled too
+        assert feed.polls == 1 and source.calls == 1
+        assert feed._timer is not None  # armed once, for the next interval
 
 
 async def test_a_raising_source_posts_poll_failed_and_backs_off() -> None:

@@ -41,11 +41,13 @@ class BookPage:
         self.hourly: deque[HourlyReading] = deque(maxlen=HOURLY_KEPT)
         self._key: object = None
 
-    def worker_done(self, worker: Worker[Any]) -> None:
-        """A feed worker delivered a market state: rebuild; a book worker failed: say why on the pane."""
-        if worker.state is WorkerState.SUCCESS and isinstance(worker.result, PollResult):
+    def worker_done(self, worker: Worker[Any], state: WorkerState) -> None:
+        """A feed worker delivered a market state: rebuild; a book worker failed: say why on the pane.
+
+        `state` is the one the event announced (an event handled late must not count as the worker's end)."""
+        if state is WorkerState.SUCCESS and isinstance(worker.result, PollResult):
             self.refresh(worker.result.state)
-        elif worker.state is WorkerState.ERROR and worker.group == GROUP:
+        elif state is WorkerState.ERROR and worker.group == GROUP:
             self.show(BookBuilt(self.book, self.series, error=describe(worker.error)))
 
     def refresh(self, state: MarketState, *, force: bool = False) -> None:

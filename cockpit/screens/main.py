@@ -275,8 +275,8 @@ class CockpitScreen(ReportsErrors, Screen[None]):
     def on_worker_state_changed(self, event: Worker.StateChanged) -> None:
         """Worker endings are handled once, by the feed that started them; a new market state rebuilds the book."""
         if self.feed is not None:
-            self.feed.handle_worker(event.worker)
-        self.book_page.worker_done(event.worker)
+            self.feed.handle_worker(event.worker, event.state)
+        self.book_page.worker_done(event.worker, event.state)
 
     @on(SourceOpened)
     def source_opened(self, message: SourceOpened) -> None:
