@@ -12,8 +12,10 @@ from test_app_helpers import (  # noqa: F401
     ScriptedSource,
     cached_simulator,
     cockpit,
+    entered,
     make_app,
     settle,
+    settle_ui,
     simulator,
 )
 from textual.command import CommandPalette
@@ -137,7 +139,7 @@ async def test_a_calculator_mount_due_after_the_screen_closed_does_nothing() -> 
     source.gate = threading.Event()  # no figures: the calculator is not asked for
     app = make_app(lambda: source)
     async with app.run_test(size=SIZE) as pilot:
-        await settle(pilot, lambda: source.entered.is_set())
+        await entered(pilot, source)
         slot = cockpit(app).sizing
         source.gate.set()
         app.exit()
@@ -150,7 +152,7 @@ async def test_the_sizing_calculator_comes_after_the_first_figures_or_when_asked
     source.gate = threading.Event()  # the first poll waits: no figures yet
     app = make_app(lambda: source)
     async with app.run_test(size=SIZE) as pilot:
-        await settle(pilot, lambda: source.entered.is_set())
+        await entered(pilot, source)
         screen = cockpit(app)
         assert screen.sizing.calculator is None and not screen.query(SizingPane)
         source.gate.set()
@@ -160,9 +162,9 @@ async def test_the_sizing_calculator_comes_after_the_first_figures_or_when_asked
     waiting.gate = threading.Event()
     app = make_app(lambda: waiting)
     async with app.run_test(size=SIZE) as pilot:
-        await settle(pilot, lambda: waiting.entered.is_set())
+        await entered(pilot, waiting)
         await pilot.press("s")
-        await settle(pilot, lambda: cockpit(app).sizing.calculator is not None)
+        await settle_ui(pilot, lambda: cockpit(app).sizing.calculator is not None)
         calculator = cockpit(app).sizing.calculator
         assert app.focused is not None and calculator in app.focused.ancestors
         waiting.gate.set()

@@ -52,6 +52,16 @@ def cached_simulator(monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.setattr(model, "generate", lambda scenario, seed, universe: _bars(scenario.name, seed))
 
 
+@pytest.fixture
+def quick_story(monkeypatch: pytest.MonkeyPatch) -> None:
+    """The week's story told from a tenth of a second after a poll, its budgets a tenth apart (the app waits
+    five seconds, then one between budgets, so the first figures have the machine to themselves)."""
+    import cockpit.feeds as feeds
+
+    monkeypatch.setattr(feeds, "FILL_START_S", 0.1)
+    monkeypatch.setattr(feeds, "FILL_PAUSE_S", 0.1)
+
+
 def simulator(offset: timedelta = AT, clock: Callable[[], float] | None = None, seed: int = 7,
               scenario: str = "cascade-2026-01") -> SimulatorSource:
     """The seeded demo market at `offset`, its clock frozen unless `clock` moves."""
@@ -120,6 +130,23 @@ async def settle(pilot: Pilot[Any], until: Callable[[], bool] | None = None, rou
             await pilot.pause()
             return
     raise AssertionError("the app did not reach the expected state")
+
+
+async def settle_ui(pilot: Pilot[Any], until: Callable[[], bool], rounds: int = 200) -> None:
+    """Let messages land until `until()` holds without waiting for workers (a gated poll is still blocked)."""
+    for _ in range(rounds):
+        await pilot.pause()
+        if until():
+            return
+    raise AssertionError("the screen did not reach the expected state")
+
+
+async def entered(pilot: Pilot[Any], source: ScriptedSource) -> None:
+    """Until `source` is inside a poll (a gated poll blocks there: waiting for the workers would wait for it)."""
+    import asyncio
+
+    assert await asyncio.get_running_loop().run_in_executor(None, source.entered.wait, 10.0), "no poll started"
+    await pilot.pause()
 
 
 def cockpit(app: Any) -> CockpitScreen:

@@ -8,7 +8,7 @@ from datetime import UTC, datetime, timedelta
 from typing import Any
 
 import pytest
-from test_app_helpers import ScriptedSource, cached_simulator, simulator  # noqa: F401
+from test_app_helpers import ScriptedSource, cached_simulator, quick_story, simulator  # noqa: F401
 from textual.app import App
 from textual.message import Message
 from textual.worker import Worker, WorkerFailed, WorkerState
@@ -408,6 +408,7 @@ def test_the_evaluation_key_keeps_moments_not_ages() -> None:
         live_state(QUARTER + timedelta(seconds=899), 939.0, limit_s=1800.0), ProfileName.SWING, clocked=False)
 
 
+@pytest.mark.usefixtures("quick_story")
 async def test_the_week_keeps_filling_in_while_polls_bring_nothing_new() -> None:
     source = ScriptedSource([live_state(QUARTER + timedelta(seconds=60), 100.0)])
     feed = make_feed(source)
@@ -422,6 +423,7 @@ async def test_the_week_keeps_filling_in_while_polls_bring_nothing_new() -> None
         assert len(judged(host)) == 1 and source.calls == 2
 
 
+@pytest.mark.usefixtures("quick_story")
 async def test_the_week_is_told_after_the_first_poll_without_polling_again() -> None:
     """A screen opened mid-week tells the rest of its week in a worker of its own, a budget a second, within
     half a minute of the start; the source is not polled for it (a screen left open then does nothing more)."""
