@@ -24,14 +24,19 @@ from cockpit.universe import Universe
 
 
 def build_snapshot(
-    state: MarketState, profile: Profile, universe: Universe, extra_flags: tuple[Flag, ...] = ()
+    state: MarketState, profile: Profile, universe: Universe, extra_flags: tuple[Flag, ...] = (), *,
+    past_hour: bool = False,
 ) -> Snapshot:
     """Evaluate every analytic and rule at `state.as_of` for `profile`; spans, holds and the regime's
-    hysteresis come from the hours before it (cockpit.rules.spans), so they depend on the bars alone."""
-    from cockpit.analytics.readings import compute_readings
-    from cockpit.rules.spans import evaluate_timeline
+    hysteresis come from the hours before it (cockpit.rules.spans), so they depend on the bars alone.
 
-    readings = compute_readings(state, profile, universe)
+    `past_hour` is a timeline's hour before the moment (on the hour, no source health): its readings come
+    without chart histories, which no rule reads, from the memo when a later hour was judged first.
+    """
+    from cockpit.analytics.readings import compute_readings
+    from cockpit.rules.spans import evaluate_timeline, hour_readings
+
+    readings = hour_readings(state, profile, universe) if past_hour else compute_readings(state, profile, universe)
     quality = replace(state.quality, missing_roles=readings.missing_roles)
     timeline = evaluate_timeline(state, profile, universe, readings)
     snap = Snapshot(

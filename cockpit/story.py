@@ -132,32 +132,35 @@ def timeline(state: MarketState, profile: Profile, universe: Universe, hours: in
     """
     from dataclasses import replace
 
+    from cockpit.rules.spans import shared_bars
     from cockpit.snapshot import build_snapshot
 
     end = state.as_of.replace(minute=0, second=0, microsecond=0)
     shocks, gaps = bar_stages(state, universe, hours)
 
-    def evaluate(at: datetime, past: MarketState) -> HourView:
+    def evaluate(at: datetime, past: MarketState, past_hour: bool = True) -> HourView:
         hour = at.replace(minute=0, second=0, microsecond=0)
-        return hour_view(build_snapshot(past, profile, universe), tuple(shocks.get(hour, ())), gaps.get(hour))
+        snap = build_snapshot(past, profile, universe, past_hour=past_hour)
+        return hour_view(snap, tuple(shocks.get(hour, ())), gaps.get(hour))
 
     if moment is not None and moment.as_of == state.as_of and moment.judged and moment.profile is profile.name:
         hour = state.as_of.replace(minute=0, second=0, microsecond=0)
         newest_first = [hour_view(moment, tuple(shocks.get(hour, ())), gaps.get(hour))]
     else:
-        newest_first = [evaluate(state.as_of, state)]
+        newest_first = [evaluate(state.as_of, state, past_hour=False)]
     spent = 0
-    for step in range(0 if end < state.as_of else 1, hours + 1):
-        at = end - timedelta(hours=step)
-        view = None if cache is None else cache.get(at)
-        if view is None:
-            if budget is not None and spent >= budget:
-                break
-            view = evaluate(at, replace(state, as_of=at, health=()))
-            spent += 1
-            if cache is not None:
-                cache[at] = view
-        newest_first.append(view)
+    with shared_bars(state, profile, end - timedelta(hours=hours), end):  # one index of the bars for every hour
+        for step in range(0 if end < state.as_of else 1, hours + 1):
+            at = end - timedelta(hours=step)
+            view = None if cache is None else cache.get(at)
+            if view is None:
+                if budget is not None and spent >= budget:
+                    break
+                view = evaluate(at, replace(state, as_of=at, health=()))
+                spent += 1
+                if cache is not None:
+                    cache[at] = view
+            newest_first.append(view)
     return newest_first[::-1]
 
 

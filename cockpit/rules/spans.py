@@ -15,6 +15,8 @@ from __future__ import annotations
 import threading
 from collections import OrderedDict
 from collections.abc import Hashable, Iterable, Iterator, Sequence
+from contextlib import contextmanager
+from contextvars import ContextVar
 from dataclasses import dataclass, replace
 from datetime import datetime, timedelta
 
@@ -125,6 +127,7 @@ class _Bars:
     """The bars every evaluated hour can reach, sorted by time, with running row hashes for fingerprints."""
 
     def __init__(self, bars: pl.DataFrame, first_hour: datetime, last_hour: datetime, history_h: int) -> None:
+        self.source, self.first_hour, self.last_hour, self.history_h = bars, first_hour, last_hour, history_h
         low = first_hour - timedelta(hours=history_h)
         frame = bars.filter((pl.col("ts") > low) & (pl.col("ts") <= last_hour - HOUR))
         self.frame = frame if frame.get_column("ts").is_sorted() else frame.sort("ts", maintain_order=True)
@@ -142,12 +145,17 @@ class _Bars:
                                                                       maintain_order=True).items():
                 self.symbols[str(key[0])] = (part, part.get_column("ts").to_numpy())
 
+    def covers(self, bars: pl.DataFrame, first_hour: datetime, last_hour: datetime, history_h: int) -> bool:
+        """Whether these are the bars an evaluation of hours first_hour..last_hour of `bars` would index."""
+        return (bars is self.source and history_h == self.history_h and self.first_hour <= first_hour
+                and last_hour <= self.last_hour)
+
     def index(self, hours: Sequence[datetime]) -> None:
         """Find, in one vectorized search, the rows each of these hours reads."""
         naive = np.array([h.replace(tzinfo=None) for h in hours], dtype="datetime64[us]")
         lows = np.searchsorted(self.stamps, naive - np.timedelta64(self.history), side="right")
         highs = np.searchsorted(self.stamps, naive - np.timedelta64(HOUR), side="right")
-        self.bounds = {h: (int(lo), int(hi)) for h, lo, hi in zip(hours, lows, highs, strict=True)}
+        self.bounds.update({h: (int(lo), int(hi)) for h, lo, hi in zip(hours, lows, highs, strict=True)})
 
     def fingerprint(self, hour: datetime) -> tuple[int, int]:
         """(rows, sum of row hashes) of the bars `compute_readings` reads at `hour` (an indexed hour)."""
@@ -172,6 +180,63 @@ class _Bars:
         return out
 
 
+_SHARED: ContextVar[_Bars | None] = ContextVar("shared_bars", default=None)
+
+
+def _first_hour(now: datetime, profile: Profile) -> datetime:
+    """The oldest hour an evaluation at `now` reads (its span window or the outlook's sparse samples)."""
+    dense, sparse = _hours(now, profile)
+    return min([*sparse, *dense, now])
+
+
+@contextmanager
+def shared_bars(state: MarketState, profile: Profile, first: datetime, last: datetime) -> Iterator[None]:
+    """Within this block (and this thread), evaluations of `state`'s bars at moments `first`..`last` read one
+    index of them: a timeline's hours are evaluated without sorting, hashing and splitting the bars each time.
+    """
+    bars = _Bars(state.bars, _first_hour(floor_hour(first), profile), floor_hour(last), profile.history_hours())
+    token = _SHARED.set(bars)
+    try:
+        yield
+    finally:
+        _SHARED.reset(token)
+
+
+def _bars_for(state: MarketState, first: datetime, now: datetime, history_h: int) -> _Bars:
+    shared = _SHARED.get()
+    if shared is not None and shared.covers(state.bars, first, now, history_h):
+        return shared
+    return _Bars(state.bars, first, now, history_h)
+
+
+def _view(bars: _Bars, state: MarketState, hour: datetime, profile: Profile, universe: Universe,
+          context: tuple[str, str]) -> HourView:
+    """The view of an indexed hour of `bars`, from the memo where known (`context`: the memo's profile and
+    universe, their reprs made once per evaluation)."""
+    from cockpit.analytics.readings import readings_of
+
+    key = (*context, hour, *bars.fingerprint(hour))
+    known = _MEMO.get(key)
+    if known is not None:
+        return known
+    readings = readings_of(bars.split_at(hour), MarketState(state.kind, hour, bars.at(hour)), profile, universe,
+                           histories=False)
+    made = HourView(hour, slim(readings), _raw(readings, profile))
+    _MEMO.put(key, made)
+    return made
+
+
+def hour_readings(state: MarketState, profile: Profile, universe: Universe) -> Readings:
+    """The readings of a past hour of a timeline (`state.as_of` on the hour, no source health), without chart
+    histories: what the rules read. From the memo when a later hour's evaluation saw this one."""
+    now = floor_hour(state.as_of)
+    if now != state.as_of or state.health:
+        raise ValueError("a past hour's readings are read on the hour, without source health")
+    bars = _bars_for(state, _first_hour(now, profile), now, profile.history_hours())
+    bars.index([now])
+    return _view(bars, state, now, profile, universe, (repr(profile), repr(universe))).readings
+
+
 def _raw(readings: Readings, profile: Profile) -> tuple[Flag, ...]:
     return tuple(f for f in market_flags(readings, profile) if f.id is not FlagId.STALE_DATA)
 
@@ -190,25 +255,14 @@ def hour_views(state: MarketState, profile: Profile, universe: Universe, current
                ) -> tuple[list[HourView], Iterator[HourView]]:
     """The dense views (oldest first, the moment last), and the sparse older ones newest first, evaluated only
     as they are asked for; from the memo where known."""
-    from cockpit.analytics.readings import readings_of
-
     now = floor_hour(state.as_of)
     dense_hours, sparse_hours = _hours(now, profile)
-    first = min([*sparse_hours, *dense_hours, now])
-    bars = _Bars(state.bars, first, now, profile.history_hours())
+    bars = _bars_for(state, min([*sparse_hours, *dense_hours, now]), now, profile.history_hours())
     bars.index([*sparse_hours, *dense_hours, now])
     context = (repr(profile), repr(universe))
 
     def view(hour: datetime) -> HourView:
-        key = (*context, hour, *bars.fingerprint(hour))
-        known = _MEMO.get(key)
-        if known is not None:
-            return known
-        readings = readings_of(bars.split_at(hour), MarketState(state.kind, hour, bars.at(hour)), profile, universe,
-                               histories=False)
-        made = HourView(hour, slim(readings), _raw(readings, profile))
-        _MEMO.put(key, made)
-        return made
+        return _view(bars, state, hour, profile, universe, context)
 
     dense = [view(h) for h in dense_hours]
     moment = HourView(now, current, tuple(market_flags(current, profile)))
