@@ -197,6 +197,7 @@ class Feed:
         self._judged: set[ProfileName] = set()  # profiles with a full evaluation done (their hours memoized)
         self._filling = False  # a worker is telling the next past hours of the story's week
         self._fill_timer: Timer | None = None
+        self._stages: tuple[Any, Any] | None = None  # (bars and hour, their stage evidence): under the story lock
         self._moments: dict[ProfileName, Any] = {}  # each profile's last judged snapshot: the story's moment
 
     @property
@@ -296,11 +297,16 @@ class Feed:
             self._tell_story_locked(state, profile)
 
     def _tell_story_locked(self, state: MarketState, profile: Profile) -> None:
-        from cockpit.story import story, timeline
+        from cockpit.story import bar_stages, story, timeline
 
         cache = self._views.setdefault(profile.name, {})
+        # the bars' stage evidence is kept while the bars and the hour are (a poll with only new health)
+        stages_key = (data_version(state), state.as_of.replace(minute=0, second=0, microsecond=0))
+        if self._stages is None or self._stages[0] != stages_key:
+            self._stages = (stages_key, bar_stages(state, self.universe, STORY_HOURS))
         views = timeline(state, profile, self.universe, STORY_HOURS, cache, budget=STORY_BUDGET,
-                         moment=self._moments.get(profile.name))  # the moment just judged is not judged again
+                         moment=self._moments.get(profile.name),  # the moment just judged is not judged again
+                         stages=self._stages[1])
         horizon = views[0].as_of if views else state.as_of
         for at in [at for at in cache if at < horizon]:
             del cache[at]  # bounded: a week of hours per profile

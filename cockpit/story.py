@@ -86,8 +86,10 @@ def leaders_gaps(by_symbol: Mapping[str, pl.DataFrame], leaders: Sequence[str]) 
     return {ts + timedelta(hours=1): float(g) for ts, g in gaps.iter_rows()}
 
 
-def bar_stages(state: MarketState, universe: Universe, hours: int
-               ) -> tuple[dict[datetime, list[str]], dict[datetime, float]]:
+Stages = tuple[dict[datetime, list[str]], dict[datetime, float]]  # risk-off shocks and leaders' gaps, by hour
+
+
+def bar_stages(state: MarketState, universe: Universe, hours: int) -> Stages:
     """The stage evidence read straight from the bars: risk-off shocks and the leaders' opening gaps, by hour."""
     from cockpit.analytics.bars import split_symbols, trim_history
 
@@ -121,22 +123,24 @@ def snapshot_views(state: MarketState | None, snap: Snapshot, universe: Universe
 
 def timeline(state: MarketState, profile: Profile, universe: Universe, hours: int,
              cache: dict[datetime, HourView] | None = None, budget: int | None = None,
-             moment: Snapshot | None = None) -> list[HourView]:
+             moment: Snapshot | None = None, stages: Stages | None = None) -> list[HourView]:
     """Hourly views for the `hours` hours up to `state.as_of` (oldest first); past hours reuse `cache`.
 
     A past hour is evaluated on the same bars with an earlier `as_of` (only bars complete by then count),
     without the present's source health, which says nothing about the past. With a `budget`, at most that
     many uncached past hours are evaluated, newest first, and the views start where the budget ran out:
     the screen fills its week over a few polls instead of stalling the first one. `moment` is the snapshot
-    of `state` when the caller has judged it already (it is not evaluated again).
+    of `state` when the caller has judged it already (it is not evaluated again); `stages` what `bar_stages`
+    gives for these bars and hours, when the caller kept it (a poll that brought no new bar).
     """
+    from contextlib import nullcontext
     from dataclasses import replace
 
     from cockpit.rules.spans import shared_bars
     from cockpit.snapshot import build_snapshot
 
     end = state.as_of.replace(minute=0, second=0, microsecond=0)
-    shocks, gaps = bar_stages(state, universe, hours)
+    shocks, gaps = stages if stages is not None else bar_stages(state, universe, hours)
 
     def evaluate(at: datetime, past: MarketState, past_hour: bool = True) -> HourView:
         hour = at.replace(minute=0, second=0, microsecond=0)
@@ -149,9 +153,11 @@ def timeline(state: MarketState, profile: Profile, universe: Universe, hours: in
     else:
         newest_first = [evaluate(state.as_of, state, past_hour=False)]
     spent = 0
-    with shared_bars(state, profile, end - timedelta(hours=hours), end):  # one index of the bars for every hour
-        for step in range(0 if end < state.as_of else 1, hours + 1):
-            at = end - timedelta(hours=step)
+    hours_back = [end - timedelta(hours=step) for step in range(0 if end < state.as_of else 1, hours + 1)]
+    unknown = cache is None or any(at not in cache for at in hours_back)
+    # one index of the bars for every hour to evaluate (none is made when every hour is known)
+    with shared_bars(state, profile, end - timedelta(hours=hours), end) if unknown else nullcontext():
+        for at in hours_back:
             view = None if cache is None else cache.get(at)
             if view is None:
                 if budget is not None and spent >= budget:

@@ -437,3 +437,41 @@ async def test_the_week_is_told_after_the_first_poll_without_polling_again() -> 
         assert source.calls == 1  # three budgets told on one poll (the poll interval is an hour)
         assert feed._last_state is not None and not feed.week_told(feed.profile.name, feed._last_state.as_of)
         assert not feed.started  # start-up is not over until the week is told
+
+
+async def test_a_poll_that_brings_only_new_health_re_tells_the_story_without_reading_the_bars_again(
+        monkeypatch: pytest.MonkeyPatch) -> None:
+    """A live source failing every poll (offline) changes its health each time, not its bars: the story is told
+    again (the moment's STALE_DATA may differ) but the bars' stage evidence is kept, and the story equals the
+    one told from scratch."""
+    import cockpit.story as story_module
+
+    calls: list[datetime] = []
+    real = story_module.bar_stages
+
+    def counted(state: MarketState, universe: Any, hours: int) -> Any:
+        calls.append(state.as_of)
+        return real(state, universe, hours)
+
+    told: list[datetime] = []
+    real_timeline = story_module.timeline
+
+    def told_timeline(state: MarketState, *args: Any, **kwargs: Any) -> Any:
+        told.append(state.as_of)
+        return real_timeline(state, *args, **kwargs)
+
+    monkeypatch.setattr(story_module, "bar_stages", counted)
+    monkeypatch.setattr(story_module, "timeline", told_timeline)
+    first = live_state(QUARTER + timedelta(seconds=60), 700.0, retry_in_s=5.0, error="timed out; retry in 5s")
+    second = live_state(QUARTER + timedelta(seconds=90), 730.0, retry_in_s=4.0, error="timed out; retry in 4s")
+    source = ScriptedSource([first, second])
+    feed = make_feed(source)
+    host = Host(feed)
+    async with host.run_test() as pilot:
+        await until(pilot, lambda: judged(host) and not feed.busy)
+        assert feed.request_poll()
+        await until(pilot, lambda: len(judged(host)) == 2 and not feed.busy)
+    assert source.calls == 2 and len(calls) == 1 and told[:2] == [first.as_of, second.as_of]  # the bars read once
+    fresh = real_timeline(second, feed.profile, feed.universe, 24)  # against the stages kept from the first poll
+    kept = real_timeline(second, feed.profile, feed.universe, 24, stages=real(first, feed.universe, 24))
+    assert kept == fresh
