@@ -23,6 +23,7 @@ from textual.worker import Worker, WorkerState
 
 from cockpit.config import Profile
 from cockpit.errors import UserError
+from cockpit.feed_keys import EvaluationKey, data_version, evaluation_key, until_shown_change_s
 from cockpit.messages import (
     ClockInfo,
     ClockTicked,
@@ -33,7 +34,7 @@ from cockpit.messages import (
     SourceUnavailable,
     StoryComputed,
 )
-from cockpit.models import MarketState, ProfileName, SourceHealth
+from cockpit.models import MarketState, ProfileName
 from cockpit.sources.base import CachingSource, ClockedSource, Source
 from cockpit.universe import Universe
 
@@ -45,9 +46,6 @@ PAUSED_POLL_S = 10.0
 FILL_START_S = 5.0  # the week's story is told once the first figures have had the machine to themselves
 FILL_PAUSE_S = 1.0  # between the budgets of the week's story told after the start: the screen stays responsive
 MAX_CLOCKED_WAIT_S = 60.0  # a slow simulated clock is still polled at least once a minute
-KEY_BUCKET_S = 900  # a live state is evaluated at least every quarter hour (sessions open and shut on those)
-HealthKey = tuple[Any, ...]
-EvaluationKey = tuple[Any, ProfileName, int | None, tuple[HealthKey | SourceHealth, ...]]
 ClockCommand = Callable[[Any], None]
 
 
@@ -96,54 +94,6 @@ def clock_info(source: Source, state: MarketState) -> ClockInfo:
         paused=bool(getattr(source, "paused", False)) if clocked else False,
         speed=float(getattr(source, "speed", 0.0)) if clocked else None,
     )
-
-
-def data_version(state: MarketState) -> tuple[int, object]:
-    """What identifies the data a state holds: a clock that moves on without a new bar needs no re-evaluation."""
-    bars = state.bars
-    return (bars.height, bars.get_column("ts").max() if bars.height else None)
-
-
-def health_key(health: SourceHealth, as_of: datetime) -> HealthKey:
-    """What of one source's health an evaluation reads, without what only the passing of time moves.
-
-    The moment its data is from (as of minus age) stands for its age, and the moment of its next try for the
-    countdown in its error; its state, STALE bit and error stay as they are, so an age crossing its limit
-    (STALE) or a new fault still counts.
-    """
-    from cockpit.sources.live.health import without_countdown
-
-    stamp = as_of.timestamp()
-    data_at = None if health.age_s is None else round(stamp - health.age_s)
-    retry_at = None if health.retry_in_s is None else round(stamp + health.retry_in_s)
-    error = without_countdown(health.error, health.retry_in_s)
-    return (health.name, data_at, health.state, health.stale, health.limit_s, error, retry_at)
-
-
-def evaluation_key(state: MarketState, profile: ProfileName, clocked: bool) -> EvaluationKey:
-    """What an evaluation of `state` depends on: a poll with the same key needs none.
-
-    The data, the profile and the sources' health. A live source's health is keyed by its moments (not its
-    ages, which move with every poll), and a live state by the quarter hour it is in, since sessions open and
-    shut on the clock even without a new bar. A simulated or replayed clock keeps its health as it is: the
-    simulator's is always fresh, and a replay re-evaluates as its clock moves, as before.
-    """
-    if clocked:
-        return (data_version(state), profile, None, state.health)
-    bucket = int(state.as_of.timestamp() // KEY_BUCKET_S)
-    return (data_version(state), profile, bucket, tuple(health_key(h, state.as_of) for h in state.health))
-
-
-def until_shown_change_s(now: datetime) -> float:
-    """Simulated seconds until a clocked screen can show something new at `now`.
-
-    The clock is shown to the minute and ages of a minute or more in minutes, so the next change is the next
-    minute; in the first minute of an hour (when the hourly bar has just closed) ages show seconds.
-    """
-    fraction = now.microsecond / 1e6
-    if now.minute == 0:
-        return 1.0 - fraction
-    return 60.0 - now.second - fraction
 
 
 def _toggle_pause(source: Any) -> None:

@@ -395,7 +395,7 @@ async def test_a_poll_that_only_moves_ages_is_not_re_evaluated_but_crossing_the_
 
 
 def test_the_evaluation_key_keeps_moments_not_ages() -> None:
-    from cockpit.feeds import evaluation_key
+    from cockpit.feed_keys import evaluation_key
 
     first = live_state(QUARTER + timedelta(seconds=60), 100.0, retry_in_s=40.0, error="offline; retry in 40s")
     later = live_state(QUARTER + timedelta(seconds=90), 130.0, retry_in_s=10.0, error="offline; retry in 10s")

@@ -15,7 +15,8 @@ from textual.worker import Worker, WorkerState
 from cockpit.analytics.beta import Series
 from cockpit.book import Book, BookRisk, Holding
 from cockpit.config import Profile
-from cockpit.feeds import PollResult, data_version, describe
+from cockpit.feed_keys import data_version
+from cockpit.feeds import PollResult, describe
 from cockpit.messages import BookBuilt
 from cockpit.models import MarketState, Snapshot
 from cockpit.reentry import HourlyReading, reading_from_snapshot
