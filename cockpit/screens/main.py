@@ -42,6 +42,7 @@ from cockpit.messages import (
 from cockpit.models import FlagId, ProfileName, Snapshot
 from cockpit.screens.alerting import ScreenAlerts
 from cockpit.screens.book_page import BookPage
+from cockpit.screens.feed_controls import AGE_TICK_S, MAX_AGE_TICK_S, FeedControls
 from cockpit.screens.layout import Layout, layout_for, mode_for, page_showing
 from cockpit.screens.sizing_slot import SizingSlot
 from cockpit.screens.skeleton import PanePlaceholder
@@ -71,13 +72,8 @@ PROFILE_CYCLE = (ProfileName.SHORT, ProfileName.SWING, ProfileName.LONG)
 # The panes of the grid in order, before and after the Sizing pane (which is its own frame from the start).
 PANES_BEFORE_SIZING: tuple[type[Pane], ...] = (MacroPane, LeadershipPane, CryptoPane, CorrelationPane)
 PANES_AFTER_SIZING: tuple[type[Pane], ...] = (FlagsPane, BookPane)
-SPEED_STEP = 2.0
 
-
-AGE_TICK_S = 5.0  # the age ticker's step when no age is on screen yet
-MAX_AGE_TICK_S = 60.0  # ages of an hour or more change once an hour; still look once a minute
-
-class CockpitScreen(ReportsErrors, Screen[None]):
+class CockpitScreen(FeedControls, ReportsErrors, Screen[None]):
     """Every pane of SPEC §2 on one screen, refreshed by the feed's workers."""
 
     BINDINGS = [
@@ -374,23 +370,6 @@ class CockpitScreen(ReportsErrors, Screen[None]):
         self.render_all()
         self.sizing.want_calculator()
 
-    def _start_ticker(self) -> None:
-        if not self._ticker_started:
-            self._ticker_started = True
-            self._arm_ages(next_age_change_s(self.context(), AGE_TICK_S, MAX_AGE_TICK_S))
-
-    def _arm_ages(self, delay: float) -> None:
-        if self._age_timer is not None:
-            self._age_timer.stop()
-        self._age_timer = self.set_timer(delay, self._tick_ages, name="ages")
-
-    def _tick_ages(self) -> None:
-        self._age_timer = None
-        if self.trouble is not None or (self.clock is not None and not self.clock.clocked):
-            self.render_all()  # re-arms the ticker
-        else:
-            self._arm_ages(MAX_AGE_TICK_S)
-
     @on(FlagList.Chosen)
     def flag_chosen(self, message: FlagList.Chosen) -> None:
         """Open the chosen flag's evidence."""
@@ -470,30 +449,6 @@ class CockpitScreen(ReportsErrors, Screen[None]):
         """Show the next page of panes (medium and compact layouts)."""
         self.page = (self.page + 1) % self.layout_state.pages
         self._apply_layout()
-
-    def action_refresh(self) -> None:
-        """Poll the source now."""
-        if self.feed is None or self.feed.source is None:
-            self.notify("no source to refresh", severity="warning")
-            return
-        self.feed.request_poll()
-        self.notify("refreshing…", timeout=1)
-
-    def _clock(self, what: str, **change: object) -> None:
-        if self.feed is None or not self.feed.adjust_clock(**change):  # type: ignore[arg-type]
-            self.notify(f"{what}: only the simulator and replays have a clock", severity="warning")
-
-    def action_toggle_pause(self) -> None:
-        """Pause or resume the simulated clock."""
-        self._clock("pause", toggle_pause=True)
-
-    def action_faster(self) -> None:
-        """Double the simulator's speed."""
-        self._clock("speed", speed_factor=SPEED_STEP)
-
-    def action_slower(self) -> None:
-        """Halve the simulator's speed."""
-        self._clock("speed", speed_factor=1 / SPEED_STEP)
 
     def action_start_demo(self) -> None:
         """Start the simulator when live sources are not available."""
