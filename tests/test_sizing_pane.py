@@ -178,3 +178,15 @@ async def test_profile_switch_moves_the_default_tier_and_journal_checks_show() -
         assert FlagId.REVENGE_ENTRY in {f.id for f in pane.flags}
         assert "REVENGE_ENTRY" in figures(app)
         assert isinstance(app.focused, Input)
+
+
+async def test_a_prefilled_entry_wider_than_its_field_shows_its_first_digits() -> None:
+    """At 160 columns the entry field is eight cells: BTC's 91807.96 scrolled to its end read 1807.96."""
+    app = Host()
+    async with app.run_test(size=(52, 30)) as pilot:  # the pane as wide as in the 160-column grid
+        pane = app.query_one(SizingPane)
+        pane.set_market("BTC/USDT:USDT", 91_807.96, "calm", 1.0)
+        await pilot.pause()
+        entry = pane.field("entry")
+        assert entry.value == "91807.96" and entry.content_region.width <= len(entry.value)
+        assert entry.cursor_position == 0 and entry.scroll_x == 0

@@ -200,7 +200,10 @@ class SizingPane(Vertical, can_focus=False):
         if last_price is not None and not self.entry_edited:
             text = f"{last_price:.8g}"
             self._prefilled_entry = text
-            self.field("entry").value = text
+            entry = self.field("entry")
+            entry.value = text
+            if not entry.has_focus:  # show its first digits: a narrow field scrolled to the end cut "9" off 91807.96
+                entry.cursor_position = 0
         self.recompute()
 
     def set_profile(self, profile: Profile) -> None:
