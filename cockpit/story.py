@@ -154,9 +154,10 @@ def timeline(state: MarketState, profile: Profile, universe: Universe, hours: in
         newest_first = [evaluate(state.as_of, state, past_hour=False)]
     spent = 0
     hours_back = [end - timedelta(hours=step) for step in range(0 if end < state.as_of else 1, hours + 1)]
-    unknown = cache is None or any(at not in cache for at in hours_back)
-    # one index of the bars for every hour to evaluate (none is made when every hour is known)
-    with shared_bars(state, profile, end - timedelta(hours=hours), end) if unknown else nullcontext():
+    unknown = len(hours_back) if cache is None else sum(at not in cache for at in hours_back)
+    # one index of the bars for the hours to evaluate, when there are several: a new bar's one hour is indexed
+    # alone, cheaper than the week
+    with shared_bars(state, profile, end - timedelta(hours=hours), end) if unknown > 2 else nullcontext():
         for at in hours_back:
             view = None if cache is None else cache.get(at)
             if view is None:
