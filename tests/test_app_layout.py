@@ -135,3 +135,18 @@ async def test_a_stale_source_in_the_health_marks_only_its_panes() -> None:
         assert "STALE 10m · exchange stale (RequestTimeout)" in str(screen.query_one("#crypto").border_subtitle)
         assert not screen.query_one("#macro").has_class("-stale")
         assert any(f.id.value == "STALE_DATA" for f in screen.snapshot.flags)  # type: ignore[union-attr]
+
+
+async def test_at_100x30_every_sizing_field_is_wide_enough_for_a_btc_price() -> None:
+    """Three fields a row left each two cells at 100 columns (an entry of 91807.96 read "91"): one a row."""
+    from cockpit.widgets.sizing import SizingPane
+
+    app = make_app()
+    async with app.run_test(size=(100, 30)) as pilot:
+        await settle(pilot, lambda: cockpit(app).snapshot is not None and cockpit(app).snapshot.judged
+                     and cockpit(app).sizing.calculator is not None)
+        await pilot.press("n")  # the page with the Sizing pane
+        await pilot.pause()
+        pane = cockpit(app).query_one(SizingPane)
+        widths = {name: pane.field(name).content_region.width for name in ("equity", "entry", "stop", "leverage")}
+        assert all(width >= len("91807.96") for width in widths.values()), widths

@@ -12,7 +12,7 @@ from dataclasses import dataclass
 from textual import on
 from textual.app import ComposeResult
 from textual.binding import Binding
-from textual.containers import Horizontal, Vertical
+from textual.containers import Container, Vertical
 from textual.message import Message
 from textual.widgets import Input, Label, Static
 
@@ -118,9 +118,10 @@ class SizingPane(Vertical, can_focus=False):
     BINDINGS = [Binding("escape", "leave_field", "Leave field", show=False)]
     DEFAULT_CSS = """
     SizingPane { height: auto; border: round $panel; border-title-color: $primary; padding: 0 1; }
-    SizingPane .sizing-row { height: 1; }
+    SizingPane .sizing-fields { layout: grid; grid-size: 6; grid-columns: 7 1fr; grid-rows: 1; height: auto; }
     SizingPane Label { width: 7; color: $text-muted; }
     SizingPane Input { width: 1fr; margin-right: 1; }
+    .-medium SizingPane .sizing-fields, .-compact SizingPane .sizing-fields { grid-size: 2; }
     SizingPane .sizing-errors { color: $error; height: auto; }
     SizingPane .sizing-figures { height: auto; }
     """
@@ -171,12 +172,13 @@ class SizingPane(Vertical, can_focus=False):
         placeholders = {"equity": "? $", "entry": "price", "stop": "price", "side": "long/short",
                         "tier": "1-3", "leverage": "spot"}
         values = {"equity": self._equity, "side": "long", "tier": str(self.default_tier)}
-        for row in (FIELDS[:3], FIELDS[3:]):
-            with Horizontal(classes="sizing-row"):
-                for name in row:
-                    yield Label(name[:3] if name == "leverage" else name)
-                    yield Input(values.get(name, ""), placeholder=placeholders[name], id=f"sizing-{name}",
-                                compact=True, select_on_focus=True)
+        # three fields a row; one a row in the narrower panes of the medium and compact layouts (at 100
+        # columns three a row left each field two cells: an entry of 91807.96 read "91")
+        with Container(classes="sizing-fields"):
+            for name in FIELDS:
+                yield Label(name[:3] if name == "leverage" else name)
+                yield Input(values.get(name, ""), placeholder=placeholders[name], id=f"sizing-{name}",
+                            compact=True, select_on_focus=True)
         yield Static("", classes="sizing-errors")
         yield Static("", classes="sizing-figures")
 
