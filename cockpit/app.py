@@ -17,15 +17,14 @@ from textual.screen import Screen
 from textual.theme import Theme
 
 from cockpit.config import Config
-from cockpit.feeds import Feed
 from cockpit.models import ProfileName
-from cockpit.screens.help import HelpScreen, KeyHelp
 from cockpit.screens.main import CockpitScreen
 from cockpit.sources.base import Source
 from cockpit.widgets.theme import DEFAULT_THEME, THEME_VARIABLE_DEFAULTS, load_themes, style_paths
 
 if TYPE_CHECKING:
     from cockpit.alerts import Notifier
+    from cockpit.screens.help import KeyHelp
 
 APP_BINDINGS: list[Binding | tuple[str, str] | tuple[str, str, str]] = [
     Binding("question_mark", "help", "Help", key_display="?", id="help"),
@@ -148,6 +147,8 @@ class CockpitApp(App[None]):
         await self.cockpit.mount_panes()  # while the feed's worker builds the source
 
     def _start(self, factory: Callable[[], Source]) -> None:
+        from cockpit.feeds import Feed
+
         feed = Feed("market", factory, self.config.profile(self.profile_name), self.config.universe,
                     interval_s=self.interval_s, monotonic=self.monotonic)
         self.cockpit.attach_feed(feed)
@@ -227,6 +228,8 @@ class CockpitApp(App[None]):
 
     def key_help(self) -> tuple[KeyHelp, ...]:
         """Every key of the cockpit and the app, as the keymap has them."""
+        from cockpit.screens.help import KeyHelp
+
         keymap = dict(self.config.keys)
         rows = []
         for binding in (*CockpitScreen.BINDINGS, *APP_BINDINGS):
@@ -239,6 +242,8 @@ class CockpitApp(App[None]):
 
     def action_help(self) -> None:
         """Show the keys."""
+        from cockpit.screens.help import HelpScreen
+
         if not isinstance(self.screen, HelpScreen):
             self.push_screen(HelpScreen(self.key_help()))
 

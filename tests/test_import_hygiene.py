@@ -123,3 +123,9 @@ def test_the_first_frame_loads_no_other_command(isolated_dirs: Path) -> None:
 
     loaded = first_frame_modules()
     assert not {f"cockpit.commands.{name}" for name in COMMANDS} & loaded
+
+
+def test_the_first_frame_loads_neither_the_feed_nor_the_book(isolated_dirs: Path) -> None:
+    """The feed, the book, the hedge planner and the help screen load after the first frame (issue 14)."""
+    loaded = first_frame_modules()
+    assert not {"cockpit.feeds", "cockpit.book", "cockpit.hedge", "cockpit.screens.help"} & loaded

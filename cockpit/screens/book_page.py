@@ -12,17 +12,15 @@ from typing import TYPE_CHECKING, Any
 
 from textual.worker import Worker, WorkerState
 
-from cockpit.analytics.beta import Series
-from cockpit.book import Book, BookRisk, Holding
-from cockpit.config import Profile
 from cockpit.feed_keys import data_version
-from cockpit.feeds import PollResult, describe
 from cockpit.messages import BookBuilt
-from cockpit.models import MarketState, Snapshot
-from cockpit.reentry import HourlyReading, reading_from_snapshot
-from cockpit.widgets.book import BookPane
 
-if TYPE_CHECKING:
+if TYPE_CHECKING:  # the book's modules load with the first market state, after the first frame
+    from cockpit.analytics.beta import Series
+    from cockpit.book import Book, Holding
+    from cockpit.config import Profile
+    from cockpit.models import MarketState, Snapshot
+    from cockpit.reentry import HourlyReading
     from cockpit.screens.main import CockpitScreen
 
 HOURLY_KEPT = 24 * 14  # hourly readings kept for RE_ENTRY_WINDOW (two weeks of this session)
@@ -46,6 +44,8 @@ class BookPage:
         """A feed worker delivered a market state: rebuild; a book worker failed: say why on the pane.
 
         `state` is the one the event announced (an event handled late must not count as the worker's end)."""
+        from cockpit.feeds import PollResult, describe
+
         if state is WorkerState.SUCCESS and isinstance(worker.result, PollResult):
             self.refresh(worker.result.state)
         elif state is WorkerState.ERROR and worker.group == GROUP:
@@ -72,6 +72,9 @@ class BookPage:
 
     def show(self, message: BookBuilt) -> None:
         """Show the newest book (or why it could not be built); the sizing pane's plans are judged with it."""
+        from cockpit.book import BookRisk
+        from cockpit.widgets.book import BookPane
+
         host = self.host
         self.book, self.series, self.shown = message.book, message.series, message
         ctx = host.context()
@@ -85,6 +88,8 @@ class BookPage:
 
     def note_hour(self, snap: Snapshot) -> None:
         """Keep one reading per hour for RE_ENTRY_WINDOW."""
+        from cockpit.reentry import reading_from_snapshot
+
         reading = reading_from_snapshot(snap)
         if not self.hourly or reading.ts > self.hourly[-1].ts:
             self.hourly.append(reading)

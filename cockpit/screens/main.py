@@ -24,9 +24,7 @@ from textual.widgets import Footer
 from textual.worker import Worker
 
 from cockpit.alerts import Notifier, alert_settings
-from cockpit.book import Book
 from cockpit.config import Config, Profile
-from cockpit.feeds import Feed
 from cockpit.liquidity import thin_window
 from cockpit.messages import (
     BookBuilt,
@@ -66,6 +64,8 @@ from cockpit.widgets.pane import (
 )
 
 if TYPE_CHECKING:
+    from cockpit.book import Book
+    from cockpit.feeds import Feed
     from cockpit.story import Story
 
 PROFILE_CYCLE = (ProfileName.SHORT, ProfileName.SWING, ProfileName.LONG)

@@ -6,13 +6,15 @@ The book is built off the UI thread (the screen's book worker) and handed to the
 from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
+from typing import TYPE_CHECKING
 
-from cockpit.analytics.beta import Beta, BetaSource, Series
-from cockpit.book import AssetClass, Book, Position
-from cockpit.hedge import DEFAULT_SHARE, default_instrument, hedge_lines, plan_hedge, reduce_lines, reduce_to_limit
 from cockpit.models import Flag, Severity
 from cockpit.widgets.format import age_text, cell, price, short_money, styled
 from cockpit.widgets.pane import Pane, PaneContext, PaneView, freshness
+
+if TYPE_CHECKING:  # the book and hedge modules load with the first book, after the first frame
+    from cockpit.analytics.beta import Beta, Series
+    from cockpit.book import Book, Position
 
 MAX_ROWS = 10
 BAR_WIDTH = 24
@@ -36,6 +38,8 @@ def limit_bar(label: str, value: float | None, limit: float, width: int = BAR_WI
 
 
 def _beta(beta: Beta) -> str:
+    from cockpit.analytics.beta import BetaSource
+
     text = f"{beta.value:.2f}"
     if beta.source is BetaSource.ASSUMED:
         return cell(text + "*", 6, "$stale")
@@ -76,6 +80,8 @@ def flag_line(flag: Flag) -> str:
 
 def answers(ctx: PaneContext, book: Book, series: Mapping[str, Series]) -> list[str]:
     """The default hedge (half the larger beta) and the reduce answer, as `cockpit hedge` prints them."""
+    from cockpit.hedge import DEFAULT_SHARE, default_instrument, hedge_lines, plan_hedge, reduce_lines, reduce_to_limit
+
     if not book.positions:
         return []
     universe = ctx.universe
@@ -88,6 +94,8 @@ def answers(ctx: PaneContext, book: Book, series: Mapping[str, Series]) -> list[
 def render_book(ctx: PaneContext, book: Book | None, error: str | None = None,
                 extra_flags: Sequence[Flag] = (), series: Mapping[str, Series] | None = None) -> PaneView:
     """The book view of a context: positions, exposure, limits as bars and the book's flags."""
+    from cockpit.book import AssetClass
+
     if book is None:
         body = styled(f"book unavailable: {error}" if error else "building the book…", "$stale" if error else None)
         return PaneView(verdict=styled("BOOK", "bold $text-muted"), body=body,
