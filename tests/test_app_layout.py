@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from typing import Any
 
+import pytest
 from test_app_helpers import FrozenClock, ScriptedSource, cached_simulator, cockpit, make_app, settle, simulator  # noqa: F401
 
 from cockpit.widgets.header import CockpitHeader
@@ -137,16 +138,20 @@ async def test_a_stale_source_in_the_health_marks_only_its_panes() -> None:
         assert any(f.id.value == "STALE_DATA" for f in screen.snapshot.flags)  # type: ignore[union-attr]
 
 
-async def test_at_100x30_every_sizing_field_is_wide_enough_for_a_btc_price() -> None:
+@pytest.mark.parametrize("size", [(100, 30), (50, 30)])  # the medium layout and the compact one
+async def test_every_sizing_field_is_wide_enough_for_a_btc_price(size: tuple[int, int]) -> None:
     """Three fields a row left each two cells at 100 columns (an entry of 91807.96 read "91"): one a row."""
     from cockpit.widgets.sizing import SizingPane
 
     app = make_app()
-    async with app.run_test(size=(100, 30)) as pilot:
+    async with app.run_test(size=size) as pilot:
         await settle(pilot, lambda: cockpit(app).snapshot is not None and cockpit(app).snapshot.judged
                      and cockpit(app).sizing.calculator is not None)
-        await pilot.press("n")  # the page with the Sizing pane
-        await pilot.pause()
         pane = cockpit(app).query_one(SizingPane)
+        for _ in range(cockpit(app).layout_state.pages):  # to the page with the Sizing pane
+            if pane.region.width:
+                break
+            await pilot.press("n")
+            await pilot.pause()
         widths = {name: pane.field(name).content_region.width for name in ("equity", "entry", "stop", "leverage")}
-        assert all(width >= len("91807.96") for width in widths.values()), widths
+        assert pane.region.width and all(width >= len("91807.96") for width in widths.values()), widths

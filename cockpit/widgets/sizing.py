@@ -116,6 +116,9 @@ class SizingPane(Vertical, can_focus=False):
     """Equity, entry, stop, side, tier and leverage fields; quantity, risk, R targets, liquidation, flags."""
 
     BINDINGS = [Binding("escape", "leave_field", "Leave field", show=False)]
+    # Unscoped: the layout classes are the screen's (a scoped rule group gets SizingPane put before its last
+    # selector, and `.-compact SizingPane ...` never matched)
+    SCOPED_CSS = False
     DEFAULT_CSS = """
     SizingPane { height: auto; border: round $panel; border-title-color: $primary; padding: 0 1; }
     SizingPane .sizing-fields { layout: grid; grid-size: 6; grid-columns: 7 1fr; grid-rows: 1; height: auto; }
