@@ -36,7 +36,9 @@ def build_snapshot(
     from cockpit.analytics.readings import compute_readings
     from cockpit.rules.spans import evaluate_timeline, hour_readings
 
-    readings = hour_readings(state, profile, universe) if past_hour else compute_readings(state, profile, universe)
+    readings = hour_readings(state, profile, universe) if past_hour else None
+    if readings is None:
+        readings = compute_readings(state, profile, universe)
     quality = replace(state.quality, missing_roles=readings.missing_roles)
     timeline = evaluate_timeline(state, profile, universe, readings)
     snap = Snapshot(

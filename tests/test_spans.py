@@ -238,3 +238,34 @@ def test_a_timeline_line_equals_the_one_shot_snapshot_at_that_moment(capsys: pyt
     one_shot = json.loads(capsys.readouterr().out)
     for key in ("flags", "regime", "outlook"):
         assert one_shot[key] == at_60h[key]
+
+
+@pytest.mark.parametrize("hours_back", [1, 5, 30])
+def test_a_past_hour_judged_from_the_memo_equals_its_full_evaluation(hours_back: int) -> None:
+    """A timeline's past hour (`past_hour=True`: readings without chart histories, from the hour memo) is
+    judged as a one-shot snapshot of that hour judges it, cold: flags, regime, outlook and every reading the
+    rules read. Hours 1, 5 and 30 before 100 h into the cascade carry the cascade, vol and leadership flags."""
+    from cockpit.rules.spans import slim
+
+    config = load_config()
+    profile = config.profile("swing")
+    state = SimulatorSource("cascade-2026-01", 7, start_offset=timedelta(hours=100), speed=0.0).poll()
+    end = state.as_of.replace(minute=0, second=0, microsecond=0)
+    past = replace(state, as_of=end - timedelta(hours=hours_back), health=())
+    clear_memo()
+    full = build_snapshot(past, profile, config.universe)
+    clear_memo()
+    build_snapshot(replace(past, as_of=past.as_of + timedelta(hours=1)), profile, config.universe)  # fills the memo
+    fast = build_snapshot(past, profile, config.universe, past_hour=True)
+    assert full.flags and fast.flags == full.flags
+    assert (fast.regime, fast.outlook) == (full.regime, full.outlook)
+    assert fast.readings == slim(full.readings)
+
+
+def test_a_state_off_the_hour_is_judged_in_full_even_as_a_past_hour() -> None:
+    config = load_config()
+    profile = config.profile("swing")
+    state = SimulatorSource("cascade-2026-01", 7, start_offset=timedelta(hours=100), speed=0.0).poll()
+    off = replace(state, as_of=state.as_of.replace(minute=30, second=0, microsecond=0), health=())
+    judged = build_snapshot(off, profile, config.universe)
+    assert build_snapshot(off, profile, config.universe, past_hour=True) == judged

@@ -226,12 +226,13 @@ def _view(bars: _Bars, state: MarketState, hour: datetime, profile: Profile, uni
     return made
 
 
-def hour_readings(state: MarketState, profile: Profile, universe: Universe) -> Readings:
-    """The readings of a past hour of a timeline (`state.as_of` on the hour, no source health), without chart
-    histories: what the rules read. From the memo when a later hour's evaluation saw this one."""
+def hour_readings(state: MarketState, profile: Profile, universe: Universe) -> Readings | None:
+    """The readings of a past hour of a timeline (`state.as_of` on the UTC hour, no source health), without
+    chart histories: what the rules read. From the memo when a later hour's evaluation saw this one; None for
+    a state that is not such an hour (its readings are computed as the moment's are)."""
     now = floor_hour(state.as_of)
     if now != state.as_of or state.health:
-        raise ValueError("a past hour's readings are read on the hour, without source health")
+        return None
     bars = _bars_for(state, _first_hour(now, profile), now, profile.history_hours())
     bars.index([now])
     return _view(bars, state, now, profile, universe, (repr(profile), repr(universe))).readings
