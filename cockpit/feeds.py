@@ -13,7 +13,6 @@ import time
 from collections import deque
 from collections.abc import Callable
 from dataclasses import dataclass
-from datetime import datetime, timedelta
 from functools import partial
 from typing import Any
 
@@ -23,7 +22,8 @@ from textual.worker import Worker, WorkerState
 
 from cockpit.config import Profile
 from cockpit.errors import UserError
-from cockpit.feed_keys import EvaluationKey, data_version, evaluation_key, until_shown_change_s
+from cockpit.feed_keys import EvaluationKey, evaluation_key, until_shown_change_s
+from cockpit.feed_story import StoryTelling
 from cockpit.messages import (
     ClockInfo,
     ClockTicked,
@@ -32,16 +32,12 @@ from cockpit.messages import (
     SourceInfo,
     SourceOpened,
     SourceUnavailable,
-    StoryComputed,
 )
 from cockpit.models import MarketState, ProfileName
 from cockpit.sources.base import CachingSource, ClockedSource, Source
 from cockpit.universe import Universe
 
 MIN_SPEED, MAX_SPEED = 1.0, 86400.0
-STORY_HOURS = 24 * 7  # the flag log and the cause map look back a week
-STORY_BUDGET = 12  # past hours evaluated per poll: the week fills in behind the first figures
-HOLD_H = {ProfileName.SHORT: 2, ProfileName.SWING: 12, ProfileName.LONG: 72}  # regime_hold_h of SPEC §3
 PAUSED_POLL_S = 10.0
 FILL_START_S = 5.0  # the week's story is told once the first figures have had the machine to themselves
 FILL_PAUSE_S = 1.0  # between the budgets of the week's story told after the start: the screen stays responsive
@@ -104,7 +100,7 @@ def _scale_speed(factor: float, source: Any) -> None:
     source.speed = min(MAX_SPEED, max(MIN_SPEED, max(float(source.speed), MIN_SPEED) * factor))
 
 
-class Feed:
+class Feed(StoryTelling):
     """Polls one source from a thread worker and posts `SnapshotComputed` (or `PollFailed`) to its host."""
 
     def __init__(
@@ -222,12 +218,6 @@ class Feed:
         return self.settled and not self._filling and (
             state is None or self.week_told(self.profile.name, state.as_of))
 
-    def week_told(self, profile: ProfileName, as_of: datetime) -> bool:
-        """Whether every past hour of the story's week up to `as_of` has been evaluated for `profile`."""
-        cache = self._views.get(profile, {})
-        end = as_of.replace(minute=0, second=0, microsecond=0)
-        return all(end - timedelta(hours=k) in cache for k in range(0 if end < as_of else 1, STORY_HOURS + 1))
-
     def _post_snapshots(self, state: MarketState, profile: Profile, clock: ClockInfo, polled_at: float) -> None:
         """Post the snapshot of `state`; a profile's first one is preceded by its figures alone (a preview),
         since its first full evaluation judges every hour of the span window (a second or more, cold)."""
@@ -240,46 +230,6 @@ class Feed:
         self._judged.add(profile.name)
         self._moments[profile.name] = snapshot
         self.host.post_message(SnapshotComputed(self.name, snapshot, clock, polled_at, state))
-
-    def _tell_story(self, state: MarketState, profile: Profile) -> None:
-        """Evaluate the week up to `state` (past hours cached), keep its spans in the flag log, post the story."""
-        with self._story_lock:
-            self._tell_story_locked(state, profile)
-
-    def _tell_story_locked(self, state: MarketState, profile: Profile) -> None:
-        from cockpit.story import bar_stages, story, timeline
-
-        cache = self._views.setdefault(profile.name, {})
-        # the bars' stage evidence is kept while the bars and the hour are (a poll with only new health)
-        stages_key = (data_version(state), state.as_of.replace(minute=0, second=0, microsecond=0))
-        if self._stages is None or self._stages[0] != stages_key:
-            self._stages = (stages_key, bar_stages(state, self.universe, STORY_HOURS))
-        views = timeline(state, profile, self.universe, STORY_HOURS, cache, budget=STORY_BUDGET,
-                         moment=self._moments.get(profile.name),  # the moment just judged is not judged again
-                         stages=self._stages[1])
-        horizon = views[0].as_of if views else state.as_of
-        for at in [at for at in cache if at < horizon]:
-            del cache[at]  # bounded: a week of hours per profile
-        told = story(views, HOLD_H.get(profile.name, 12))
-        acknowledged = self._write_log(state, told)
-        self.host.post_message(StoryComputed(self.name, profile.name, told, self._log_error, acknowledged))
-
-    def _write_log(self, state: MarketState, told: Any) -> frozenset[tuple[str, datetime]]:
-        """Keep the story's spans in the data folder's log; the spans acknowledged there (in any session)."""
-        import sqlite3
-
-        from cockpit.errors import UserError
-        from cockpit.journal.flaglog import FlagLog
-
-        try:
-            if self.flag_log is None:
-                self.flag_log = FlagLog(source=state.kind.value, label=state.label)
-            self.flag_log.write(told.spans)
-            self._log_error = None
-            return self.flag_log.acknowledged_spans()  # type: ignore[no-any-return]
-        except (UserError, sqlite3.Error) as exc:
-            self._log_error = str(exc)
-            return frozenset()
 
     def set_profile(self, profile: Profile) -> None:
         """Switch profile and re-evaluate the last market state for it at once, off the UI thread."""
@@ -376,19 +326,6 @@ class Feed:
     def _on_fill_timer(self) -> None:
         self._fill_timer = None
         self._fill_week()
-
-    def _fill_week(self) -> None:
-        """While the story's week is incomplete, tell its next past hours (a budget at a time, a second apart,
-        from five seconds after a poll) in a worker of its own, so the week is told within half a minute of
-        the start instead of over the first polls (14 minutes at --speed 1), and a screen left open does
-        nothing else once it is."""
-        state, profile = self._last_state, self.profile
-        if self._filling or self._stopped or state is None or self.week_told(profile.name, state.as_of):
-            return
-        self._filling = True
-        self.host.run_worker(partial(self._tell_story, state, profile), name=f"{self.group}:story",
-                             group=f"{self.group}:story", thread=True, exit_on_error=False,
-                             description="tell the next past hours of the week")  # not repr(): the whole state
 
     def _finish_eval(self, worker: Worker[Any]) -> None:
         if worker.state is WorkerState.SUCCESS and isinstance(worker.result, PollResult):

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 from datetime import UTC, datetime, timedelta
+from pathlib import Path
 
 import pytest
 from textual.app import App
@@ -14,7 +15,6 @@ from cockpit.checklist import record_step, step_view
 from cockpit.checklist_run import ChecklistRun, Claim, Write
 from cockpit.cli import main
 from cockpit.config import load_config
-from cockpit.feeds import HOLD_H
 from cockpit.journal.checklist import RunWriter, finish_run, list_runs, load_run, save_step, start_run
 from cockpit.journal.store import connect
 from cockpit.models import ProfileName, Snapshot
@@ -22,6 +22,9 @@ from cockpit.screens.checklist import ChecklistScreen
 from cockpit.snapshot import build_snapshot, snapshot_json
 from cockpit.sources.simulator import SimulatorSource
 
+# each profile's regime_hold_h as shipped (SPEC §3: 2, 12 and 72 h), read without any user config
+SHIPPED = load_config(Path(__file__).with_name("no-config-here.toml"))
+HOLD_H = {name: SHIPPED.profile(name).regime_hold_h for name in ProfileName}
 T0 = datetime(2026, 3, 10, 8, 0, tzinfo=UTC)
 SWING = ProfileName.SWING
 

@@ -427,7 +427,7 @@ async def test_the_week_keeps_filling_in_while_polls_bring_nothing_new() -> None
 async def test_the_week_is_told_after_the_first_poll_without_polling_again() -> None:
     """A screen opened mid-week tells the rest of its week in a worker of its own, a budget a second, within
     half a minute of the start; the source is not polled for it (a screen left open then does nothing more)."""
-    from cockpit.feeds import STORY_BUDGET
+    from cockpit.feed_story import STORY_BUDGET
 
     source = ScriptedSource([simulator().poll()])
     feed = make_feed(source)

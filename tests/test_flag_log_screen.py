@@ -87,9 +87,9 @@ def test_a_span_is_news_once_however_often_it_is_seen_again() -> None:
 
 async def test_a_flag_older_than_the_span_window_shows_its_true_age_once_the_week_is_told(
         monkeypatch: pytest.MonkeyPatch) -> None:
-    from cockpit import feeds
+    from cockpit import feed_story
 
-    monkeypatch.setattr(feeds, "STORY_BUDGET", 24 * 7)  # the whole week in the first story: one poll here
+    monkeypatch.setattr(feed_story, "STORY_BUDGET", 24 * 7)  # the whole week in the first story: one poll here
     app = make_app(lambda: simulator(timedelta(hours=112)))  # VOL_SPIKE has been up since Friday evening
     async with app.run_test(size=SIZE) as pilot:
         await settle(pilot, lambda: story_told(app) and cockpit(app).story is not None

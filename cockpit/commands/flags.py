@@ -10,8 +10,6 @@ from typing import Any
 from cockpit.cli import add_source_arguments
 from cockpit.errors import UserError
 
-HOLD_H = {"short": 2, "swing": 12, "long": 72}  # regime_hold_h of SPEC §3: an episode ends after this long calm
-
 
 def register(subparsers: Any) -> None:
     """Add the `flags` subcommand."""
@@ -36,7 +34,7 @@ def moment_story(source: Any, profile: Any, config: Any) -> dict[str, Any]:
     state = source.poll()
     snap = build_snapshot(state, profile, config.universe)
     views = timeline(state, profile, config.universe, 24 * 7)
-    st = story(views, HOLD_H.get(profile.name.value, 12))
+    st = story(views, profile.regime_hold_h)  # an episode ends after this long calm (SPEC §3)
     log = FlagLog(source=state.kind.value, label=state.label)
     try:
         log.write(st.spans)

@@ -38,13 +38,10 @@ from cockpit.checklist_run import (
     Write,
 )
 from cockpit.errors import UserError
-from cockpit.feeds import HOLD_H
 from cockpit.journal.checklist import RunRecord, RunWriter
 from cockpit.models import ProfileName, Snapshot
 from cockpit.screens.checklist_dialogs import LeaveChecklist, ResumeChecklist
 from cockpit.screens.survive import ReportsErrors
-
-DEFAULT_HOLD_H = 12  # an episode ends after this long calm when the profile names none
 
 
 def _utc_now() -> datetime:
@@ -116,8 +113,10 @@ class ChecklistScreen(ReportsErrors, Screen[str | None]):
         journal_path: Path | None = None,
         writer: RunWriter | None = None,
         on_hedge: Callable[[], None] | None = None,
+        hold_h: int | None = None,
     ) -> None:
         super().__init__()
+        self._hold_h = hold_h  # the profile's regime_hold_h: an episode ends after this long calm
         self._on_hedge = on_hedge  # step 5's *hedge* opens the hedge dialog, prefilled from the book
         self._provider = snapshot_provider
         self.source_label = source_label
@@ -368,7 +367,12 @@ class ChecklistScreen(ReportsErrors, Screen[str | None]):
         from cockpit.brief import finished_brief
 
         try:
-            return finished_brief(effect.draft, HOLD_H.get(self.profile, DEFAULT_HOLD_H))
+            hold_h = self._hold_h
+            if hold_h is None:  # the profile as configured
+                from cockpit.config import load_config
+
+                hold_h = load_config().profile(self.profile).regime_hold_h
+            return finished_brief(effect.draft, hold_h)
         except Exception:  # noqa: BLE001 - the decision matters more than its brief
             return None
 

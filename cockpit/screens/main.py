@@ -40,8 +40,8 @@ from cockpit.messages import (
 from cockpit.models import FlagId, ProfileName, Snapshot
 from cockpit.screens.alerting import ScreenAlerts
 from cockpit.screens.book_page import BookPage
-from cockpit.screens.feed_controls import AGE_TICK_S, MAX_AGE_TICK_S, FeedControls
 from cockpit.screens.layout import Layout, layout_for, mode_for, page_showing
+from cockpit.screens.screen_keys import AGE_TICK_S, MAX_AGE_TICK_S, FeedControls, PaneKeys
 from cockpit.screens.sizing_slot import SizingSlot
 from cockpit.screens.skeleton import PanePlaceholder
 from cockpit.screens.survive import ReportsErrors
@@ -73,7 +73,7 @@ PROFILE_CYCLE = (ProfileName.SHORT, ProfileName.SWING, ProfileName.LONG)
 PANES_BEFORE_SIZING: tuple[type[Pane], ...] = (MacroPane, LeadershipPane, CryptoPane, CorrelationPane)
 PANES_AFTER_SIZING: tuple[type[Pane], ...] = (FlagsPane, BookPane)
 
-class CockpitScreen(FeedControls, ReportsErrors, Screen[None]):
+class CockpitScreen(FeedControls, PaneKeys, ReportsErrors, Screen[None]):
     """Every pane of SPEC §2 on one screen, refreshed by the feed's workers."""
 
     BINDINGS = [
@@ -379,12 +379,6 @@ class CockpitScreen(FeedControls, ReportsErrors, Screen[None]):
 
     # --- actions ----------------------------------------------------------------------------------
 
-    def action_cause_map(self) -> None:
-        """Open the cause map of the current stress episode."""
-        from cockpit.screens.cause_map import CauseMapScreen
-
-        self.app.push_screen(CauseMapScreen(self.story.cause_map if self.story else None))
-
     def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
         """Hide 'More panes' when every pane is on screen and 'Start demo' unless live is unavailable."""
         if action == "next_panes":
@@ -402,53 +396,6 @@ class CockpitScreen(FeedControls, ReportsErrors, Screen[None]):
             self.feed.set_profile(self.current_profile)
         self.query_one(CockpitHeader).show(self.header_info(self.context()))
         self.notify(f"profile {self.profile.value}: {self.current_profile.horizon}", timeout=2)
-
-    def action_checklist(self) -> None:
-        """Open the daily checklist (step 5's *hedge* opens the hedge dialog over it)."""
-        from cockpit.screens.checklist import ChecklistScreen
-
-        self.app.push_screen(ChecklistScreen(lambda: self.snapshot, self.profile, self.source_label(),
-                                             on_hedge=self.action_hedge))
-
-    def source_label(self) -> str:
-        """The source in words for other screens: `demo cascade-2026-01`."""
-        if self.clock is not None:
-            return f"{self.clock.kind.value} {self.clock.label}".strip()
-        return self.source_info.kind.value if self.source_info else "none"
-
-    def _reveal(self, pane: str) -> None:
-        page = page_showing(pane, self.layout_state.mode)
-        if page != self.page:
-            self.page = page
-            self._apply_layout()
-
-    def action_focus_sizing(self) -> None:
-        """Put the keyboard on the sizing calculator."""
-        self._reveal("sizing")
-        self.sizing.focus_inside()
-
-    def action_show_book(self) -> None:
-        """Show the Book page."""
-        self._reveal("book")
-
-    def action_hedge(self) -> None:
-        """Open the hedge dialog, prefilled from the book."""
-        self.book_page.open_hedge()
-
-    def action_add_holding(self) -> None:
-        """Type a holding in; the book is rebuilt once the journal has it."""
-        self.book_page.open_entry()
-
-    def action_focus_flags(self) -> None:
-        """Put the keyboard on the flag list."""
-        self._reveal("flags")
-        for pane in self.query(FlagsPane):  # none until the panes are swapped in, just after the first frame
-            pane.focus_list()
-
-    def action_next_panes(self) -> None:
-        """Show the next page of panes (medium and compact layouts)."""
-        self.page = (self.page + 1) % self.layout_state.pages
-        self._apply_layout()
 
     def action_start_demo(self) -> None:
         """Start the simulator when live sources are not available."""
