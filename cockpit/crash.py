@@ -1,7 +1,7 @@
 """Crash reports: an unexpected exception's traceback written to the data folder, secrets masked.
 
 The report has the traceback without local variables (where a key would show) and every known secret
-value replaced by the mask (`cockpit.secrets.redact`); the one line that says where it is never carries
+value replaced by the mask (`cockpit.redaction.redact`); the one line that says where it is never carries
 more than the exception's type and message, masked the same way.
 """
 
@@ -14,7 +14,7 @@ from datetime import datetime
 from pathlib import Path
 
 from cockpit import __version__
-from cockpit.secrets import redact
+from cockpit.redaction import redact
 
 CRASH_PREFIX = "crash-"
 MESSAGE_CHARS = 200  # the one-line summary keeps the exception message this short

@@ -13,8 +13,8 @@ from cockpit.app import CockpitApp
 from cockpit.config import load_config
 from cockpit.crash import crash_line, report_text
 from cockpit.messages import SnapshotComputed
+from cockpit.redaction import MASK, Secret
 from cockpit.screens.main import CockpitScreen
-from cockpit.secrets import MASK, Secret
 from cockpit.widgets.flags import FlagsPane
 from cockpit.widgets.theme import load_themes
 from tests.test_app import record_notifications

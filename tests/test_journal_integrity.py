@@ -24,7 +24,7 @@ from cockpit.journal.fills import (
 )
 from cockpit.journal.schema import MIGRATIONS
 from cockpit.journal.store import connect, journal_path, to_db_time
-from cockpit.secrets import ExchangeKeys, Secret
+from cockpit.redaction import ExchangeKeys, Secret
 from cockpit.sources.live.fills import import_exchange_fills
 
 BTC = "BTC/USDT:USDT"

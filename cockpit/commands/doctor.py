@@ -80,7 +80,7 @@ def gather(config: Any) -> dict[str, Any]:
     """Everything the doctor reports (probes included), as plain values."""
     from cockpit.config import config_path, data_dir
     from cockpit.journal.store import journal_path
-    from cockpit.secrets import env_names, load_keys
+    from cockpit.redaction import env_names, load_keys
     from cockpit.sources.live import live_settings
     from cockpit.sources.live.liquidations import BASELINE_H, LiquidationStore
     from cockpit.sources.live.probe import probe_exchange, probe_yahoo, run_probes

@@ -22,7 +22,7 @@ from typing import TYPE_CHECKING, Any
 
 from cockpit.errors import DataError, UserError
 from cockpit.models import DataQuality, MarketState, SourceHealth, SourceKind
-from cockpit.secrets import redact
+from cockpit.redaction import redact
 from cockpit.sources.base import Source
 
 if TYPE_CHECKING:

@@ -16,7 +16,7 @@ from email.utils import parsedate_to_datetime
 from enum import StrEnum
 
 from cockpit.errors import SourceError
-from cockpit.secrets import redact
+from cockpit.redaction import redact
 
 
 class FaultKind(StrEnum):

@@ -12,7 +12,7 @@ from typing import Any
 
 from cockpit.errors import UserError
 from cockpit.journal.fills import Fill, FillSide, ImportResult, check_fill
-from cockpit.secrets import ExchangeKeys, env_names, install_redaction, load_keys, redact
+from cockpit.redaction import ExchangeKeys, env_names, install_redaction, load_keys, redact
 from cockpit.sources.live.venues import VENUES, finite, make_exchange, plausible_ms, venue_spec
 
 

@@ -13,7 +13,7 @@ from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import Any
 
-from cockpit.secrets import redact
+from cockpit.redaction import redact
 
 
 @dataclass(frozen=True, slots=True)

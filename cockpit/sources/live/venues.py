@@ -12,7 +12,7 @@ from datetime import datetime, timedelta
 from typing import Any
 
 from cockpit.errors import UserError
-from cockpit.secrets import ExchangeKeys
+from cockpit.redaction import ExchangeKeys
 
 
 @dataclass(frozen=True, slots=True)

@@ -15,7 +15,7 @@ import pytest
 from live_fakes import NOW, BybitSession, FakeClock
 
 from cockpit.errors import UserError
-from cockpit.secrets import ExchangeKeys, RedactSecrets, Secret, load_keys, redact
+from cockpit.redaction import ExchangeKeys, RedactSecrets, Secret, load_keys, redact
 from cockpit.sources.live.exchange import ExchangeSource
 from cockpit.sources.live.fills import import_exchange_fills
 from cockpit.sources.live.venues import VENUES, make_exchange
