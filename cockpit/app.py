@@ -109,6 +109,12 @@ class CockpitApp(App[None]):
         self.crash_reports: list[Path] = []
         self.crash_message: str | None = None
         self._reported: BaseException | None = None
+        # The theme is chosen before the style sheets are first parsed: set in on_mount, it had Textual parse
+        # every sheet again and lay the screen out once more before the first frame.
+        for theme in self.cockpit_themes:
+            self.register_theme(theme)
+        names = {t.name for t in self.cockpit_themes}
+        self.theme = self.config.theme if self.config.theme in names else DEFAULT_THEME
 
     def get_theme_variable_defaults(self) -> dict[str, str]:
         """The cockpit's own colour variables, for themes that leave one out."""
@@ -122,17 +128,15 @@ class CockpitApp(App[None]):
         return screen
 
     def on_mount(self) -> None:
-        """Themes, keys, the cockpit screen; the feed and the real panes come after the first frame."""
-        for theme in self.cockpit_themes:
-            self.register_theme(theme)
-        names = {t.name for t in self.cockpit_themes}
-        self.theme = self.config.theme if self.config.theme in names else DEFAULT_THEME
+        """Keys, the cockpit screen; the feed and the real panes come after the first frame."""
         if self.config.keys:
             self.set_keymap(dict(self.config.keys))
         screen = CockpitScreen(self.config, self.profile_name, notice=self.notice, monotonic=self.monotonic,
                                notifier=self.notifier)
         self.install_screen(screen, "cockpit")
-        self.push_screen("cockpit")
+        # Shown once the app's start-up batch is over: pushed inside it, the screen was laid out and drawn once
+        # for nothing (a batch writes no frame), then again for the first frame.
+        self.call_later(self.push_screen, "cockpit")
         self.call_after_refresh(self.start_feeds)
 
     async def start_feeds(self) -> None:

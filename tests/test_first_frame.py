@@ -80,3 +80,27 @@ async def test_the_panes_are_swapped_in_before_the_first_figures() -> None:
         assert not seen and {p.id for p in screen.panes()} == {"macro", "leadership", "crypto", "correlation",
                                                               "flags", "book"}
         assert "US10Y" in screen.query_one("#macro").figures_text  # type: ignore[attr-defined]
+
+
+async def test_the_cockpit_is_drawn_once_for_its_first_frame() -> None:
+    """No render of the cockpit screen is thrown away: Textual writes no frame inside a batch, and the screen was
+    pushed inside the app's start-up batch, so it was laid out and drawn once there and again for its first frame.
+    The theme is chosen before the style sheets are first parsed (set on mount, every sheet was parsed again)."""
+    source = ScriptedSource([simulator().poll()])
+    source.gate = threading.Event()  # no figures: only the start-up is looked at
+    app = make_app(lambda: source)
+    renders: list[tuple[str | None, int]] = []
+    display = app._display
+
+    def recorded(screen: Any, renderable: Any) -> None:
+        if renderable is not None:
+            renders.append((screen.id, app._batch_count))
+        display(screen, renderable)
+
+    app._display = recorded  # type: ignore[method-assign]
+    async with app.run_test(size=(160, 45)) as pilot:
+        await pilot.pause()
+        assert app.theme == "cockpit-dark" and app.screen.id == "cockpit"
+        source.gate.set()
+    drawn_in_batch = [screen for screen, batch in renders if screen == "cockpit" and batch]
+    assert drawn_in_batch == [] and ("cockpit", 0) in renders

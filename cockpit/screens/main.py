@@ -134,6 +134,8 @@ class CockpitScreen(FeedControls, PaneKeys, ReportsErrors, Screen[None]):
 
     def on_mount(self) -> None:
         """Show the waiting state until the first snapshot."""
+        if not self.children:
+            return  # the app closed before the screen's widgets were mounted (a quit within the first frame)
         self._apply_layout()
         self.render_all()
 
