@@ -14,10 +14,13 @@ import sys
 from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass
 from datetime import datetime
-from typing import Any, TextIO
+from typing import TYPE_CHECKING, Any, TextIO
 
 from cockpit.errors import ConfigError
-from cockpit.models import Flag, FlagId, Severity, to_plain
+from cockpit.kinds import FlagId, Severity
+
+if TYPE_CHECKING:
+    from cockpit.models import Flag
 
 DEFAULT_NTFY_SERVER = "https://ntfy.sh"
 NTFY_PRIORITY = {Severity.INFO: "3", Severity.WARNING: "4", Severity.CRITICAL: "5"}
@@ -95,6 +98,8 @@ class FlagTracker:
 
 def alert_record(flag: Flag, as_of: datetime, source: str) -> dict[str, Any]:
     """The JSON line `cockpit watch --json` prints for one flag."""
+    from cockpit.models import to_plain
+
     return {"as_of": to_plain(as_of), "source": source, "id": flag.id.value, "severity": flag.severity.value,
             "message": flag.message, "evidence": to_plain(flag.evidence), "since": to_plain(flag.since)}
 

@@ -16,15 +16,15 @@ from textual.message import Message
 from textual.screen import Screen
 from textual.theme import Theme
 
-from cockpit.config import Config
-from cockpit.models import ProfileName
 from cockpit.screens.main import CockpitScreen
-from cockpit.sources.base import Source
 from cockpit.widgets.theme import DEFAULT_THEME, THEME_VARIABLE_DEFAULTS, load_themes, style_paths
 
 if TYPE_CHECKING:
     from cockpit.alerts import Notifier
+    from cockpit.config import Config
+    from cockpit.kinds import ProfileName
     from cockpit.screens.help import KeyHelp
+    from cockpit.sources.base import Source
 
 APP_BINDINGS: list[Binding | tuple[str, str] | tuple[str, str, str]] = [
     Binding("question_mark", "help", "Help", key_display="?", id="help"),

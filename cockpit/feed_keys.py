@@ -7,13 +7,17 @@ the passing of time moves; and when a clocked screen can next show something new
 from __future__ import annotations
 
 from datetime import datetime
-from typing import Any
+from typing import TYPE_CHECKING, Any, TypeAlias
 
-from cockpit.models import MarketState, ProfileName, SourceHealth
+from cockpit.kinds import ProfileName
+
+if TYPE_CHECKING:
+    from cockpit.models import MarketState, SourceHealth
 
 KEY_BUCKET_S = 900  # a live state is evaluated at least every quarter hour (sessions open and shut on those)
 HealthKey = tuple[Any, ...]
-EvaluationKey = tuple[Any, ProfileName, int | None, tuple[HealthKey | SourceHealth, ...]]
+# a string: the records load with the feed's worker, after the first frame
+EvaluationKey: TypeAlias = "tuple[Any, ProfileName, int | None, tuple[HealthKey | SourceHealth, ...]]"
 
 
 def data_version(state: MarketState) -> tuple[int, object]:

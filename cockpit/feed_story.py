@@ -14,11 +14,11 @@ from typing import TYPE_CHECKING, Any
 
 from cockpit.feed_keys import data_version
 from cockpit.messages import StoryComputed
-from cockpit.models import MarketState, ProfileName
 
 if TYPE_CHECKING:
     from textual.dom import DOMNode
 
+    from cockpit.models import MarketState, ProfileName
     from cockpit.settings import Profile
     from cockpit.universe import Universe
 

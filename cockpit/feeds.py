@@ -14,13 +14,12 @@ from collections import deque
 from collections.abc import Callable
 from dataclasses import dataclass
 from functools import partial
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from textual.dom import DOMNode
 from textual.timer import Timer
 from textual.worker import Worker, WorkerState
 
-from cockpit.config import Profile
 from cockpit.errors import UserError
 from cockpit.feed_keys import EvaluationKey, evaluation_key, until_shown_change_s
 from cockpit.feed_story import StoryTelling
@@ -33,9 +32,12 @@ from cockpit.messages import (
     SourceOpened,
     SourceUnavailable,
 )
-from cockpit.models import MarketState, ProfileName
 from cockpit.sources.base import CachingSource, ClockedSource, Source
-from cockpit.universe import Universe
+
+if TYPE_CHECKING:
+    from cockpit.config import Profile
+    from cockpit.models import MarketState, ProfileName
+    from cockpit.universe import Universe
 
 MIN_SPEED, MAX_SPEED = 1.0, 86400.0
 PAUSED_POLL_S = 10.0

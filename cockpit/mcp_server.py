@@ -7,7 +7,7 @@ Imported only when `cockpit mcp` runs (it needs the `agent` extra); the tools th
 from __future__ import annotations
 
 from collections.abc import Callable
-from typing import Annotated, Any
+from typing import TYPE_CHECKING, Annotated, Any
 
 from mcp.server.mcpserver import MCPServer
 from mcp.server.mcpserver.exceptions import ToolError
@@ -15,8 +15,10 @@ from mcp.types import ToolAnnotations
 from pydantic import Field
 
 from cockpit import __version__
-from cockpit.agent import AgentTools
 from cockpit.errors import UserError
+
+if TYPE_CHECKING:
+    from cockpit.agent import AgentTools
 
 STALENESS = (
     " Freshness: every figure has `age_s` (seconds since its data); `freshness` gives each source's age, `stale` "

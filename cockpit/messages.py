@@ -12,11 +12,11 @@ from typing import TYPE_CHECKING
 
 from textual.message import Message
 
-from cockpit.models import Flag, MarketState, ProfileName, Snapshot, SourceKind
-
 if TYPE_CHECKING:
     from cockpit.analytics.beta import Series
     from cockpit.book import Book
+    from cockpit.kinds import ProfileName, SourceKind
+    from cockpit.models import Flag, MarketState, Snapshot
 
 if TYPE_CHECKING:
     from cockpit.story import Story

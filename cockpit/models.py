@@ -1,6 +1,7 @@
 """Frozen records shared by every ring: flags, source health, readings and the snapshot.
 
-Nothing here imports polars, numpy or textual, so the screen can import it before its first frame.
+Nothing here imports polars, numpy or textual. The kinds (flag ids, severities, regimes, profiles, sources)
+live in `cockpit.kinds` and are re-exported here; the screen's first frame loads only those.
 """
 
 from __future__ import annotations
@@ -13,76 +14,19 @@ from enum import StrEnum
 from types import MappingProxyType
 from typing import TYPE_CHECKING, Any
 
+# the records' kinds, re-exported: every ring reads them here too
+from cockpit.kinds import FlagId as FlagId  # noqa: TC001
+from cockpit.kinds import ProfileName as ProfileName  # noqa: TC001
+from cockpit.kinds import Regime as Regime  # noqa: TC001
+from cockpit.kinds import Severity as Severity  # noqa: TC001
+from cockpit.kinds import SourceKind as SourceKind  # noqa: TC001
+
 if TYPE_CHECKING:
     import polars as pl
 
 SCHEMA_VERSION = 2
 
 Evidence = Mapping[str, float | int | str | bool | None]
-
-
-class Severity(StrEnum):
-    """How loud a flag is."""
-
-    INFO = "info"
-    WARNING = "warning"
-    CRITICAL = "critical"
-
-    @property
-    def rank(self) -> int:
-        """0 for info, 1 for warning, 2 for critical."""
-        return ("info", "warning", "critical").index(self.value)
-
-
-class FlagId(StrEnum):
-    """Every flag id of SPEC §3, §5, §6 and §12 (a contract: alerts and scripts match on these)."""
-
-    RISK_BUDGET_SHRINKING = "RISK_BUDGET_SHRINKING"
-    LIQUIDATION_CASCADE = "LIQUIDATION_CASCADE"
-    OI_BUILD_INTO_DECLINE = "OI_BUILD_INTO_DECLINE"
-    LEADERSHIP_BREAK = "LEADERSHIP_BREAK"
-    CORRELATED_RISK_OFF = "CORRELATED_RISK_OFF"
-    SINGLE_RISK_BOOK = "SINGLE_RISK_BOOK"
-    VOL_SPIKE = "VOL_SPIKE"
-    STALE_DATA = "STALE_DATA"
-    STOP_BEYOND_LIQUIDATION = "STOP_BEYOND_LIQUIDATION"
-    REVENGE_ENTRY = "REVENGE_ENTRY"
-    FIRST_FLUSH = "FIRST_FLUSH"
-    AGAINST_DOMINANT_TREND = "AGAINST_DOMINANT_TREND"
-    MACRO_NOT_STABLE = "MACRO_NOT_STABLE"
-    ALL_IN_ENTRY = "ALL_IN_ENTRY"
-    OVERSIZED = "OVERSIZED"
-    # the book (SPEC §12)
-    BOOK_RISK_LIMIT = "BOOK_RISK_LIMIT"
-    DRAWDOWN_LIMIT = "DRAWDOWN_LIMIT"
-    RE_ENTRY_WINDOW = "RE_ENTRY_WINDOW"
-
-
-class Regime(StrEnum):
-    """Regime labels of SPEC §3, mildest first."""
-
-    CALM = "calm"
-    TREND_BREAK = "trend_break"
-    VOLATILITY_EVENT = "volatility_event"
-    LIQUIDITY_SHOCK = "liquidity_shock"
-    UNKNOWN = "unknown"  # the data cannot judge the regime (a source stale or down, a core role missing)
-
-
-class ProfileName(StrEnum):
-    """Trading horizons of SPEC §4."""
-
-    SHORT = "short"
-    SWING = "swing"
-    LONG = "long"
-
-
-class SourceKind(StrEnum):
-    """Where the market state came from (the snapshot's `source`)."""
-
-    DEMO = "demo"
-    FILE = "file"
-    REPLAY = "replay"
-    LIVE = "live"
 
 
 def frozen_map(values: Mapping[str, Any] | None = None) -> Mapping[str, Any]:

@@ -14,7 +14,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from cockpit.errors import ConfigError
-from cockpit.models import ProfileName, Regime, Severity
+from cockpit.kinds import ProfileName, Regime, Severity
 
 
 @dataclass(frozen=True, slots=True)

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from dataclasses import replace
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from cockpit.models import (
     SCHEMA_VERSION,
@@ -19,8 +19,10 @@ from cockpit.models import (
     to_plain,
 )
 from cockpit.rules import classify_outlook
-from cockpit.settings import Profile
-from cockpit.universe import Universe
+
+if TYPE_CHECKING:
+    from cockpit.settings import Profile
+    from cockpit.universe import Universe
 
 
 def build_snapshot(

@@ -25,12 +25,13 @@ from cockpit.causes import (
     span_json,
 )
 from cockpit.liquidity import ThinWindow, thin_window
-from cockpit.models import MarketState, Snapshot
-from cockpit.settings import Profile
-from cockpit.universe import Universe
 
 if TYPE_CHECKING:
     import polars as pl
+
+    from cockpit.models import MarketState, Snapshot
+    from cockpit.settings import Profile
+    from cockpit.universe import Universe
 
 
 SHOCK_SIGMA = 3.0

@@ -129,3 +129,11 @@ def test_the_first_frame_loads_neither_the_feed_nor_the_book(isolated_dirs: Path
     """The feed, the book, the hedge planner and the help screen load after the first frame (issue 14)."""
     loaded = first_frame_modules()
     assert not {"cockpit.feeds", "cockpit.book", "cockpit.hedge", "cockpit.screens.help"} & loaded
+
+
+def test_the_first_frame_loads_the_kinds_but_not_the_records(isolated_dirs: Path) -> None:
+    """The records' 18 dataclasses were a sixth of the cockpit's imports before the first frame (each compiles
+    its generated methods); the screen, settings and keys need only the kinds, and the feed's worker loads the
+    records after the frame."""
+    loaded = first_frame_modules()
+    assert "cockpit.kinds" in loaded and "cockpit.models" not in loaded

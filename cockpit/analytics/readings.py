@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 from datetime import datetime
+from typing import TYPE_CHECKING
 
 import polars as pl
 
@@ -32,8 +33,10 @@ from cockpit.models import (
     Readings,
     VolReading,
 )
-from cockpit.settings import Profile
 from cockpit.universe import Universe, session_kind
+
+if TYPE_CHECKING:
+    from cockpit.settings import Profile
 
 HISTORY_POINTS = 120
 

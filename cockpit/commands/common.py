@@ -6,10 +6,13 @@ import argparse
 import re
 from datetime import timedelta
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from cockpit.config import Config, load_config
 from cockpit.errors import UserError
-from cockpit.sources.base import Source
+
+if TYPE_CHECKING:
+    from cockpit.sources.base import Source
 
 MAX_DURATION_S = 3650 * 86400.0
 MAX_SEED = 2**32 - 1

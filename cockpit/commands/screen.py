@@ -13,12 +13,12 @@ from collections.abc import Callable
 from pathlib import Path
 from typing import TYPE_CHECKING
 
-from cockpit.config import Config
 from cockpit.errors import UserError
-from cockpit.sources.base import Source
 
 if TYPE_CHECKING:
     from cockpit.app import CockpitApp
+    from cockpit.config import Config
+    from cockpit.sources.base import Source
 
 def check_arguments(args: argparse.Namespace, config: Config) -> None:
     """Reject bad input before the screen opens: keys, scenario, speed, offset, paths."""

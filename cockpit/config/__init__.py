@@ -14,7 +14,7 @@ from pathlib import Path
 from typing import Any
 
 from cockpit.errors import ConfigError
-from cockpit.models import FlagId, ProfileName, Regime
+from cockpit.kinds import FlagId, ProfileName, Regime
 from cockpit.settings import (
     ALERTS,
     SOURCES,

@@ -17,7 +17,6 @@ from datetime import datetime, timedelta
 from pathlib import Path
 from typing import TYPE_CHECKING
 
-from cockpit.analytics.beta import Series
 from cockpit.book import Book, BookInputs, Holding, build_book
 from cockpit.errors import UserError
 from cockpit.journal.fills import Fill, OpenLot, match_fifo
@@ -27,6 +26,7 @@ from cockpit.models import Flag, FlagId, MarketState, Snapshot
 if TYPE_CHECKING:
     import polars as pl
 
+    from cockpit.analytics.beta import Series
     from cockpit.config import Config, Profile
     from cockpit.reentry import HourlyReading
     from cockpit.universe import Universe

@@ -10,12 +10,11 @@ import math
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, replace
 from datetime import UTC, datetime
-from typing import Any, Protocol
+from typing import TYPE_CHECKING, Any, Protocol
 
 from cockpit.book import BookRisk, plan_book_flag
 from cockpit.contracts import multiplier as contract_multiplier
 from cockpit.models import Flag, FlagId, Readings, Regime, RegimeCall, Severity
-from cockpit.settings import Profile
 from cockpit.sizing import (
     DEFAULT_MMR,
     DEFAULT_TIERS,
@@ -31,6 +30,9 @@ from cockpit.sizing import (
     parse_side,
     parse_tier,
 )
+
+if TYPE_CHECKING:
+    from cockpit.settings import Profile
 
 EARLIEST_PLAN = datetime(1970, 1, 1, tzinfo=UTC)
 LATEST_PLAN = datetime(2101, 1, 1, tzinfo=UTC)  # exclusive

@@ -7,9 +7,12 @@ time after `regime_hold_h` without its evidence) happens over the hours before, 
 from __future__ import annotations
 
 from collections.abc import Iterable
+from typing import TYPE_CHECKING
 
 from cockpit.models import Flag, FlagId, OutlookCall, Readings, Regime, RegimeCall
-from cockpit.settings import Profile
+
+if TYPE_CHECKING:
+    from cockpit.settings import Profile
 
 OUTLOOKS = ("A_normalization", "B_liquidity_tightening", "C_reflation")
 SHORT_NAMES = {"A_normalization": "A", "B_liquidity_tightening": "B", "C_reflation": "C"}

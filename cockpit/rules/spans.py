@@ -19,6 +19,7 @@ from contextlib import contextmanager
 from contextvars import ContextVar
 from dataclasses import dataclass, replace
 from datetime import datetime, timedelta
+from typing import TYPE_CHECKING
 
 import numpy as np
 import polars as pl
@@ -34,8 +35,10 @@ from cockpit.models import (
 )
 from cockpit.rules.market import by_severity, market_flags
 from cockpit.rules.regime import LADDER, STRESS_FLAGS, classify_regime, severity_rank
-from cockpit.settings import Profile
 from cockpit.universe import Universe, floor_hour
+
+if TYPE_CHECKING:
+    from cockpit.settings import Profile
 
 HOUR = timedelta(hours=1)
 STRESS_STRIDE_H = 6  # older hours of the outlook's stress window: sampled at 00, 06, 12 and 18 UTC

@@ -5,12 +5,16 @@ from __future__ import annotations
 
 from datetime import datetime
 from functools import partial
+from typing import TYPE_CHECKING
 
 from textual.notifications import SeverityLevel
 from textual.screen import Screen
 
 from cockpit.alerts import FlagTracker, Notifier
-from cockpit.models import Flag, Severity, Snapshot
+from cockpit.kinds import Severity
+
+if TYPE_CHECKING:
+    from cockpit.models import Flag, Snapshot
 
 
 class ScreenAlerts:

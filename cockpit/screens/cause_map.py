@@ -3,14 +3,18 @@ and why, the driver, and the flushes that happened inside a thin-liquidity windo
 
 from __future__ import annotations
 
+from typing import TYPE_CHECKING
+
 from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.containers import VerticalScroll
 from textual.screen import ModalScreen
 from textual.widgets import Static
 
-from cockpit.causes import CauseMap
 from cockpit.widgets.format import styled
+
+if TYPE_CHECKING:
+    from cockpit.causes import CauseMap
 
 DRIVER_WORDS = {"rates_shock": "rates shock", "equity_leadership": "equity leadership (AI/tech) repricing",
                 "liquidation_cascade": "liquidation cascade", "mixed": "mixed: rates and equity leadership"}

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from typing import TYPE_CHECKING
+
 from rich.text import Text
 from textual.app import ComposeResult
 from textual.binding import Binding
@@ -10,7 +12,9 @@ from textual.screen import ModalScreen
 from textual.widgets import Static
 
 from cockpit.checklist import STEP_COUNT
-from cockpit.journal.checklist import RunRecord
+
+if TYPE_CHECKING:
+    from cockpit.journal.checklist import RunRecord
 
 
 class LeaveChecklist(ModalScreen[str | None]):

@@ -5,6 +5,7 @@ instrument chosen, its residual betas, and the *reduce* answer beside it. The ar
 from __future__ import annotations
 
 from collections.abc import Mapping
+from typing import TYPE_CHECKING
 
 from rich.text import Text
 from textual import on
@@ -14,8 +15,6 @@ from textual.containers import Horizontal, Vertical
 from textual.screen import ModalScreen
 from textual.widgets import Input, Label, Select, Static
 
-from cockpit.analytics.beta import Series
-from cockpit.book import Book
 from cockpit.hedge import (
     DEFAULT_SHARE,
     INSTRUMENTS,
@@ -27,6 +26,10 @@ from cockpit.hedge import (
     reduce_lines,
     reduce_to_limit,
 )
+
+if TYPE_CHECKING:
+    from cockpit.analytics.beta import Series
+    from cockpit.book import Book
 
 
 def _number(text: str) -> float | None:

@@ -24,7 +24,7 @@ from textual.widgets import Footer
 from textual.worker import Worker
 
 from cockpit.alerts import Notifier, alert_settings
-from cockpit.config import Config, Profile
+from cockpit.kinds import FlagId, ProfileName
 from cockpit.liquidity import thin_window
 from cockpit.messages import (
     BookBuilt,
@@ -37,7 +37,6 @@ from cockpit.messages import (
     SourceUnavailable,
     StoryComputed,
 )
-from cockpit.models import FlagId, ProfileName, Snapshot
 from cockpit.screens.alerting import ScreenAlerts
 from cockpit.screens.book_page import BookPage
 from cockpit.screens.layout import Layout, layout_for, mode_for, page_showing
@@ -65,7 +64,9 @@ from cockpit.widgets.pane import (
 
 if TYPE_CHECKING:
     from cockpit.book import Book
+    from cockpit.config import Config, Profile
     from cockpit.feeds import Feed
+    from cockpit.models import Snapshot
     from cockpit.story import Story
 
 PROFILE_CYCLE = (ProfileName.SHORT, ProfileName.SWING, ProfileName.LONG)

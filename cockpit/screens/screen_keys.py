@@ -17,8 +17,9 @@ if TYPE_CHECKING:
     from textual.timer import Timer
 
     from cockpit.feeds import Feed
+    from cockpit.kinds import ProfileName
     from cockpit.messages import ClockInfo, PollFailed, SourceInfo
-    from cockpit.models import ProfileName, Snapshot
+    from cockpit.models import Snapshot
     from cockpit.screens.book_page import BookPage
     from cockpit.screens.layout import Layout
     from cockpit.screens.sizing_slot import SizingSlot

@@ -21,12 +21,13 @@ from textual.message import Message
 from textual.widget import Widget
 from textual.widgets import Static
 
-from cockpit.config import Profile
-from cockpit.models import ProfileName, Readings, Snapshot
 from cockpit.widgets.format import styled
 
 if TYPE_CHECKING:
+    from cockpit.config import Profile
     from cockpit.journal.fills import RoundTrip
+    from cockpit.kinds import ProfileName
+    from cockpit.models import Readings, Snapshot
 
 Market = tuple[str, float | None, str, float]
 JournalStamp = tuple[tuple[int, int], ...]

@@ -11,7 +11,8 @@ from collections.abc import Sequence
 from datetime import datetime
 from typing import Protocol, runtime_checkable
 
-from cockpit.models import DataQuality, MarketState, SourceHealth, SourceKind
+from cockpit.kinds import SourceKind
+from cockpit.models import DataQuality, MarketState, SourceHealth
 
 
 @runtime_checkable

@@ -23,10 +23,11 @@ from typing import TYPE_CHECKING, Any
 from cockpit.errors import DataError, UserError
 from cockpit.models import DataQuality, MarketState, SourceHealth, SourceKind
 from cockpit.redaction import redact
-from cockpit.sources.base import Source
 
 if TYPE_CHECKING:
     import polars as pl
+
+    from cockpit.sources.base import Source
 
 POLLS_FILE = "polls.jsonl"
 PART_PATTERN = "bars-{:06d}.parquet"

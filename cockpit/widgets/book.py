@@ -8,13 +8,14 @@ from __future__ import annotations
 from collections.abc import Mapping, Sequence
 from typing import TYPE_CHECKING
 
-from cockpit.models import Flag, Severity
+from cockpit.kinds import Severity
 from cockpit.widgets.format import age_text, cell, price, short_money, styled
 from cockpit.widgets.pane import Pane, PaneContext, PaneView, freshness
 
 if TYPE_CHECKING:  # the book and hedge modules load with the first book, after the first frame
     from cockpit.analytics.beta import Beta, Series
     from cockpit.book import Book, Position
+    from cockpit.models import Flag
 
 MAX_ROWS = 10
 BAR_WIDTH = 24

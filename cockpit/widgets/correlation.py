@@ -3,10 +3,14 @@ vols with their annualised level, the opening gap, and the both-down marker."""
 
 from __future__ import annotations
 
-from cockpit.models import CorrelationReading, VolReading
+from typing import TYPE_CHECKING
+
 from cockpit.widgets.charts import ChartSpec, Series
 from cockpit.widgets.format import age_text, cell, num, row, styled
 from cockpit.widgets.pane import Pane, PaneContext, PaneView, freshness
+
+if TYPE_CHECKING:
+    from cockpit.models import CorrelationReading, VolReading
 
 COLUMN = 9
 GAP_SHOWN_PCT = 1.0  # SPEC §3: a session's opening gap is shown when |gap| >= 1 %

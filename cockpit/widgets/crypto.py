@@ -2,10 +2,14 @@
 
 from __future__ import annotations
 
-from cockpit.models import CryptoAsset
+from typing import TYPE_CHECKING
+
 from cockpit.widgets.charts import ChartSpec, Series
 from cockpit.widgets.format import age_text, cell, money, num, price, row, short_money, signed, styled, yes_no
 from cockpit.widgets.pane import Pane, PaneContext, PaneView, freshness
+
+if TYPE_CHECKING:
+    from cockpit.models import CryptoAsset
 
 VERDICT_STYLES = {"calm": "bold $gain", "building": "bold $warning", "liquidation-driven": "bold $alert",
                   "reset": "bold $primary"}

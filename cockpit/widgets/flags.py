@@ -15,9 +15,10 @@ from textual.reactive import reactive
 from textual.widget import Widget
 from textual.widgets import Static
 
-from cockpit.models import Flag, FlagId, Severity
+from cockpit.kinds import FlagId, Severity
 
 if TYPE_CHECKING:
+    from cockpit.models import Flag
     from cockpit.story import Story
 from cockpit.widgets.format import age_text, styled
 from cockpit.widgets.pane import Pane, PaneContext, PaneView, freshness
@@ -83,6 +84,8 @@ def ended_rows(ctx_story: Story | None, live: tuple[Flag, ...],
     """The week's ended spans not yet acknowledged, newest first (a flag live again shows once, live)."""
     if ctx_story is None:
         return ()
+    from cockpit.models import Flag  # loaded by the feed's worker long before a story is told
+
     rows = [FlagRow(Flag(s.id, s.severity, s.message, s.evidence, since=s.since), None, ended=s.until)
             for s in ctx_story.spans if s.until is not None and (s.id.value, s.since) not in acknowledged]
     return tuple(sorted(rows, key=lambda r: r.ended or r.flag.since, reverse=True))  # type: ignore[arg-type, return-value]

@@ -5,14 +5,18 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import datetime
+from typing import TYPE_CHECKING
 
 from textual.widgets import Static
 
-from cockpit.liquidity import ThinWindow
-from cockpit.models import Regime, Snapshot
+from cockpit.kinds import Regime
 from cockpit.universe import Universe, market_open
 from cockpit.widgets.format import age_text, styled
 from cockpit.widgets.text_block import update_text
+
+if TYPE_CHECKING:
+    from cockpit.liquidity import ThinWindow
+    from cockpit.models import Snapshot
 
 REGIME_STYLES = {
     Regime.CALM: "bold $gain",

@@ -3,10 +3,14 @@ yields and dollar chart."""
 
 from __future__ import annotations
 
-from cockpit.models import ImpliedVolReading, MacroReading
+from typing import TYPE_CHECKING
+
 from cockpit.widgets.charts import ChartSpec, Series
 from cockpit.widgets.format import age_text, cell, num, row, signed, styled
 from cockpit.widgets.pane import Pane, PaneContext, PaneView, freshness
+
+if TYPE_CHECKING:
+    from cockpit.models import ImpliedVolReading, MacroReading
 
 VERDICT_STYLES = {"shrinking": "bold $loss", "stable": "bold $text", "expanding": "bold $gain"}
 

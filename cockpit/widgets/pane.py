@@ -15,14 +15,15 @@ from textual.app import ComposeResult
 from textual.containers import Vertical
 from textual.widgets import Static
 
-from cockpit.config import Profile
-from cockpit.models import FlagId, Snapshot, SourceHealth
 from cockpit.universe import Universe, market_open
 from cockpit.widgets.charts import Chart, ChartSpec
 from cockpit.widgets.format import age_text, styled
 from cockpit.widgets.text_block import update_text
 
 if TYPE_CHECKING:
+    from cockpit.config import Profile
+    from cockpit.kinds import FlagId
+    from cockpit.models import Snapshot, SourceHealth
     from cockpit.story import Story
 
 # Which panes a source's health covers, by words in its name; a name matching none covers every pane.

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
+from typing import TYPE_CHECKING
 
 from textual import on
 from textual.app import ComposeResult
@@ -16,9 +17,8 @@ from textual.containers import Container, Vertical
 from textual.message import Message
 from textual.widgets import Input, Label, Static
 
-from cockpit.book import BookRisk
-from cockpit.config import Profile
-from cockpit.models import Flag, Readings, Regime, RegimeCall
+from cockpit.kinds import Regime
+from cockpit.models import Flag, Readings, RegimeCall
 from cockpit.rules.pretrade import ClosedTrade, TradePlan, pretrade_flags
 from cockpit.sizing import (
     DEFAULT_MULTIPLIERS,
@@ -35,6 +35,10 @@ from cockpit.sizing import (
 )
 from cockpit.widgets.format import money, styled
 from cockpit.widgets.text_block import update_text
+
+if TYPE_CHECKING:
+    from cockpit.book import BookRisk
+    from cockpit.config import Profile
 
 FIELDS = ("equity", "entry", "stop", "side", "tier", "leverage")
 SEVERITY_STYLE = {"critical": "bold $alert", "warning": "$warning", "info": "$text-muted"}

@@ -9,12 +9,14 @@ from __future__ import annotations
 from collections.abc import Callable
 from datetime import datetime
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
-from cockpit.config import Config
 from cockpit.errors import ConfigError
 from cockpit.settings import SOURCES, SourceSettings, source_settings
-from cockpit.sources.base import Source
+
+if TYPE_CHECKING:
+    from cockpit.config import Config
+    from cockpit.sources.base import Source
 
 LiveSettings = SourceSettings  # `[sources]` after defaults, checked by the settings schema
 DEFAULTS: dict[str, Any] = {name: getattr(SourceSettings(), name) for name in SOURCES}

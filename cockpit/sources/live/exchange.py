@@ -12,7 +12,7 @@ import time
 from collections.abc import Callable
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import polars as pl
 
@@ -23,7 +23,6 @@ from cockpit.sources.live.cache import BarCache, CachedBars, newest_ts
 from cockpit.sources.live.faults import Fault, FaultKind, PollGuard, classify_call
 from cockpit.sources.live.frames import merge_prices, set_column
 from cockpit.sources.live.health import Freshness, source_health
-from cockpit.sources.live.liquidations import LiquidationStore
 from cockpit.sources.live.traffic import Traffic, observe
 from cockpit.sources.live.venues import (
     VenueSpec,
@@ -37,6 +36,9 @@ from cockpit.sources.live.venues import (
     supported,
 )
 from cockpit.universe import Universe, floor_hour
+
+if TYPE_CHECKING:
+    from cockpit.sources.live.liquidations import LiquidationStore
 
 HOUR = timedelta(hours=1)
 FUNDING_REFRESH_S = 300.0  # funding settles every 8 h; the predicted rate is refreshed every 5 minutes

@@ -7,11 +7,13 @@ import time
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from cockpit.sources.live.faults import classify
 from cockpit.sources.live.traffic import observe
-from cockpit.universe import Universe
+
+if TYPE_CHECKING:
+    from cockpit.universe import Universe
 
 
 @dataclass(frozen=True, slots=True)

@@ -9,10 +9,12 @@ from __future__ import annotations
 import math
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from cockpit.errors import UserError
-from cockpit.redaction import ExchangeKeys
+
+if TYPE_CHECKING:
+    from cockpit.redaction import ExchangeKeys
 
 
 @dataclass(frozen=True, slots=True)
