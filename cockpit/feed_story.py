@@ -77,6 +77,10 @@ class StoryTelling:
         told = story(views, profile.regime_hold_h)
         acknowledged = self._write_log(state, told)
         self.host.post_message(StoryComputed(self.name, profile.name, told, self._log_error, acknowledged))
+        if self.week_told(profile.name, state.as_of):  # start-up is over: what lives now lives as long as the app
+            from cockpit.memory import settle_collector
+
+            settle_collector()
 
     def _write_log(self, state: MarketState, told: Any) -> frozenset[tuple[str, datetime]]:
         """Keep the story's spans in the data folder's log; the spans acknowledged there (in any session)."""

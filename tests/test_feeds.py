@@ -439,6 +439,26 @@ async def test_the_week_is_told_after_the_first_poll_without_polling_again() -> 
         assert not feed.started  # start-up is not over until the week is told
 
 
+@pytest.mark.usefixtures("quick_story")
+async def test_the_collector_is_settled_when_the_week_is_told(monkeypatch: pytest.MonkeyPatch) -> None:
+    """Start-up is over once the week is told: then, and not before, what is alive is frozen out of the
+    collector's generations."""
+    import cockpit.memory as memory
+
+    settled: list[bool] = []
+    monkeypatch.setattr(memory, "settle_collector", lambda: settled.append(True) or True)
+    source = ScriptedSource([simulator().poll()])
+    feed = make_feed(source)
+    host = Host(feed)
+    async with host.run_test() as pilot:
+        await until(pilot, lambda: judged(host) and not feed.busy)
+        assert feed._last_state is not None
+        was_settled = bool(settled)  # read first: the week, once told, stays told
+        assert feed.week_told(feed.profile.name, feed._last_state.as_of) or not was_settled  # not before
+        await until(pilot, lambda: feed.started)
+        assert settled
+
+
 async def test_a_poll_that_brings_only_new_health_re_tells_the_story_without_reading_the_bars_again(
         monkeypatch: pytest.MonkeyPatch) -> None:
     """A live source failing every poll (offline) changes its health each time, not its bars: the story is told

@@ -20,3 +20,23 @@ def test_glibc_accepts_the_trim_threshold() -> None:
 def test_a_platform_without_glibc_is_left_alone(monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.setattr(sys, "platform", "darwin")
     assert release_freed_memory() is False
+
+
+def test_the_collector_is_settled_once_and_then_leaves_the_live_objects_alone(
+        monkeypatch: pytest.MonkeyPatch) -> None:
+    """Once start-up is over, full collections no longer walk what lives as long as the app."""
+    import gc
+
+    import cockpit.memory as memory
+
+    monkeypatch.setattr(memory, "_settled", False)
+    garbage: list[object] = []
+    garbage.append(garbage)  # a cycle: collected first, not frozen with the live objects
+    del garbage
+    live = [object() for _ in range(1000)]
+    try:
+        assert memory.settle_collector() is True
+        assert gc.get_freeze_count() >= len(live)
+        assert memory.settle_collector() is False  # once per process
+    finally:
+        gc.unfreeze()
