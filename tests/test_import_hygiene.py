@@ -24,6 +24,7 @@ def _package_modules(package: object) -> list[str]:
 
 
 PURE = [
+    "cockpit.kinds",
     "cockpit.models",
     "cockpit.universe",
     "cockpit.settings",
@@ -72,7 +73,8 @@ def test_the_app_imports_nothing_heavy_before_its_first_frame() -> None:
 
 # The pure ring judges settings but never reads them: none of these import the config, sources or journal.
 OUTSIDE_THE_RING = ("cockpit.config", "cockpit.sources", "cockpit.journal", "textual")
-RING_CORE = ["cockpit.models", "cockpit.universe", "cockpit.settings", "cockpit.sizing", "cockpit.checklist"]
+RING_CORE = ["cockpit.kinds", "cockpit.models", "cockpit.universe", "cockpit.settings", "cockpit.sizing",
+             "cockpit.checklist"]
 
 
 @pytest.mark.parametrize("module", RING_CORE)
