@@ -136,7 +136,11 @@ class CockpitApp(App[None]):
         self.install_screen(screen, "cockpit")
         # Shown once the app's start-up batch is over: pushed inside it, the screen was laid out and drawn once
         # for nothing (a batch writes no frame), then again for the first frame.
-        self.call_later(self.push_screen, "cockpit")
+        self.call_later(self._show_cockpit)
+
+    async def _show_cockpit(self) -> None:
+        """Push the cockpit screen; its feed and real panes start after the frame that first shows it."""
+        await self.push_screen("cockpit")
         self.call_after_refresh(self.start_feeds)
 
     async def start_feeds(self) -> None:
