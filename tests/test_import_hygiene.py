@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import functools
 import os
 import pkgutil
 import subprocess
@@ -105,13 +106,14 @@ sys.exit(main(["--demo"]))
 """
 
 
-def first_frame_modules() -> set[str]:
+@functools.cache  # one real start for the tests that read it (which modules load does not depend on the folders)
+def first_frame_modules() -> frozenset[str]:
     """The modules loaded when `cockpit --demo` first writes its screen."""
     out = subprocess.run([sys.executable, "-c", FIRST_FRAME], capture_output=True, text=True, timeout=120, cwd=ROOT,
                          env={**os.environ, "PYTHONPATH": str(ROOT)})
     lines = [line for line in out.stdout.splitlines() if line.startswith("LOADED ")]
     assert lines, f"no first frame (exit {out.returncode}): {out.stderr[-2000:]}"
-    return set(lines[0].split()[1:])
+    return frozenset(lines[0].split()[1:])
 
 
 def test_the_first_frame_loads_no_vendor_client_nor_pandas(isolated_dirs: Path) -> None:
