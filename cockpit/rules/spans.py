@@ -19,7 +19,7 @@ from contextlib import contextmanager
 from contextvars import ContextVar
 from dataclasses import dataclass, replace
 from datetime import datetime, timedelta
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 import numpy as np
 import polars as pl
@@ -43,6 +43,11 @@ if TYPE_CHECKING:
 HOUR = timedelta(hours=1)
 STRESS_STRIDE_H = 6  # older hours of the outlook's stress window: sampled at 00, 06, 12 and 18 UTC
 MEMO_SIZE = 6000
+# How far before the newest hour a memoized hour can still be read: a moment's own windows (its span window or
+# the outlook's stress window, whichever is longer) plus the week of past hours the flag log evaluates, each
+# with those windows of its own. Older hours are dropped, so a screen left open for weeks keeps a constant memo
+# (it grew by a day of hours a day, up to MEMO_SIZE: months of a screen's hours).
+MEMO_WEEK_H = 7 * 24
 
 
 @dataclass(frozen=True, slots=True)
@@ -76,11 +81,17 @@ class Timeline:
 
 
 class _Memo:
-    """A bounded, thread-safe map from an hour's key to its view (worker threads evaluate in parallel)."""
+    """A bounded, thread-safe map from an hour's key to its view (worker threads evaluate in parallel).
+
+    Keys are `(profile, universe, hour, ...)`. When a put brings a context's newest hour, the hours of that
+    context more than its horizon before it are dropped (once per new hour: a walk back in time, as a
+    replay's seek, keeps what it puts); the least recently used go beyond `size`.
+    """
 
     def __init__(self, size: int) -> None:
         self._size = size
         self._items: OrderedDict[Hashable, HourView] = OrderedDict()
+        self._latest: dict[tuple[Any, Any], datetime] = {}
         self._lock = threading.Lock()
 
     def get(self, key: Hashable) -> HourView | None:
@@ -90,16 +101,33 @@ class _Memo:
                 self._items.move_to_end(key)
             return view
 
-    def put(self, key: Hashable, view: HourView) -> None:
+    def put(self, key: tuple[Any, ...], view: HourView, horizon_h: int | None = None) -> None:
         with self._lock:
             self._items[key] = view
             self._items.move_to_end(key)
+            context, hour = key[:2], key[2]
+            newest = self._latest.get(context)
+            if newest is None or hour > newest:
+                self._latest[context] = hour
+                if newest is not None and horizon_h is not None:
+                    oldest = hour - timedelta(hours=horizon_h)
+                    for old in [k for k in self._items if k[:2] == context and k[2] < oldest]:  # type: ignore[index]
+                        del self._items[old]
             while len(self._items) > self._size:
                 self._items.popitem(last=False)
+
+    def __len__(self) -> int:
+        return len(self._items)
 
     def clear(self) -> None:
         with self._lock:
             self._items.clear()
+            self._latest.clear()
+
+
+def memo_horizon_h(profile: Profile) -> int:
+    """Hours before the newest one that an evaluation, or the week of past hours behind it, may read."""
+    return MEMO_WEEK_H + max(profile.span_window_h, profile.outlook_stress_h) + 1
 
 
 _MEMO = _Memo(MEMO_SIZE)
@@ -225,7 +253,7 @@ def _view(bars: _Bars, state: MarketState, hour: datetime, profile: Profile, uni
     readings = readings_of(bars.split_at(hour), MarketState(state.kind, hour, bars.at(hour)), profile, universe,
                            histories=False)
     made = HourView(hour, slim(readings), _raw(readings, profile))
-    _MEMO.put(key, made)
+    _MEMO.put(key, made, memo_horizon_h(profile))
     return made
 
 
@@ -271,7 +299,8 @@ def hour_views(state: MarketState, profile: Profile, universe: Universe, current
     dense = [view(h) for h in dense_hours]
     moment = HourView(now, current, tuple(market_flags(current, profile)))
     if state.as_of == now:  # the moment is an hour of the grid: the next evaluation reads it from the memo
-        _MEMO.put((*context, now, *bars.fingerprint(now)), HourView(now, slim(current), _raw(current, profile)))
+        _MEMO.put((*context, now, *bars.fingerprint(now)), HourView(now, slim(current), _raw(current, profile)),
+                  memo_horizon_h(profile))
     return [*dense, moment], (view(h) for h in reversed(sparse_hours))
 
 
