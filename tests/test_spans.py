@@ -274,20 +274,20 @@ def test_a_state_off_the_hour_is_judged_in_full_even_as_a_past_hour() -> None:
 def test_the_hour_memo_drops_hours_beyond_its_horizon_as_the_newest_hour_moves_on() -> None:
     """A screen left open for weeks keeps a constant memo: each new newest hour drops that context's hours
     more than the horizon before it (other contexts keep theirs); a walk back in time keeps what it puts."""
-    from cockpit.rules.spans import _Memo
+    from cockpit.rules.memo import HourMemo
 
-    memo = _Memo(10_000)
+    memo: HourMemo[object] = HourMemo(10_000)
     start = datetime(2026, 1, 1, tzinfo=UTC)
     view = object()
     for k in range(1000):
-        memo.put(("swing", "u", start + timedelta(hours=k), 0), view, 360)  # type: ignore[arg-type]
-        memo.put(("long", "u", start + timedelta(hours=k // 10), 0), view, 360)  # type: ignore[arg-type]
+        memo.put(("swing", "u", start + timedelta(hours=k), 0), view, 360)
+        memo.put(("long", "u", start + timedelta(hours=k // 10), 0), view, 360)
     assert len([1 for k in range(1000) if memo.get(("swing", "u", start + timedelta(hours=k), 0))]) == 361
     assert memo.get(("swing", "u", start + timedelta(hours=999 - 360), 0)) is not None
     assert memo.get(("swing", "u", start + timedelta(hours=999 - 361), 0)) is None
     assert all(memo.get(("long", "u", start + timedelta(hours=k), 0)) for k in range(100))  # its own horizon
     for k in range(10):  # a seek back: kept until the newest hour moves on again
-        memo.put(("swing", "u", start + timedelta(hours=k), 0), view, 360)  # type: ignore[arg-type]
+        memo.put(("swing", "u", start + timedelta(hours=k), 0), view, 360)
     assert memo.get(("swing", "u", start, 0)) is not None
-    memo.put(("swing", "u", start + timedelta(hours=1000), 0), view, 360)  # type: ignore[arg-type]
+    memo.put(("swing", "u", start + timedelta(hours=1000), 0), view, 360)
     assert memo.get(("swing", "u", start, 0)) is None
