@@ -51,8 +51,10 @@ class StoryTelling:
 
     def week_told(self, profile: ProfileName, as_of: datetime) -> bool:
         """Whether every past hour of the story's week up to `as_of` has been evaluated for `profile`."""
+        from cockpit.universe import floor_hour
+
         cache = self._views.get(profile, {})
-        end = as_of.replace(minute=0, second=0, microsecond=0)
+        end = floor_hour(as_of)
         return all(end - timedelta(hours=k) in cache for k in range(0 if end < as_of else 1, STORY_HOURS + 1))
 
     def _tell_story(self, state: MarketState, profile: Profile) -> None:
@@ -62,10 +64,11 @@ class StoryTelling:
 
     def _tell_story_locked(self, state: MarketState, profile: Profile) -> None:
         from cockpit.story import bar_stages, story, timeline
+        from cockpit.universe import floor_hour
 
         cache = self._views.setdefault(profile.name, {})
         # the bars' stage evidence is kept while the bars and the hour are (a poll with only new health)
-        stages_key = (data_version(state), state.as_of.replace(minute=0, second=0, microsecond=0))
+        stages_key = (data_version(state), floor_hour(state.as_of))
         if self._stages is None or self._stages[0] != stages_key:
             self._stages = (stages_key, bar_stages(state, self.universe, STORY_HOURS))
         views = timeline(state, profile, self.universe, STORY_HOURS, cache, budget=STORY_BUDGET,

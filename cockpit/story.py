@@ -139,18 +139,18 @@ def timeline(state: MarketState, profile: Profile, universe: Universe, hours: in
 
     from cockpit.rules.spans import shared_bars
     from cockpit.snapshot import build_snapshot
+    from cockpit.universe import floor_hour
 
-    end = state.as_of.replace(minute=0, second=0, microsecond=0)
+    end = floor_hour(state.as_of)
     shocks, gaps = stages if stages is not None else bar_stages(state, universe, hours)
 
     def evaluate(at: datetime, past: MarketState, past_hour: bool = True) -> HourView:
-        hour = at.replace(minute=0, second=0, microsecond=0)
+        hour = floor_hour(at)
         snap = build_snapshot(past, profile, universe, past_hour=past_hour)
         return hour_view(snap, tuple(shocks.get(hour, ())), gaps.get(hour))
 
     if moment is not None and moment.as_of == state.as_of and moment.judged and moment.profile is profile.name:
-        hour = state.as_of.replace(minute=0, second=0, microsecond=0)
-        newest_first = [hour_view(moment, tuple(shocks.get(hour, ())), gaps.get(hour))]
+        newest_first = [hour_view(moment, tuple(shocks.get(end, ())), gaps.get(end))]
     else:
         newest_first = [evaluate(state.as_of, state, past_hour=False)]
     spent = 0
