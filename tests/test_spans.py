@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import functools
 import json
 from dataclasses import replace
 from datetime import UTC, datetime, timedelta
@@ -137,8 +138,13 @@ def test_a_sunday_without_an_es_trend_after_two_down_days_is_not_calm(swing: Pro
 # --- through build_snapshot: JSON keys, determinism, the memo ----------------------------------------------
 
 
+@functools.cache
+def _cascade_source() -> SimulatorSource:
+    return SimulatorSource("cascade-2026-01", 7)  # generated once: its states share its immutable bars
+
+
 def _cascade_state(hours_in: int) -> Any:
-    source = SimulatorSource("cascade-2026-01", 7)
+    source = _cascade_source()
     return source.state_at(source.scenario.start + timedelta(hours=hours_in))
 
 
