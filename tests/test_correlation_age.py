@@ -42,3 +42,15 @@ def test_on_a_weekday_the_age_is_the_older_input() -> None:
     assert view.state == "ok" and "50m" in view.subtitle
     age_row = next(line for line in view.body.splitlines() if "age" in line)
     assert "50m" in age_row
+
+
+def test_the_flags_pane_says_when_its_flags_were_judged_not_a_frozen_age() -> None:
+    """The flags are as fresh as the data of the other panes; between polls their pane said "age 0s"
+    however long ago they were judged (its age was never ticked). It names the minute they were judged."""
+    from cockpit.widgets.flags import FlagsPane
+
+    context = _context(datetime(2026, 1, 27, 15, 7, tzinfo=UTC), 60.0, 60.0)
+    for extra in (0.0, 17.0, 600.0):  # just judged, 17 s and 10 min later, before the next snapshot
+        view = FlagsPane().render_view(dataclasses.replace(context, extra_age_s=extra))
+        assert "judged 15:07Z" in view.subtitle
+        assert "age" not in view.subtitle

@@ -235,6 +235,8 @@ class FlagsPane(Pane):
         """Verdict, subtitle and the profile's emphasis (the list itself is shown by `show_context`)."""
         rows = flag_rows(ctx.snapshot.flags, ctx.first_seen, ctx.as_of)
         state, subtitle = freshness(ctx, "flags", 0.0)
+        if state == "ok":  # the flags' freshness is their data's (the other panes); say when they were judged
+            subtitle = styled(f" judged {ctx.as_of:%H:%M}Z ", "$text-muted")
         cmap = ctx.story.cause_map if ctx.story is not None else None
         if cmap is not None and cmap.driver:
             driver = styled("driver ", "$text-muted") + styled(cmap.driver.replace("_", " "), "bold")
