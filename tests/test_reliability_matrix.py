@@ -10,7 +10,7 @@ from typing import Any
 
 import pandas as pd
 import pytest
-from hypothesis import given, settings
+from hypothesis import example, given, settings
 from hypothesis import strategies as st
 from live_fakes import NOW, BybitSession, FakeClock, bybit_client
 from test_app_helpers import cached_simulator, cockpit, make_app, settle  # noqa: F401
@@ -18,7 +18,14 @@ from test_app_helpers import cached_simulator, cockpit, make_app, settle  # noqa
 from cockpit.sources.live.exchange import ExchangeSource
 from cockpit.sources.live.faults import FaultKind
 from cockpit.sources.live.liquidations import to_event
-from cockpit.sources.live.venues import VENUES, funding_value, ohlcv_rows, open_interest_usd, plausible_ms
+from cockpit.sources.live.venues import (
+    VENUES,
+    funding_value,
+    ohlcv_rows,
+    open_interest_coins,
+    open_interest_usd,
+    plausible_ms,
+)
 from cockpit.sources.live.yahoo_frames import yahoo_to_long
 from cockpit.universe import Universe
 
@@ -37,9 +44,11 @@ def finite_or_none(value: Any) -> bool:
 
 @settings(max_examples=150, deadline=None)
 @given(item=st.one_of(junk, records), price=st.one_of(st.none(), st.floats()), size=st.one_of(st.none(), st.floats()))
+@example(item={"openInterestAmount": 613446013}, price=2.930483036430324e299, size=None)  # overflowed to inf
 def test_funding_and_open_interest_normalisers_never_raise(item: Any, price: float | None, size: float | None) -> None:
     assert finite_or_none(funding_value(item))
     assert finite_or_none(open_interest_usd(item, price, size))
+    assert finite_or_none(open_interest_coins(item, price, size))
     assert plausible_ms(item, NOW) is None or isinstance(plausible_ms(item, NOW), int)
 
 

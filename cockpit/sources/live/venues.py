@@ -136,13 +136,21 @@ def open_interest_coins(item: Any, price: float | None, contract_size: float | N
     base = finite(item.get("baseVolume"))
     if base is not None and base > 0:
         return base
-    amount = finite(item.get("openInterestAmount"))
-    if amount is not None and amount > 0:
-        return amount * (contract_size or 1.0)
-    value = finite(item.get("openInterestValue"))
-    if value is not None and value > 0 and price:
-        return value / price
+    amount, size = finite(item.get("openInterestAmount")), _contract_size(contract_size)
+    if amount is not None and amount > 0 and size is not None:
+        return finite(amount * size)
+    value, price = finite(item.get("openInterestValue")), finite(price)
+    if value is not None and value > 0 and price is not None and price > 0:
+        return finite(value / price)  # quotients and products of finite figures can still overflow
     return None
+
+
+def _contract_size(size: float | None) -> float | None:
+    """A market's contract size: 1 when the venue names none, None when it names one that is no size."""
+    if size is None:
+        return 1.0
+    number = finite(size)
+    return number if number is not None and number > 0 else None
 
 
 def open_interest_usd(item: Any, price: float | None, contract_size: float | None) -> float | None:
@@ -152,12 +160,13 @@ def open_interest_usd(item: Any, price: float | None, contract_size: float | Non
     value = finite(item.get("openInterestValue"))
     if value is not None and value > 0:
         return value
-    if price is None:
+    price = finite(price)
+    if price is None or price <= 0:
         return None
     base = finite(item.get("baseVolume"))
     if base is not None and base > 0:
-        return base * price
-    amount = finite(item.get("openInterestAmount"))
-    if amount is not None and amount > 0:
-        return amount * (contract_size or 1.0) * price
+        return finite(base * price)
+    amount, size = finite(item.get("openInterestAmount")), _contract_size(contract_size)
+    if amount is not None and amount > 0 and size is not None:
+        return finite(amount * size * price)
     return None
