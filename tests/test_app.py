@@ -351,7 +351,7 @@ async def test_without_a_source_a_notice_says_so_and_d_starts_the_demo() -> None
     app = make_app(notice="live sources are not available: press d for the demo",
                    demo_factory=lambda: simulator())
     async with app.run_test(size=SIZE) as pilot:
-        await pilot.pause()
+        await settle_ui(pilot, lambda: bool(cockpit(app).query("#macro .verdict")))  # the real panes, mounted
         assert "live sources are not available" in header_text(app)
         assert "waiting" in str(cockpit(app).query_one("#macro .verdict").visual)  # type: ignore[attr-defined]
         await pilot.press("d")
