@@ -65,6 +65,49 @@ def counted_refresh(self, *args, **kwargs):
     return _refresh(self, *args, **kwargs)
 Widget.refresh = counted_refresh
 
+# Each thread's CPU over the window, by what it is: threads alive at both ends are read from /proc, threads
+# that end inside the window report their own CPU time as they end.
+import re, threading
+THREAD_END = {}
+_thread_run = threading.Thread.run
+def timed_run(self):
+    try:
+        _thread_run(self)
+    finally:
+        THREAD_END[threading.get_native_id()] = (self.name, time.thread_time())
+threading.Thread.run = timed_run
+
+def thread_cpu():
+    out, tick = {}, os.sysconf("SC_CLK_TCK")
+    names = {t.native_id: t.name for t in threading.enumerate()}
+    for tid in os.listdir("/proc/self/task"):
+        try:
+            fields = open(f"/proc/self/task/{tid}/stat").read().rsplit(")", 1)[1].split()
+            comm = open(f"/proc/self/task/{tid}/comm").read().strip()
+        except OSError:
+            continue
+        out[int(tid)] = (names.get(int(tid), comm), (int(fields[11]) + int(fields[12])) / tick)
+    return out
+
+def thread_group(name):
+    if name.startswith("asyncio_"):
+        return "executors"  # Textual's thread workers, aiohttp's name lookups
+    if re.match(r"(polars|tokio|jemalloc|async-executor)", name):
+        return "polars (native)"
+    target = re.match(r"Thread-\\d+ \\((.*)\\)$", name)
+    if target is not None and target.group(1) == "_run_via_pool":
+        return "yfinance downloads"  # its `multitasking` threads
+    return target.group(1) if target else name
+
+def threads_over(before, minutes):
+    after, spent = thread_cpu(), {}
+    for tid, (name, cpu) in after.items():
+        spent[thread_group(name)] = spent.get(thread_group(name), 0.0) + cpu - before.get(tid, (name, 0.0))[1]
+    for tid, (name, cpu) in THREAD_END.items():
+        if tid not in after:
+            spent[thread_group(name)] = spent.get(thread_group(name), 0.0) + cpu - before.get(tid, (name, 0.0))[1]
+    return {k: round(v * 1000 / minutes) for k, v in sorted(spent.items(), key=lambda kv: -kv[1]) if v > 0}
+
 def rss_mib():
     for line in open("/proc/self/status"):
         if line.startswith("VmRSS:"):
@@ -108,6 +151,7 @@ def drive(app, ready, describe=lambda: "", judged=lambda: True, settled=lambda: 
 
     def window():
         COUNTS["ticks"].clear(); COUNTS["refreshes"].clear(); COUNTS["frames"] = 0
+        THREAD_END.clear(); threads = thread_cpu()
         cpu, wall = time.process_time(), time.monotonic()
         def done():
             share = (time.process_time() - cpu) / (time.monotonic() - wall) * 100
@@ -116,6 +160,7 @@ def drive(app, ready, describe=lambda: "", judged=lambda: True, settled=lambda: 
                 "ticks": {k: round(v / minutes) for k, v in COUNTS["ticks"].most_common(6)},
                 "refreshes": {k: round(v / minutes) for k, v in COUNTS["refreshes"].most_common(6)},
                 "frames": round(COUNTS["frames"] / minutes),
+                "thread_ms": threads_over(threads, minutes),
             }
             mark("cpu", f"{share:.3f} " + json.dumps(per_min, separators=(",", ":")))
             app.exit()

@@ -2,7 +2,9 @@
 
 Each child settles for two seconds after its first figures, then its own CPU time (every thread) is taken
 over `--seconds` as a share of one core, with the timer callbacks, widget refreshes and frames written in
-that window counted per minute (by timer name and widget class). The window should cover whole poll
+that window counted per minute (by timer name and widget class), and each thread's CPU per minute (`thread_ms`,
+by what the thread is: Textual's input thread, the UI thread, the executors that run thread workers, the
+liquidation stream, polars' own threads, the sources' poll threads). The window should cover whole poll
 intervals (live polls every 30 s; a clocked screen at speed 1 once a minute), so it defaults to a minute
 and the four children run side by side (each is charged only its own CPU time). The replay plays a Parquet file of 40
 days of simulated bars; both clocked children start ten minutes past an hour (see MID_HOUR); live has the
