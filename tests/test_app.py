@@ -7,6 +7,7 @@ import threading
 from pathlib import Path
 from typing import Any
 
+import pytest
 from test_app_helpers import (  # noqa: F401
     FrozenClock,
     ScriptedSource,
@@ -369,6 +370,32 @@ async def test_a_bad_data_file_ends_the_app_with_status_2() -> None:
     async with app.run_test(size=SIZE) as pilot:
         await settle(pilot, lambda: not app.is_running or app.error_message is not None)
     assert app.return_code == 2 and app.error_message == "bars.csv: not bar data: missing column 'close'"
+
+
+async def test_an_unchanged_journal_does_not_repaint_the_sizing_calculator(monkeypatch: pytest.MonkeyPatch) -> None:
+    """Every snapshot re-reads the journal's round trips; its border subtitle was set again each time, and a
+    border title repaints the whole slot even when it is the same (three repaints a minute, live)."""
+    from cockpit.screens.sizing_slot import SizingSlot
+
+    app = make_app(clock=FrozenClock())
+    async with app.run_test(size=SIZE) as pilot:
+        await settle_ui(pilot, lambda: cockpit(app).sizing.calculator is not None)
+        await settle(pilot)
+        slot = cockpit(app).sizing
+        repaints: list[object] = []
+        real = SizingSlot.refresh
+
+        def counted(self: SizingSlot, *args: Any, **kwargs: Any) -> Any:
+            if self is slot:
+                repaints.append(args)
+            return real(self, *args, **kwargs)
+
+        monkeypatch.setattr(SizingSlot, "refresh", counted)
+        read_before = slot._trips_stamp
+        slot.refresh_round_trips()
+        await settle_ui(pilot, lambda: not slot._reading_trips)
+        assert slot._trips_stamp == read_before  # the journal was read again and had not changed
+        assert repaints == []
 
 
 async def test_no_pane_repaints_when_nothing_changed() -> None:

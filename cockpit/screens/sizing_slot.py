@@ -151,7 +151,9 @@ class SizingSlot(Vertical):
     def _round_trips_read(self, message: RoundTripsRead) -> None:
         self._reading_trips = False
         self._trips_stamp = message.stamp
-        self.border_subtitle = "" if message.error is None else "journal unreadable: no revenge check"
+        subtitle = "" if message.error is None else "journal unreadable: no revenge check"
+        if subtitle != self.border_subtitle:  # setting a border title repaints the slot, even to the same text
+            self.border_subtitle = subtitle
         if message.trips is not self.round_trips:
             self.round_trips = message.trips
             self._push()
