@@ -14,6 +14,7 @@ from typing import TYPE_CHECKING, Any
 
 from cockpit.feed_keys import data_version
 from cockpit.messages import StoryComputed
+from cockpit.universe import floor_hour
 
 if TYPE_CHECKING:
     from textual.dom import DOMNode
@@ -51,8 +52,6 @@ class StoryTelling:
 
     def week_told(self, profile: ProfileName, as_of: datetime) -> bool:
         """Whether every past hour of the story's week up to `as_of` has been evaluated for `profile`."""
-        from cockpit.universe import floor_hour
-
         cache = self._views.get(profile, {})
         end = floor_hour(as_of)
         return all(end - timedelta(hours=k) in cache for k in range(0 if end < as_of else 1, STORY_HOURS + 1))
@@ -64,7 +63,6 @@ class StoryTelling:
 
     def _tell_story_locked(self, state: MarketState, profile: Profile) -> None:
         from cockpit.story import bar_stages, story, timeline
-        from cockpit.universe import floor_hour
 
         cache = self._views.setdefault(profile.name, {})
         # the bars' stage evidence is kept while the bars and the hour are (a poll with only new health)

@@ -25,6 +25,7 @@ from cockpit.causes import (
     span_json,
 )
 from cockpit.liquidity import ThinWindow, thin_window
+from cockpit.universe import floor_hour
 
 if TYPE_CHECKING:
     import polars as pl
@@ -139,7 +140,6 @@ def timeline(state: MarketState, profile: Profile, universe: Universe, hours: in
 
     from cockpit.rules.spans import shared_bars
     from cockpit.snapshot import build_snapshot
-    from cockpit.universe import floor_hour
 
     end = floor_hour(state.as_of)
     shocks, gaps = stages if stages is not None else bar_stages(state, universe, hours)
