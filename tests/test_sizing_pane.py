@@ -190,3 +190,19 @@ async def test_a_prefilled_entry_wider_than_its_field_shows_its_first_digits() -
         entry = pane.field("entry")
         assert entry.value == "91807.96" and entry.content_region.width <= len(entry.value)
         assert entry.cursor_position == 0 and entry.scroll_x == 0
+
+
+async def test_a_field_left_shows_its_first_digits() -> None:
+    """Tabbing through the entry left it scrolled to its end: a prefilled 81761.382 in eight cells read 761.382."""
+    app = Host()
+    async with app.run_test(size=(52, 30)) as pilot:
+        pane = app.query_one(SizingPane)
+        pane.set_market("BTC/USDT:USDT", 81_761.382, "calm", 1.0)
+        entry = pane.field("entry")
+        entry.focus()
+        entry.cursor_position = len(entry.value)  # where typing or a tab in leaves it
+        await pilot.pause()
+        assert entry.scroll_x > 0
+        pane.field("stop").focus()
+        await pilot.pause()
+        assert entry.value == "81761.382" and entry.cursor_position == 0 and entry.scroll_x == 0

@@ -241,6 +241,12 @@ class SizingPane(Vertical, can_focus=False):
         event.stop()
         self.recompute()
 
+    @on(Input.Blurred)
+    def _field_left(self, event: Input.Blurred) -> None:
+        """A field left shows its first digits: scrolled to where the cursor was, BTC's 81761.382 read 761.382."""
+        event.stop()
+        event.input.cursor_position = 0
+
     @on(Input.Submitted)
     def _field_submitted(self, event: Input.Submitted) -> None:
         event.stop()
