@@ -191,3 +191,46 @@ def test_quiet_minutes_still_count_as_observed_hours() -> None:
     assert store.enough.wait(5.0)
     stream.close()
     assert store.baseline_hours("bybit", BTC, NOW + 2 * HOUR) == 2
+
+
+def test_the_stream_clients_rate_limiter_waits_without_spinning(monkeypatch: pytest.MonkeyPatch) -> None:
+    """A reconnect queues the markets' requests behind ccxt's rate limiter. With its default look-again delay
+    (a millisecond) the limiter woke the stream thread's loop hundreds of times per reconnect while the network
+    was down; the stream's client looks again every STREAM_THROTTLE_CHECK_S and still spaces its requests."""
+    import importlib
+
+    from cockpit.sources.live.venues import STREAM_THROTTLE_CHECK_S, make_exchange, venue_spec
+
+    throttler_module = importlib.import_module("ccxt.async_support.base.throttler")
+    sleeps: list[float] = []
+    real_sleep = asyncio.sleep
+
+    class CountingAsyncio:
+        def __getattr__(self, name: str) -> Any:
+            return getattr(asyncio, name)
+
+        @staticmethod
+        async def sleep(delay: float) -> None:
+            if delay > 0:
+                sleeps.append(delay)
+            await real_sleep(delay)
+
+    monkeypatch.setattr(throttler_module, "asyncio", CountingAsyncio())
+
+    async def four_requests(exchange: Any) -> float:
+        loop = asyncio.get_running_loop()
+        begun = loop.time()
+        await asyncio.gather(*(exchange.throttler(1) for _ in range(4)))
+        elapsed = loop.time() - begun
+        await exchange.close()
+        return elapsed
+
+    spec = venue_spec("bybit")
+    default_elapsed = asyncio.run(four_requests(getattr(ccxt.pro, spec.ccxt_id)({"enableRateLimit": True})))
+    default_looks = len(sleeps)
+    sleeps.clear()
+    stream_elapsed = asyncio.run(four_requests(make_exchange(spec, timeout_s=8.0, pro=True)))
+    rate_limit_s = getattr(ccxt, spec.ccxt_id)().rateLimit / 1000
+    assert default_looks > 30  # ccxt's default: a look every millisecond while three requests wait their turn
+    assert len(sleeps) <= 10 and STREAM_THROTTLE_CHECK_S >= rate_limit_s  # a look or two per request held back
+    assert stream_elapsed >= 3 * rate_limit_s * 0.9 and default_elapsed >= 3 * rate_limit_s * 0.9  # still spaced

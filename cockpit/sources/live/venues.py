@@ -36,6 +36,11 @@ VENUES: dict[str, VenueSpec] = {
     "okx": VenueSpec("okx", "okx", {"fetchMarkets": {"types": ["swap"]}, "defaultType": "swap"}, 300, 100, "sell"),
 }
 DEFAULT_VENUE = "bybit"
+# How often ccxt's rate limiter looks again while it holds a request back. Its default, a millisecond, spins the
+# stream thread's event loop a few hundred times at each reconnect (the markets' requests queue behind each
+# other), which is most of what the stream costs while the network is down; a stream client's only requests
+# are those markets, at its own back-off, so a slower look delays nothing that matters.
+STREAM_THROTTLE_CHECK_S = 0.05
 
 
 def venue_spec(name: str) -> VenueSpec:
@@ -54,6 +59,8 @@ def make_exchange(spec: VenueSpec, *, timeout_s: float, keys: ExchangeKeys | Non
         import ccxt as module
     config: dict[str, Any] = {"enableRateLimit": True, "timeout": int(timeout_s * 1000),
                               "options": dict(spec.options)}
+    if pro:
+        config["tokenBucket"] = {"delay": STREAM_THROTTLE_CHECK_S}
     if keys is not None:
         config.update(keys.ccxt_config())
     return getattr(module, spec.ccxt_id)(config)
