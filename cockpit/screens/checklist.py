@@ -19,7 +19,7 @@ from textual.binding import Binding
 from textual.containers import Horizontal, VerticalScroll
 from textual.message import Message
 from textual.screen import Screen
-from textual.widgets import Footer, Input, Label, Static
+from textual.widgets import Input, Label, Static
 from textual.worker import Worker, WorkerState
 
 from cockpit.checklist import STEP_COUNT, STEPS, Decision, StepRecord, StepView, countdown, format_clock
@@ -42,6 +42,7 @@ from cockpit.journal.checklist import RunRecord, RunWriter
 from cockpit.models import ProfileName, Snapshot
 from cockpit.screens.checklist_dialogs import LeaveChecklist, ResumeChecklist
 from cockpit.screens.survive import ReportsErrors
+from cockpit.widgets.footer import CockpitFooter
 
 
 def _utc_now() -> datetime:
@@ -170,7 +171,7 @@ class ChecklistScreen(ReportsErrors, Screen[str | None]):
                 yield Label("Note")
                 yield NoteInput(placeholder="a to add a note; Enter or Esc to leave it", id="cl-note")
         yield Static(f"profile {self.profile.value} · source {self.source_label}", id="cl-status")
-        yield Footer()
+        yield CockpitFooter()
 
     def on_mount(self) -> None:
         self.run.show(self._provider())

@@ -20,7 +20,6 @@ from textual.binding import Binding
 from textual.containers import Container
 from textual.screen import Screen
 from textual.timer import Timer
-from textual.widgets import Footer
 from textual.worker import Worker
 
 from cockpit.alerts import Notifier, alert_settings
@@ -48,6 +47,7 @@ from cockpit.widgets.book import BookPane
 from cockpit.widgets.correlation import CorrelationPane
 from cockpit.widgets.crypto import CryptoPane
 from cockpit.widgets.flags import FlagList, FlagsPane, track_first_seen
+from cockpit.widgets.footer import CockpitFooter
 from cockpit.widgets.format import styled
 from cockpit.widgets.header import CockpitHeader, HeaderInfo, oldest_data, side_notice
 from cockpit.widgets.leadership import LeadershipPane
@@ -131,7 +131,7 @@ class CockpitScreen(FeedControls, PaneKeys, ReportsErrors, Screen[None]):
             yield from (PanePlaceholder(pane, view) for pane in PANES_BEFORE_SIZING)
             yield self.sizing
             yield from (PanePlaceholder(pane, view) for pane in PANES_AFTER_SIZING)
-        yield Footer(compact=True, show_command_palette=False)
+        yield CockpitFooter(compact=True, show_command_palette=False)
 
     def on_mount(self) -> None:
         """Show the waiting state until the first snapshot."""
@@ -270,6 +270,7 @@ class CockpitScreen(FeedControls, PaneKeys, ReportsErrors, Screen[None]):
         self.feed = feed
         feed.attach(self)
         feed.start()
+        self.refresh_bindings()  # 'Start demo' is offered only while there is no feed
 
     def on_worker_state_changed(self, event: Worker.StateChanged) -> None:
         """Worker endings are handled once, by the feed that started them; a new market state rebuilds the book."""
