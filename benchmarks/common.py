@@ -187,6 +187,8 @@ COCKPIT = HOOK + DRIVE + """
 import sys
 if os.environ.get("BENCH_OFFLINE"):
     exec(os.environ["BENCH_OFFLINE"])
+if os.environ.get("BENCH_PATCH"):  # a what-if of one benchmark (first_figures.py --floor)
+    exec(os.environ["BENCH_PATCH"])
 from cockpit.app import CockpitApp
 from cockpit.cli import main
 
