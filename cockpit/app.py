@@ -20,9 +20,13 @@ from cockpit.screens.main import CockpitScreen
 from cockpit.widgets.theme import DEFAULT_THEME, THEME_VARIABLE_DEFAULTS, load_themes, style_paths
 
 if TYPE_CHECKING:
+    from datetime import datetime
+
     from cockpit.alerts import Notifier
     from cockpit.config import Config
+    from cockpit.feeds import Feed
     from cockpit.kinds import ProfileName
+    from cockpit.models import Snapshot
     from cockpit.screens.help import KeyHelp
     from cockpit.sources.base import Source
 
@@ -93,6 +97,8 @@ class CockpitApp(App[None]):
         monotonic: Callable[[], float] = time.monotonic,
         notifier: Notifier | None = None,
         survive_errors: bool = True,
+        figures_cache: Path | None = None,
+        wall_clock: Callable[[], datetime] | None = None,
     ) -> None:
         super().__init__(css_path=style_paths())  # type: ignore[arg-type]
         self.config = config
@@ -106,6 +112,8 @@ class CockpitApp(App[None]):
         self.cockpit_themes = tuple(themes) if themes is not None else load_themes()
         self.error_message: str | None = None
         self.survive_errors = survive_errors
+        self.figures_cache = figures_cache  # a live source's last figures: shown at once, kept for the next start
+        self.wall_clock = wall_clock
         self.crash_reports: list[Path] = []
         self.crash_message: str | None = None
         self._reported: BaseException | None = None
@@ -148,18 +156,39 @@ class CockpitApp(App[None]):
         from cockpit.memory import release_freed_memory
 
         release_freed_memory()  # before the feed's worker builds its first frames
-        if self.source_factory is not None:
-            self._start(self.source_factory)
-        else:  # nothing to wait for: the sizing calculator comes at once
+        if self.source_factory is None:  # nothing to wait for: the sizing calculator comes at once
             self.cockpit.sizing.want_calculator()
-        await self.cockpit.mount_panes()  # while the feed's worker builds the source
+            await self.cockpit.mount_panes()
+            return
+        last = self._last_figures()
+        if last is None:
+            self._start(self.source_factory)
+            await self.cockpit.mount_panes()  # while the feed's worker builds the source
+            return
+        await self.cockpit.mount_panes()
+        self.cockpit.show_last_figures(last)
+        # The feed's worker starts once they are drawn: it would take turns with the UI thread drawing them.
+        self.call_after_refresh(self._start(self.source_factory, start=False).start)
 
-    def _start(self, factory: Callable[[], Source]) -> None:
+    def _last_figures(self) -> Snapshot | None:
+        """The figures the last live session kept for the active profile, as they stand now (or None)."""
+        if self.figures_cache is None:
+            return None
+        from datetime import UTC, datetime
+
+        from cockpit.sources.live.screen_cache import last_figures_at
+
+        now = self.wall_clock() if self.wall_clock is not None else datetime.now(UTC)
+        return last_figures_at(self.figures_cache, self.config.profile(self.profile_name), self.config.universe,
+                               now)
+
+    def _start(self, factory: Callable[[], Source], *, start: bool = True) -> Feed:
         from cockpit.feeds import Feed
 
         feed = Feed("market", factory, self.config.profile(self.profile_name), self.config.universe,
-                    interval_s=self.interval_s, monotonic=self.monotonic)
-        self.cockpit.attach_feed(feed)
+                    interval_s=self.interval_s, monotonic=self.monotonic, keep_figures_in=self.figures_cache)
+        self.cockpit.attach_feed(feed, start=start)
+        return feed
 
     def start_demo(self) -> None:
         """Switch to the simulator (offered when live sources are not available)."""

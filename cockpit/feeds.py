@@ -23,6 +23,7 @@ from textual.worker import Worker, WorkerState
 from cockpit.errors import UserError
 from cockpit.feed_keys import EvaluationKey, evaluation_key, until_shown_change_s
 from cockpit.feed_story import StoryTelling
+from cockpit.kinds import SourceKind
 from cockpit.messages import (
     ClockInfo,
     ClockTicked,
@@ -35,8 +36,10 @@ from cockpit.messages import (
 from cockpit.sources.base import CachingSource, ClockedSource, Source
 
 if TYPE_CHECKING:
+    from pathlib import Path
+
     from cockpit.config import Profile
-    from cockpit.models import MarketState, ProfileName
+    from cockpit.models import MarketState, ProfileName, Snapshot
     from cockpit.universe import Universe
 
 MIN_SPEED, MAX_SPEED = 1.0, 86400.0
@@ -115,8 +118,10 @@ class Feed(StoryTelling):
         interval_s: float | None = None,
         monotonic: Callable[[], float] = time.monotonic,
         max_backoff_s: float = 60.0,
+        keep_figures_in: Path | None = None,
     ) -> None:
         self.name = name
+        self.keep_figures_in = keep_figures_in  # where a live source's last judged figures are kept for the next start
         self.profile = profile
         self.universe = universe
         self.interval_s = interval_s
@@ -171,6 +176,8 @@ class Feed(StoryTelling):
 
     def start(self) -> None:
         """Build the source in a thread worker; the first poll follows as soon as it is built."""
+        if self._stopped or self._in_flight or self.source is not None:
+            return  # stopped before its deferred start, or started already
         self._in_flight = True
         self.host.run_worker(self._build, name=f"{self.group}:build", group=self.group, thread=True,
                              exit_on_error=False)
@@ -231,7 +238,20 @@ class Feed(StoryTelling):
         snapshot = build_snapshot(state, profile, self.universe)
         self._judged.add(profile.name)
         self._moments[profile.name] = snapshot
+        if self.keep_figures_in is not None and not clock.clocked:
+            self._keep(snapshot)
         self.host.post_message(SnapshotComputed(self.name, snapshot, clock, polled_at, state))
+
+    def _keep(self, snapshot: Snapshot) -> None:
+        """Keep the judged figures for the next start; a folder that cannot be written only loses that."""
+        from cockpit.sources.live.screen_cache import keep_figures
+
+        if self.keep_figures_in is None or snapshot.source is not SourceKind.LIVE:
+            return
+        try:
+            keep_figures(self.keep_figures_in, snapshot, self.universe)
+        except OSError:
+            pass
 
     def set_profile(self, profile: Profile) -> None:
         """Switch profile and re-evaluate the last market state for it at once, off the UI thread."""

@@ -8,11 +8,12 @@ from __future__ import annotations
 
 import math
 from collections.abc import Mapping
-from dataclasses import dataclass, field, fields, is_dataclass
+from dataclasses import dataclass, field, fields, is_dataclass, replace
 from datetime import datetime
 from enum import StrEnum
-from types import MappingProxyType
-from typing import TYPE_CHECKING, Any
+from functools import cache
+from types import MappingProxyType, UnionType
+from typing import TYPE_CHECKING, Any, Union, get_args, get_origin, get_type_hints
 
 # the records' kinds, re-exported: every ring reads them here too
 from cockpit.kinds import FlagId as FlagId  # noqa: TC001
@@ -62,6 +63,21 @@ class SourceHealth:
     state: str = "ok"
     limit_s: float | None = None
     retry_in_s: float | None = None
+
+
+NOT_AGED = frozenset({"closed", "disabled", "unsupported"})  # states an age past the limit does not make stale
+
+
+def aged_health(health: SourceHealth, late: float, note: str | None = None) -> SourceHealth:
+    """`health` `late` seconds on: older, STALE once past its limit, with `note` added to its error."""
+    if not late and note is None:
+        return health
+    age = None if health.age_s is None else health.age_s + late
+    past = age is not None and health.limit_s is not None and age > health.limit_s
+    stale = health.stale or (past and health.state not in NOT_AGED)
+    state = "stale" if stale and health.state == "ok" else health.state
+    error = "; ".join(x for x in (health.error, note) if x) or None
+    return replace(health, age_s=age, stale=stale, state=state, error=error)
 
 
 @dataclass(frozen=True, slots=True)
@@ -337,3 +353,48 @@ def to_plain(value: Any) -> Any:
     if isinstance(value, (list, tuple)):
         return [to_plain(v) for v in value]
     return value
+
+
+@cache
+def _field_types(record: type) -> dict[str, Any]:
+    return get_type_hints(record)
+
+
+def from_plain(kind: Any, value: Any) -> Any:
+    """A value of type `kind` from what `to_plain` made of it (the records here, their enums, datetimes,
+    tuples, mappings and optionals). A missing record field takes its default; a wrong shape is a
+    ValueError or TypeError."""
+    if value is None or kind is Any:
+        return value
+    origin = get_origin(kind)
+    if origin in (Union, UnionType):
+        options = [a for a in get_args(kind) if a is not type(None)]
+        if type(value) in options:
+            return value
+        if float in options and isinstance(value, int) and not isinstance(value, bool):
+            return float(value)
+        return from_plain(options[0], value)
+    if origin is tuple:
+        item = get_args(kind)[0]
+        return tuple(from_plain(item, v) for v in value)
+    if origin is Mapping or origin is dict:
+        _, item = get_args(kind)
+        if not isinstance(value, dict):
+            raise TypeError(f"expected a mapping, got {type(value).__name__}")
+        return frozen_map({str(k): from_plain(item, v) for k, v in value.items()})
+    if isinstance(kind, type) and issubclass(kind, StrEnum):
+        return kind(value)
+    if kind is datetime:
+        return datetime.fromisoformat(value)
+    if kind is float and isinstance(value, (int, float)) and not isinstance(value, bool):
+        return float(value)
+    if kind in (int, str, bool):
+        if type(value) is not kind:
+            raise TypeError(f"expected {kind.__name__}, got {type(value).__name__}")
+        return value
+    if isinstance(kind, type) and is_dataclass(kind):
+        if not isinstance(value, dict):
+            raise TypeError(f"expected a {kind.__name__} record, got {type(value).__name__}")
+        types = _field_types(kind)
+        return kind(**{f.name: from_plain(types[f.name], value[f.name]) for f in fields(kind) if f.name in value})
+    raise TypeError(f"cannot read a {kind!r} from {type(value).__name__}")

@@ -2,18 +2,22 @@
 
 from __future__ import annotations
 
-from dataclasses import replace
+from dataclasses import fields, is_dataclass, replace
+from datetime import datetime
 from typing import TYPE_CHECKING, Any
 
 from cockpit.models import (
     SCHEMA_VERSION,
     CryptoAsset,
+    DataQuality,
     Flag,
     ImpliedVolReading,
     MacroReading,
     MarketState,
+    Readings,
     Snapshot,
     SourceHealth,
+    SourceKind,
     VolReading,
     clean_number,
     to_plain,
@@ -66,24 +70,59 @@ def preview_snapshot(state: MarketState, profile: Profile, universe: Universe) -
     so the figures are on screen at once and nothing is claimed that the hours before could change.
     """
     from cockpit.analytics.readings import compute_readings
-    from cockpit.models import FlagId, OutlookCall, Regime, RegimeCall
-    from cockpit.rules.market import market_flags
-    from cockpit.rules.spans import stale_since
 
     readings = compute_readings(state, profile, universe)
-    judging = f"judging the last {profile.span_window_h} h of bars"
-    stale = tuple(replace(f, since=stale_since(readings)) for f in market_flags(readings, profile)
-                  if f.id is FlagId.STALE_DATA)
+    return _preview(readings, profile, state.kind, replace(state.quality, missing_roles=readings.missing_roles),
+                    state.label, f"judging the last {profile.span_window_h} h of bars")
+
+
+def last_figures(snap: Snapshot, profile: Profile, now: datetime, note: str) -> Snapshot:
+    """A snapshot kept from an earlier session, as a preview at `now`: every age is older by the time since,
+    each source is STALE once past its limit (its health saying `note` instead of that session's last
+    error), STALE_DATA is judged again from that health alone, and the regime, flags and outlook wait for
+    the span window to be judged."""
+    from cockpit.models import aged_health
+
+    late = max(0.0, (now - snap.as_of).total_seconds())
+    r = snap.readings
+    readings = replace(r, as_of=now, macro=_older(r.macro, late), leadership=_older(r.leadership, late),
+                       crypto=_older(r.crypto, late), correlation=_older(r.correlation, late),
+                       health=tuple(aged_health(replace(h, error=None), late, note) for h in r.health))
+    return _preview(readings, profile, snap.source, snap.quality, snap.label,
+                    f"{note}; judging the last {profile.span_window_h} h of bars")
+
+
+def _older(record: Any, late: float) -> Any:
+    """`record` with every age in it (`age_s`, `*_age_s`, nested records too) `late` seconds older."""
+    changes = {}
+    for f in fields(record):
+        value = getattr(record, f.name)
+        if (f.name == "age_s" or f.name.endswith("_age_s")) and isinstance(value, (int, float)):
+            changes[f.name] = value + late
+        elif is_dataclass(value) and not isinstance(value, type):
+            older = _older(value, late)
+            if older is not value:
+                changes[f.name] = older
+    return replace(record, **changes) if changes else record
+
+
+def _preview(readings: Readings, profile: Profile, source: SourceKind, quality: DataQuality, label: str,
+             judging: str) -> Snapshot:
+    from cockpit.models import OutlookCall, Regime, RegimeCall
+    from cockpit.rules.market import stale_data, stale_since
+
+    flag = stale_data(readings, profile)  # the one rule read from the moment's health alone
+    stale = () if flag is None else (replace(flag, since=stale_since(readings)),)
     return Snapshot(
-        as_of=state.as_of,
-        source=state.kind,
+        as_of=readings.as_of,
+        source=source,
         profile=profile.name,
         readings=readings,
         flags=stale,
         regime=RegimeCall(Regime.UNKNOWN, profile.multiplier(Regime.UNKNOWN), (judging,)),
         outlook=OutlookCall(None, reason=judging),
-        quality=replace(state.quality, missing_roles=readings.missing_roles),
-        label=state.label,
+        quality=quality,
+        label=label,
         judged=False,
     )
 

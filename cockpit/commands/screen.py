@@ -62,7 +62,7 @@ def build_app(args: argparse.Namespace) -> CockpitApp:
     """The configured app, without running it."""
     from cockpit.app import CockpitApp
     from cockpit.commands.common import config_for
-    from cockpit.config import parse_profile_name, user_config_dir
+    from cockpit.config import data_dir, parse_profile_name, user_config_dir
     from cockpit.widgets.theme import load_themes
 
     config = config_for(args)
@@ -76,8 +76,10 @@ def build_app(args: argparse.Namespace) -> CockpitApp:
     chosen = any(getattr(args, name, None) for name in ("demo", "data", "replay"))
     demo = argparse.Namespace(**{**vars(args), "live": False, "data": None, "replay": None, "demo": True})
     wanted = args if chosen else argparse.Namespace(**{**vars(args), "live": True})  # no source named: live
+    # A live screen keeps its last figures in the data folder and draws them first at the next start.
+    figures = data_dir() / "cache" if getattr(wanted, "live", False) else None
     return CockpitApp(config, source_factory=source_factory(wanted, config), profile=profile,
-                      demo_factory=source_factory(demo, config), themes=themes)
+                      demo_factory=source_factory(demo, config), themes=themes, figures_cache=figures)
 
 
 def run_screen(args: argparse.Namespace) -> int:

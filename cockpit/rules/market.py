@@ -7,6 +7,7 @@ and when its span began are decided over the hours before it, in `cockpit.rules.
 from __future__ import annotations
 
 from collections.abc import Callable
+from datetime import datetime, timedelta
 
 from cockpit.models import CryptoAsset, Flag, FlagId, Readings, Severity
 from cockpit.settings import Profile
@@ -240,3 +241,10 @@ def market_flags(readings: Readings, profile: Profile) -> list[Flag]:
     """Every active market rule whose condition holds at this hour (no holds), most severe first."""
     flags = [flag for flag_id, rule in MARKET_RULES if flag_id in profile.rules and (flag := rule(readings, profile))]
     return by_severity(flags)
+
+
+def stale_since(current: Readings) -> datetime:
+    """When the stalest source crossed its limit (the moment itself when its age or limit is unknown)."""
+    moments = [current.as_of - timedelta(seconds=h.age_s - (h.limit_s or 0.0))
+               for h in current.health if h.stale and h.age_s is not None]
+    return min(moments, default=current.as_of)

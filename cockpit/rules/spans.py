@@ -31,7 +31,7 @@ from cockpit.models import (
     Regime,
     RegimeCall,
 )
-from cockpit.rules.market import by_severity, market_flags
+from cockpit.rules.market import by_severity, market_flags, stale_since
 from cockpit.rules.memo import MEMO_SIZE, HourMemo, memo_horizon_h
 from cockpit.rules.regime import LADDER, STRESS_FLAGS, classify_regime, severity_rank
 from cockpit.universe import Universe, floor_hour
@@ -292,13 +292,6 @@ def active_flags(views: Sequence[HourView], profile: Profile) -> list[dict[FlagI
                     last_flag, since=since, message=f"{last_flag.message} (held: last qualified {_iso(last_hit)})",
                     evidence={**last_flag.evidence, "held": True, "last_qualified": _iso(last_hit)})
     return out
-
-
-def stale_since(current: Readings) -> datetime:
-    """When the stalest source crossed its limit (the moment itself when its age or limit is unknown)."""
-    moments = [current.as_of - timedelta(seconds=h.age_s - (h.limit_s or 0.0))
-               for h in current.health if h.stale and h.age_s is not None]
-    return min(moments, default=current.as_of)
 
 
 # --- the regime's hysteresis -----------------------------------------------------------------------------

@@ -265,11 +265,12 @@ class CockpitScreen(FeedControls, PaneKeys, ReportsErrors, Screen[None]):
 
     # --- feed messages ----------------------------------------------------------------------------
 
-    def attach_feed(self, feed: Feed) -> None:
-        """Run `feed` on this screen and start it."""
+    def attach_feed(self, feed: Feed, *, start: bool = True) -> None:
+        """Run `feed` on this screen and start it (or leave the start to the caller)."""
         self.feed = feed
         feed.attach(self)
-        feed.start()
+        if start:
+            feed.start()
         self.refresh_bindings()  # 'Start demo' is offered only while there is no feed
 
     def on_worker_state_changed(self, event: Worker.StateChanged) -> None:
@@ -328,6 +329,14 @@ class CockpitScreen(FeedControls, PaneKeys, ReportsErrors, Screen[None]):
             self.alerts.announce(self, snap)
             if message.state is not None:  # the book now, not after the poll's worker has told the week's story
                 self.book_page.refresh(message.state)
+
+    def show_last_figures(self, snap: Snapshot) -> None:
+        """The figures a live session kept, as they stand now (a preview): shown until the feed's first."""
+        if self.snapshot is not None:
+            return
+        clock = ClockInfo(kind=snap.source, label=snap.label, now=snap.as_of, clocked=False, paused=False,
+                          speed=None)
+        self.snapshot_computed(SnapshotComputed("market", snap, clock, self._monotonic()))
 
     @on(StoryComputed)
     def story_computed(self, message: StoryComputed) -> None:

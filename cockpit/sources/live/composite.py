@@ -15,11 +15,10 @@ from collections.abc import Callable, Sequence
 from dataclasses import replace
 from datetime import UTC, datetime
 
-from cockpit.models import MarketState, SourceHealth, SourceKind
+from cockpit.models import MarketState, SourceHealth, SourceKind, aged_health
 from cockpit.sources.base import CachingSource, Source, merge_states
 
 CONNECTING = "connecting"
-NOT_AGED = frozenset({"closed", "disabled", "unsupported"})  # states an age past the limit does not make stale
 
 
 def _utc_now() -> datetime:
@@ -139,14 +138,7 @@ class CompositeSource:
     @staticmethod
     def _aged(health: SourceHealth, late: float, note: str | None) -> SourceHealth:
         """`health` `late` seconds on: older, STALE once past its limit, with `note` added to its error."""
-        if not late and note is None:
-            return health
-        age = None if health.age_s is None else health.age_s + late
-        past = age is not None and health.limit_s is not None and age > health.limit_s
-        stale = health.stale or (past and health.state not in NOT_AGED)
-        state = "stale" if stale and health.state == "ok" else health.state
-        error = "; ".join(x for x in (health.error, note) if x) or None
-        return replace(health, age_s=age, stale=stale, state=state, error=error)
+        return aged_health(health, late, note)
 
     def close(self) -> None:
         """Close every part that was built."""
