@@ -16,7 +16,7 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from test_app_helpers import AT, ScriptedSource, cockpit, make_app, settle, settle_ui, simulator
+from test_app_helpers import AT, FrozenClock, ScriptedSource, cockpit, make_app, settle, settle_ui, simulator
 
 from cockpit.config import load_config
 from cockpit.kinds import FlagId, ProfileName, Regime, SourceKind
@@ -159,3 +159,24 @@ async def test_unreadable_kept_figures_leave_the_start_as_it_was(tmp_path: Path)
         await settle(pilot)
         assert cockpit(app).snapshot is not None and cockpit(app).snapshot.judged
     assert read_figures(tmp_path, PROFILE, CONFIG.universe) is not None  # written again by this session
+
+
+async def test_kept_figures_stay_and_age_when_the_source_cannot_be_built(tmp_path: Path) -> None:
+    kept = judged()
+    keep_figures(tmp_path, kept, CONFIG.universe)
+    clock = FrozenClock()
+
+    def unbuildable() -> Any:
+        raise OSError("no route to the venue")
+
+    app = make_app(unbuildable, clock=clock)
+    app.figures_cache, app.wall_clock = tmp_path, lambda: kept.as_of + HOUR
+    async with app.run_test(size=(160, 45)) as pilot:
+        screen = cockpit(app)
+        await settle_ui(pilot, lambda: screen.notice is not None and "unavailable" in screen.notice)
+        assert screen.snapshot is not None and not screen.snapshot.judged  # the kept figures, still shown
+        before = screen.header_info(screen.context()).oldest
+        clock.advance(600.0)
+        after = screen.header_info(screen.context()).oldest
+        assert before is not None and after is not None and after.age_s == pytest.approx(before.age_s + 600.0)
+        assert screen._ticker_started

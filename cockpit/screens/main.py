@@ -337,6 +337,7 @@ class CockpitScreen(FeedControls, PaneKeys, ReportsErrors, Screen[None]):
         clock = ClockInfo(kind=snap.source, label=snap.label, now=snap.as_of, clocked=False, paused=False,
                           speed=None)
         self.snapshot_computed(SnapshotComputed("market", snap, clock, self._monotonic()))
+        self._start_ticker()  # their ages go on counting, whatever the source does next
 
     @on(StoryComputed)
     def story_computed(self, message: StoryComputed) -> None:
