@@ -56,6 +56,18 @@ def evaluation_key(state: MarketState, profile: ProfileName, clocked: bool) -> E
     return (data_version(state), profile, bucket, tuple(health_key(h, state.as_of) for h in state.health))
 
 
+RETRY_AT = 6  # where a health key holds the moment of the source's next try
+
+
+def only_retries_moved(key: EvaluationKey, last: EvaluationKey | None) -> bool:
+    """Whether two live keys differ only in when their sources next try: the same data, profile, quarter hour,
+    and each source's data moment, state, STALE bit, limit and error (a failed retry, offline)."""
+    if last is None or key == last or key[2] is None or key[:3] != last[:3] or len(key[3]) != len(last[3]):
+        return False
+    return all(isinstance(a, tuple) and isinstance(b, tuple) and a[:RETRY_AT] == b[:RETRY_AT]
+               for a, b in zip(key[3], last[3], strict=True))
+
+
 def until_shown_change_s(now: datetime) -> float:
     """Simulated seconds until a clocked screen can show something new at `now`.
 

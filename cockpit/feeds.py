@@ -21,7 +21,7 @@ from textual.timer import Timer
 from textual.worker import Worker, WorkerState
 
 from cockpit.errors import UserError
-from cockpit.feed_keys import EvaluationKey, evaluation_key, until_shown_change_s
+from cockpit.feed_keys import EvaluationKey, evaluation_key, only_retries_moved, until_shown_change_s
 from cockpit.feed_story import StoryTelling
 from cockpit.kinds import SourceKind
 from cockpit.messages import (
@@ -212,8 +212,15 @@ class Feed(StoryTelling):
         polled_at = self._monotonic()
         clock = clock_info(source, state)
         key = evaluation_key(state, profile.name, clock.clocked)
+        moment = self._moments.get(profile.name)
         if key == last_key:
             self.host.post_message(ClockTicked(self.name, clock))
+        elif moment is not None and only_retries_moved(key, last_key):
+            # a failed retry, offline: the same bars and faults, new moments to try again; nothing to judge again
+            from cockpit.snapshot import with_new_health
+
+            self._post_judged(with_new_health(moment, state, profile), state, profile, clock, polled_at)
+            self._tell_story(state, profile)  # with that moment: the bars' stages are kept, the views memoized
         else:
             self._post_snapshots(state, profile, clock, polled_at)
             if not cached:  # the network's answer follows at once, and it always differs (no longer connecting)
@@ -237,6 +244,10 @@ class Feed(StoryTelling):
             self.host.post_message(SnapshotComputed(self.name, preview, clock, polled_at))
         snapshot = build_snapshot(state, profile, self.universe)
         self._judged.add(profile.name)
+        self._post_judged(snapshot, state, profile, clock, polled_at)
+
+    def _post_judged(self, snapshot: Snapshot, state: MarketState, profile: Profile, clock: ClockInfo,
+                     polled_at: float) -> None:
         self._moments[profile.name] = snapshot
         if self.keep_figures_in is not None and not clock.clocked:
             self._keep(snapshot)

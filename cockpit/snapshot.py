@@ -92,6 +92,29 @@ def last_figures(snap: Snapshot, profile: Profile, now: datetime, note: str) -> 
                     f"{note}; judging the last {profile.span_window_h} h of bars")
 
 
+def with_new_health(snap: Snapshot, state: MarketState, profile: Profile) -> Snapshot:
+    """`snap` moved to a later live state of the same bars, quarter hour and health but for its sources' next
+    tries (`feed_keys.only_retries_moved`): every age older by the time between, the new health, STALE_DATA's
+    message and evidence from it (its span unchanged). Equal to judging `state` afresh, which reads the
+    health only there; the feed uses it for a failed retry instead of evaluating the same bars again."""
+    from cockpit.models import FlagId
+    from cockpit.rules.market import stale_data
+
+    late = (state.as_of - snap.as_of).total_seconds()
+    r = snap.readings
+    readings = replace(r, as_of=state.as_of, macro=_older(r.macro, late), leadership=_older(r.leadership, late),
+                       crypto=_older(r.crypto, late), correlation=_older(r.correlation, late), health=state.health)
+    flags = []
+    for flag in snap.flags:
+        if flag.id is FlagId.STALE_DATA:
+            fresh = stale_data(readings, profile)
+            if fresh is None:
+                continue
+            flag = replace(fresh, since=flag.since)
+        flags.append(flag)
+    return replace(snap, as_of=state.as_of, readings=readings, flags=tuple(flags))
+
+
 def _older(record: Any, late: float) -> Any:
     """`record` with every age in it (`age_s`, `*_age_s`, nested records too) `late` seconds older."""
     changes = {}
