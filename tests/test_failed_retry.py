@@ -10,7 +10,7 @@ from typing import Any
 
 import pytest
 from test_app_helpers import ScriptedSource, cached_simulator, simulator  # noqa: F401
-from test_feeds import Host, judged, make_feed, until
+from test_feeds import judge_two_polls, judged
 
 import cockpit.snapshot
 from cockpit.config import load_config
@@ -84,13 +84,7 @@ async def test_the_feed_does_not_judge_a_failed_retry_again(monkeypatch: pytest.
 
     monkeypatch.setattr(cockpit.snapshot, "build_snapshot", counted)
     first, second = offline(0.0, 30.0), offline(30.0, 60.0)
-    source = ScriptedSource([first, second])
-    feed = make_feed(source)
-    host = Host(feed)
-    async with host.run_test() as pilot:
-        await until(pilot, lambda: judged(host) and not feed.busy)
-        assert feed.request_poll()
-        await until(pilot, lambda: len(judged(host)) == 2 and not feed.busy)
+    host, _ = await judge_two_polls(first, second)
     assert [s.as_of for s in evaluations if s.health] == [first.as_of]  # the story's past hours carry no health
     shown = judged(host)[-1]
     assert shown.state is second and shown.snapshot.as_of == second.as_of

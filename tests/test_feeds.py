@@ -74,6 +74,18 @@ def judged(host: Host) -> list[SnapshotComputed]:
     return [m for m in host.of(SnapshotComputed) if m.snapshot.judged]
 
 
+async def judge_two_polls(first: MarketState, second: MarketState) -> tuple[Host, ScriptedSource]:
+    """A feed that judges `first`, then is asked to poll once more and gets `second`; its host and source."""
+    source = ScriptedSource([first, second])
+    feed = make_feed(source)
+    host = Host(feed)
+    async with host.run_test() as pilot:
+        await until(pilot, lambda: judged(host) and not feed.busy)
+        assert feed.request_poll()
+        await until(pilot, lambda: len(judged(host)) == 2 and not feed.busy)
+    return host, source
+
+
 async def until(pilot: Any, condition: Any, rounds: int = 2000) -> None:
     """Let workers finish and messages land until `condition()` holds (a worker may still be starting, or
     telling the story after its snapshot was posted: each round yields to it a little)."""
@@ -484,13 +496,8 @@ async def test_a_poll_that_brings_only_new_health_re_tells_the_story_without_rea
     monkeypatch.setattr(story_module, "timeline", told_timeline)
     first = live_state(QUARTER + timedelta(seconds=60), 700.0, retry_in_s=5.0, error="timed out; retry in 5s")
     second = live_state(QUARTER + timedelta(seconds=90), 730.0, retry_in_s=4.0, error="timed out; retry in 4s")
-    source = ScriptedSource([first, second])
-    feed = make_feed(source)
-    host = Host(feed)
-    async with host.run_test() as pilot:
-        await until(pilot, lambda: judged(host) and not feed.busy)
-        assert feed.request_poll()
-        await until(pilot, lambda: len(judged(host)) == 2 and not feed.busy)
+    host, source = await judge_two_polls(first, second)
+    feed = host.feed
     assert source.calls == 2 and len(calls) == 1 and told[:2] == [first.as_of, second.as_of]  # the bars read once
     fresh = real_timeline(second, feed.profile, feed.universe, 24)  # against the stages kept from the first poll
     kept = real_timeline(second, feed.profile, feed.universe, 24, stages=real(first, feed.universe, 24))
