@@ -5,15 +5,18 @@ into Textual strips directly, without plotext's ANSI text and Rich's parsing of 
 spec, the size or the theme change, so a repaint that changes nothing (focus, hover, a tick without a new bar)
 costs nothing. Each series is reduced to the chart's cell width first (the lowest and highest value of each
 column of cells, in order), so plotext never draws more points than the terminal can show. plotext itself is
-imported on the first chart with data, after the first frame.
+imported once the first figures are on screen: the frame that first shows them leaves the charts blank and
+asks for plotext after it (a twentieth of a second), then draws them, so the numbers do not wait for it.
 """
 
 from __future__ import annotations
 
 import math
+import sys
 from dataclasses import dataclass
 from functools import lru_cache
 from typing import Any
+from weakref import WeakKeyDictionary, WeakSet
 
 from rich.segment import Segment
 from rich.style import Style
@@ -125,6 +128,20 @@ def matrix_strips(matrix: Any, width: int, base: Style) -> list[Strip]:
     return strips
 
 
+PLOTEXT = "textual_plotext.plot"
+_WAITING: WeakKeyDictionary[Any, WeakSet[Chart]] = WeakKeyDictionary()  # per app: charts waiting for plotext
+
+
+def _load_plotext(app: Any) -> None:
+    """Import plotext (after the frame that showed the first figures), then draw the charts that waited."""
+    import importlib
+
+    importlib.import_module(PLOTEXT)
+    for chart in list(_WAITING.pop(app, ())):
+        if chart.is_attached:
+            chart.refresh()
+
+
 class Chart(Widget):
     """A plotext chart driven by a ChartSpec, rebuilt only when the spec, its size or the theme change."""
 
@@ -173,19 +190,35 @@ class Chart(Widget):
             return (160, 160, 160)
 
     def render_line(self, y: int) -> Strip:
-        """Line `y` of the figure, rebuilt first when the spec, size or theme changed."""
+        """Line `y` of the figure, rebuilt first when the spec, size or theme changed (blank while plotext is
+        not loaded yet: it loads after this frame)."""
+        if PLOTEXT not in sys.modules and self._needs_build():
+            waiting = _WAITING.get(self.app)
+            if waiting is None:
+                waiting = _WAITING[self.app] = WeakSet()
+                self.app.call_after_refresh(_load_plotext, self.app)
+            waiting.add(self)
+            return Strip.blank(self.size.width, self.rich_style)
         strips = self.strips()
         if 0 <= y < len(strips):
             return strips[y]
         return Strip.blank(self.size.width, self.rich_style)
 
+    def _key(self) -> tuple[object, ...]:
+        return (self._spec, self.size.width, self.size.height, self.app.theme)
+
+    def _drawable(self) -> bool:
+        return self.size.width >= 12 and self.size.height >= 4 and not self._spec.empty
+
+    def _needs_build(self) -> bool:
+        return self._key() != self._cache_key and self._drawable()
+
     def strips(self) -> list[Strip]:
         """The figure's lines, from the cache unless the spec, size or theme changed since they were built."""
-        width, height = self.size.width, self.size.height
-        key = (self._spec, width, height, self.app.theme)
+        key = self._key()
         if key != self._cache_key:
             self._cache_key = key
-            self._strips = self.build(width, height) if width >= 12 and height >= 4 and not self._spec.empty else []
+            self._strips = self.build(self.size.width, self.size.height) if self._drawable() else []
         return self._strips
 
     def build(self, width: int, height: int) -> list[Strip]:
