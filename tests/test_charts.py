@@ -112,3 +112,21 @@ async def test_bars_are_columns_of_blocks_and_the_tallest_is_the_spike() -> None
         spike = max(range(len(heights)), key=heights.__getitem__)
         assert heights[spike] >= 2 * sorted(heights)[-2]  # a spike of 9 over bars of 1
         assert abs(spike - (filled[0] + filled[-1]) / 2) <= 1  # in the middle, as index 30 of 61
+
+
+async def test_the_first_charts_wait_for_plotext_after_the_frame_that_shows_the_figures(
+        monkeypatch: Any) -> None:
+    import sys
+
+    from cockpit.widgets.charts import PLOTEXT
+
+    monkeypatch.delitem(sys.modules, PLOTEXT, raising=False)  # as in a cockpit that has drawn no chart yet
+    async with Host().run_test(size=(60, 16)) as pilot:
+        chart = pilot.app.query_one(Chart)
+        chart.show(SPEC)
+        blank = chart.render_line(3)  # the frame with the first figures: this chart blank, plotext not asked for
+        assert blank.text.strip() == "" and chart.builds == 0 and PLOTEXT not in sys.modules
+        await pilot.pause()  # that frame is written; plotext loads after it and the chart is drawn
+        await pilot.pause()
+        assert PLOTEXT in sys.modules and chart.builds == 1
+        assert any("⠀" < char <= "⣿" for strip in chart.strips() for char in strip.text)
