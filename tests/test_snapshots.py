@@ -14,7 +14,10 @@ from cockpit.models import ProfileName
 
 
 async def _ready(pilot: Any) -> None:
-    await settle(pilot)
+    """Until the judged snapshot and the week's story are both on screen: the poll's worker posts the snapshot
+    and then tells the story, so the snapshot alone can land while the flags pane still waits for the story."""
+    screen = pilot.app.cockpit
+    await settle(pilot, lambda: screen.snapshot is not None and screen.snapshot.judged and screen.story is not None)
 
 
 @pytest.mark.parametrize("size", [(160, 45), (100, 30), (60, 20)], ids=["160x45", "100x30", "60x20"])
@@ -29,7 +32,7 @@ def test_each_profile_at_160x45(snap_compare: Any, profile: ProfileName) -> None
 
 def test_the_second_page_at_100x30(snap_compare: Any) -> None:
     async def second_page(pilot: Any) -> None:
-        await settle(pilot)
+        await _ready(pilot)
         await pilot.press("n")
         await pilot.pause()
 
@@ -38,7 +41,7 @@ def test_the_second_page_at_100x30(snap_compare: Any) -> None:
 
 def test_help_at_100x30(snap_compare: Any) -> None:
     async def help_open(pilot: Any) -> None:
-        await settle(pilot)
+        await _ready(pilot)
         await pilot.press("question_mark")
         await pilot.pause()
 
