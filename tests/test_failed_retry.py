@@ -89,3 +89,29 @@ async def test_the_feed_does_not_judge_a_failed_retry_again(monkeypatch: pytest.
     shown = judged(host)[-1]
     assert shown.state is second and shown.snapshot.as_of == second.as_of
     assert to_plain(shown.snapshot) == to_plain(build(second, PROFILE, CONFIG.universe))
+
+
+async def test_the_same_week_told_again_draws_nothing(monkeypatch: pytest.MonkeyPatch) -> None:
+    from test_app_helpers import cockpit, make_app, settle
+
+    from cockpit.messages import StoryComputed
+    from cockpit.screens.main import CockpitScreen
+
+    app = make_app(lambda: ScriptedSource([offline(0.0, 30.0)]))
+    async with app.run_test(size=(160, 45)) as pilot:
+        screen = cockpit(app)
+        await settle(pilot, lambda: screen.story is not None)
+        renders: list[int] = []
+        render_all = CockpitScreen.render_all
+
+        def counted(self: CockpitScreen) -> None:
+            renders.append(1)
+            render_all(self)
+
+        monkeypatch.setattr(CockpitScreen, "render_all", counted)
+        told = screen.story
+        assert told is not None
+        screen.story_computed(StoryComputed("market", screen.profile, told))
+        assert renders == []
+        screen.story_computed(StoryComputed("market", screen.profile, replace(told, spans=told.spans[:-1])))
+        assert renders == [1] and screen.story is not told

@@ -344,12 +344,15 @@ class CockpitScreen(FeedControls, PaneKeys, ReportsErrors, Screen[None]):
         """The week's flag spans and cause map: the flags pane lists ended spans, the driver shows."""
         if message.profile != self.profile:
             return
+        log_error = None if message.log_error is None else f"flag log: {message.log_error}"
+        if message.story == self.story and message.acknowledged <= self.acknowledged and log_error == self.log_error:
+            return  # the same week told again (a failed retry offline): nothing on screen would change
         self.story = message.story
         self.acknowledged = self.acknowledged | message.acknowledged  # what the log kept from earlier sessions
         for span in message.story.spans:  # the week sees where a span older than the span window began
             if span.until is None and span.id in self.first_seen:
                 self.first_seen[span.id] = min(self.first_seen[span.id], span.since)
-        self.log_error = None if message.log_error is None else f"flag log: {message.log_error}"
+        self.log_error = log_error
         self.render_all()
 
     @on(FlagList.Acknowledged)
