@@ -19,15 +19,12 @@ drawing alone.
 from __future__ import annotations
 
 import argparse
-import copyreg
 import json
-import pickle
 import statistics
 import sys
 import tempfile
 from dataclasses import replace
 from pathlib import Path
-from types import MappingProxyType
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 
@@ -83,13 +80,14 @@ def measure(runs: int) -> list[Row]:
 
 
 AT_HAND = """
-import pickle
+import json
 from cockpit.app import CockpitApp
 _start_feeds = CockpitApp.start_feeds
 async def start_with_figures_at_hand(app):
     from cockpit.messages import ClockInfo, SnapshotComputed
-    with open(os.environ["BENCH_SNAPSHOT"], "rb") as file:
-        snap = pickle.load(file)
+    from cockpit.models import Snapshot, from_plain
+    with open(os.environ["BENCH_SNAPSHOT"], encoding="utf-8") as file:
+        snap = from_plain(Snapshot, json.load(file))
     clock = ClockInfo(kind=snap.source, label=snap.label, now=snap.as_of, clocked=True, paused=True, speed=None)
     await app.cockpit.mount_panes()
     app.cockpit.snapshot_computed(SnapshotComputed("market", snap, clock, app.monotonic()))
@@ -99,22 +97,22 @@ CockpitApp.start_feeds = start_with_figures_at_hand
 
 
 def first_snapshot(path: Path) -> None:
-    """The demo's judged first snapshot, pickled to `path` without its span window's past hours."""
+    """The demo's judged first snapshot, in its JSON form at `path`, without its span window's past hours."""
     from cockpit.config import load_config
+    from cockpit.models import to_plain
     from cockpit.snapshot import build_snapshot
     from cockpit.sources.simulator import SimulatorSource
 
     config = load_config(path.parent / "no-config.toml")
     snap = build_snapshot(SimulatorSource(universe=config.universe).poll(), config.profile(config.default_profile),
                           config.universe)
-    copyreg.pickle(MappingProxyType, lambda proxy: (MappingProxyType, (dict(proxy),)))
-    path.write_bytes(pickle.dumps(replace(snap, history=())))
+    path.write_text(json.dumps(to_plain(replace(snap, history=()))), encoding="utf-8")
 
 
 def floor(runs: int) -> Row:
     """The figures' floor: the judged snapshot handed to the screen after its first frame."""
     with tempfile.TemporaryDirectory() as folder:
-        snapshot = Path(folder) / "snapshot.pickle"
+        snapshot = Path(folder) / "snapshot.json"
         first_snapshot(snapshot)
         env = {**isolated_env(Path(folder) / "demo"), **cockpit_env(["--demo"]), "BENCH_PATCH": AT_HAND,
                "BENCH_SNAPSHOT": str(snapshot)}

@@ -249,18 +249,16 @@ class Feed(StoryTelling):
     def _post_judged(self, snapshot: Snapshot, state: MarketState, profile: Profile, clock: ClockInfo,
                      polled_at: float) -> None:
         self._moments[profile.name] = snapshot
-        if self.keep_figures_in is not None and not clock.clocked:
-            self._keep(snapshot)
+        if self.keep_figures_in is not None and not clock.clocked and snapshot.source is SourceKind.LIVE:
+            self._keep(self.keep_figures_in, snapshot)
         self.host.post_message(SnapshotComputed(self.name, snapshot, clock, polled_at, state))
 
-    def _keep(self, snapshot: Snapshot) -> None:
-        """Keep the judged figures for the next start; a folder that cannot be written only loses that."""
+    def _keep(self, folder: Path, snapshot: Snapshot) -> None:
+        """Keep the judged live figures for the next start; a folder that cannot be written only loses that."""
         from cockpit.sources.live.screen_cache import keep_figures
 
-        if self.keep_figures_in is None or snapshot.source is not SourceKind.LIVE:
-            return
         try:
-            keep_figures(self.keep_figures_in, snapshot, self.universe)
+            keep_figures(folder, snapshot, self.universe)
         except OSError:
             pass
 

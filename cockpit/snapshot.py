@@ -84,10 +84,8 @@ def last_figures(snap: Snapshot, profile: Profile, now: datetime, note: str) -> 
     from cockpit.models import aged_health
 
     late = max(0.0, (now - snap.as_of).total_seconds())
-    r = snap.readings
-    readings = replace(r, as_of=now, macro=_older(r.macro, late), leadership=_older(r.leadership, late),
-                       crypto=_older(r.crypto, late), correlation=_older(r.correlation, late),
-                       health=tuple(aged_health(replace(h, error=None), late, note) for h in r.health))
+    health = tuple(aged_health(replace(h, error=None), late, note) for h in snap.readings.health)
+    readings = _moved(snap.readings, now, late, health)
     return _preview(readings, profile, snap.source, snap.quality, snap.label,
                     f"{note}; judging the last {profile.span_window_h} h of bars")
 
@@ -101,9 +99,7 @@ def with_new_health(snap: Snapshot, state: MarketState, profile: Profile) -> Sna
     from cockpit.rules.market import stale_data
 
     late = (state.as_of - snap.as_of).total_seconds()
-    r = snap.readings
-    readings = replace(r, as_of=state.as_of, macro=_older(r.macro, late), leadership=_older(r.leadership, late),
-                       crypto=_older(r.crypto, late), correlation=_older(r.correlation, late), health=state.health)
+    readings = _moved(snap.readings, state.as_of, late, state.health)
     flags = []
     for flag in snap.flags:
         if flag.id is FlagId.STALE_DATA:
@@ -113,6 +109,12 @@ def with_new_health(snap: Snapshot, state: MarketState, profile: Profile) -> Sna
             flag = replace(fresh, since=flag.since)
         flags.append(flag)
     return replace(snap, as_of=state.as_of, readings=readings, flags=tuple(flags))
+
+
+def _moved(r: Readings, at: datetime, late: float, health: tuple[SourceHealth, ...]) -> Readings:
+    """Readings `late` seconds on, at `at`: every age older by that much, the sources' health `health`."""
+    return replace(r, as_of=at, macro=_older(r.macro, late), leadership=_older(r.leadership, late),
+                   crypto=_older(r.crypto, late), correlation=_older(r.correlation, late), health=health)
 
 
 def _older(record: Any, late: float) -> Any:

@@ -16,7 +16,7 @@ from live_fakes import NOW, BybitSession, FakeClock, YahooSession, bybit_client,
 from cockpit.analytics.bars import empty_bars
 from cockpit.cli import main
 from cockpit.config import load_config
-from cockpit.models import MarketState, SourceHealth, SourceKind
+from cockpit.models import MarketState, SourceHealth, SourceKind, aged_health
 from cockpit.snapshot import build_snapshot, snapshot_json
 from cockpit.sources.live import build_live_source, live_settings
 from cockpit.sources.live.composite import CompositeSource
@@ -162,9 +162,9 @@ def test_the_cached_answer_does_not_wait_for_a_part_that_only_polls() -> None:
 def test_an_age_past_its_limit_makes_a_late_part_stale_but_not_a_closed_market() -> None:
     ok = SourceHealth("yahoo", 100.0, False, None, "ok", 900.0)
     closed = SourceHealth("yahoo", 100.0, False, None, "closed", 900.0)
-    assert CompositeSource._aged(ok, 1000.0, None).stale
-    assert CompositeSource._aged(ok, 1000.0, None).state == "stale"
-    assert not CompositeSource._aged(closed, 1000.0, None).stale
+    assert aged_health(ok, 1000.0, None).stale
+    assert aged_health(ok, 1000.0, None).state == "stale"
+    assert not aged_health(closed, 1000.0, None).stale
 
 
 def test_live_source_end_to_end_on_recorded_payloads(tmp_path: Path) -> None:

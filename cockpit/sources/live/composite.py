@@ -132,13 +132,8 @@ class CompositeSource:
             return MarketState(SourceKind.LIVE, now, empty_bars(), (health,), label=slot.name)
         note = "; ".join(x for x in (late_note if waiting else slot.error, connecting) if x) or None
         late = max(0.0, (now - slot.state.as_of).total_seconds())
-        marked = tuple(self._aged(h, late, note if i == 0 else None) for i, h in enumerate(slot.state.health))
+        marked = tuple(aged_health(h, late, note if i == 0 else None) for i, h in enumerate(slot.state.health))
         return replace(slot.state, as_of=now, health=marked)
-
-    @staticmethod
-    def _aged(health: SourceHealth, late: float, note: str | None) -> SourceHealth:
-        """`health` `late` seconds on: older, STALE once past its limit, with `note` added to its error."""
-        return aged_health(health, late, note)
 
     def close(self) -> None:
         """Close every part that was built."""
