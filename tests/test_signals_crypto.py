@@ -189,10 +189,20 @@ def test_flushes_are_clusters_separated_by_four_quiet_hours() -> None:
 
 @pytest.mark.parametrize(("quiet", "active"), [(0, True), (3, True), (4, False)])
 def test_a_flush_is_under_way_until_its_fourth_quiet_hour(quiet: int, active: bool) -> None:
+    """Symptom: a quiet hour inside a flush read "structure CALM" beside "flushes 3 (now)" and a held cascade."""
     liq = np.exp(np.random.default_rng(9).normal(math.log(3e5), 0.5, HOURS))
     liq[HOURS - 1 - quiet] = 2e8
     payload = crypto(perp(closes=falling(8, -4.0), long_liq=liq))
     assert payload["flush_active"] is active and payload["flush_count"] == 1
+    assert (payload["state"] == "liquidation-driven") is active  # driven until the flush ends
+
+
+def test_a_flush_on_a_flat_tape_is_not_liquidation_driven_in_its_lull() -> None:
+    """The lull reads liquidation-driven only after a flush that moved price (the cascade test's fall)."""
+    liq = np.exp(np.random.default_rng(9).normal(math.log(3e5), 0.5, HOURS))
+    liq[HOURS - 3] = 2e8
+    payload = crypto(perp(long_liq=liq))  # flat price
+    assert payload["flush_active"] is True and payload["state"] == "calm"
 
 
 @pytest.mark.parametrize("suffix", [".csv", ".parquet"])

@@ -3,13 +3,14 @@ liquidation intensity, the current move and its flushes, and the structure verdi
 
 from __future__ import annotations
 
+import math
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
 import numpy as np
 import polars as pl
 
-from cockpit.analytics.bars import age_seconds, last_value, value_at
+from cockpit.analytics.bars import age_seconds, floats, last_value, value_at
 from cockpit.analytics.liquidations import FlushTest, LiquidationPath, flushes_since, liquidation_path
 from cockpit.analytics.series import moving_average_trend, pct_change
 from cockpit.models import CryptoAsset, CryptoReading
@@ -147,13 +148,45 @@ def perp_reading(symbol: str, series: pl.DataFrame | None, as_of: datetime,
     return asset_reading(symbol, series, as_of, options, path), path, series
 
 
+def cascade_under_way(path: LiquidationPath | None, series: pl.DataFrame | None, options: CryptoOptions) -> bool:
+    """A flush is under way and one of its hours passed the cascade test (its fall over 4 h included).
+
+    A flush is a cluster separated by four quiet hours (SPEC §3), so a lull between its hours is still that
+    flush; the price test keeps a flush that moved nothing (a big hour on a flat tape) out.
+    """
+    if path is None or series is None or not path.active or not path.flushes:
+        return False
+    flush = path.flushes[-1]
+    stamps = series.get_column("ts").to_numpy().astype("datetime64[us]")
+    closes = floats(series.get_column("close"))
+    lookback = np.timedelta64(options.price_lookback_h, "h")
+
+    def close_at(stamp: np.datetime64) -> float:
+        at = int(np.searchsorted(stamps, stamp))
+        return float(closes[at]) if at < len(stamps) and stamps[at] == stamp else math.nan
+
+    for hour in range(flush.start, flush.end + 1):
+        fall = (close_at(path.stamps[hour]) / close_at(path.stamps[hour] - lookback) - 1) * 100
+        zscore, share = path.zscores[hour], path.oi_pct[hour]
+        if np.isfinite(zscore):
+            passed = zscore >= options.flush.zscore and share >= options.flush.oi_pct and fall <= -options.fall_pct
+        else:
+            passed = share >= options.flush.absolute_oi_pct and fall <= -options.absolute_fall_pct
+        if passed:
+            return True
+    return False
+
+
 def structure_state(assets: tuple[CryptoAsset, ...], cascades: tuple[bool | None, ...], flushes: int,
-                    oi_reset: bool | None) -> str | None:
-    """calm / building / liquidation-driven / reset (SPEC §2); liquidation-driven on the cascade test."""
+                    oi_reset: bool | None, cascading: bool = False) -> str | None:
+    """calm / building / liquidation-driven / reset (SPEC §2).
+
+    Liquidation-driven on the cascade test, and through the quiet hours of a flush that passed it until the
+    flush ends (`cascading`), so a lull inside a cascade never reads calm."""
     btc = assets[0]
     if btc.price is None:
         return None
-    if any(cascades):
+    if any(cascades) or cascading:
         return "liquidation-driven"
     if flushes >= 1 and oi_reset:
         return "reset"
@@ -166,7 +199,7 @@ def crypto_reading(btc_symbol: str, btc_series: pl.DataFrame | None, eth_symbol:
                    eth_series: pl.DataFrame | None, as_of: datetime, options: CryptoOptions) -> CryptoReading:
     """Both perps, the current move (from BTC), its flush count, whether one is under way, the OI reset, the state."""
     btc, btc_path, btc_frame = perp_reading(btc_symbol, btc_series, as_of, options)
-    eth, _, _ = perp_reading(eth_symbol, eth_series, as_of, options)
+    eth, eth_path, eth_frame = perp_reading(eth_symbol, eth_series, as_of, options)
     start = None if btc_frame is None else move_start(btc_frame, as_of, options.move_lookback_h)
     flushes, active, oi_reset = 0, None, None
     if btc_path is not None and start is not None:
@@ -178,7 +211,8 @@ def crypto_reading(btc_symbol: str, btc_series: pl.DataFrame | None, eth_symbol:
             peak = float(since.max())  # type: ignore[arg-type]
             oi_reset = peak > 0 and (1 - btc.open_interest / peak) * 100 >= options.oi_reset_pct
     cascades = (cascade_hour(btc, options), cascade_hour(eth, options))
-    state = structure_state((btc, eth), cascades, flushes, oi_reset)
+    cascading = cascade_under_way(btc_path, btc_frame, options) or cascade_under_way(eth_path, eth_frame, options)
+    state = structure_state((btc, eth), cascades, flushes, oi_reset, cascading)
     passing = tuple(asset.symbol for asset, hit in zip((btc, eth), cascades, strict=True) if hit)
     return CryptoReading(btc=btc, eth=eth, state=state, flush_count=flushes, oi_reset=oi_reset,
                          move_start=start, flush_active=active, cascade_assets=passing)
