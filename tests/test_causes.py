@@ -157,6 +157,20 @@ def test_the_log_keeps_one_row_when_a_span_is_later_seen_from_further_back(tmp_p
     assert [(s.since, s.until) for s in log.spans()] == [(T0, None)]
 
 
+def test_the_same_week_told_again_writes_only_the_spans_that_moved(tmp_path: Path) -> None:
+    """Each poll tells the whole week: rewriting a dozen unchanged rows cost a live session 25 ms a poll."""
+    log = FlagLog(tmp_path / "flags.sqlite3", source="demo")
+    vol, book = flag(FlagId.VOL_SPIKE), flag(FlagId.SINGLE_RISK_BOOK)
+    week = flag_spans(hours([(Regime.VOLATILITY_EVENT, (vol, book))] * 3))
+    assert log.write(week) == 2
+    assert log.write(week) == 0  # the same week again: the file already holds it
+    ended = flag_spans(hours([(Regime.VOLATILITY_EVENT, (vol, book))] * 3 + [(Regime.VOLATILITY_EVENT, (vol,))]))
+    assert log.write(ended) == 1  # the book flag ended; the vol span is as written
+    again = FlagLog(tmp_path / "flags.sqlite3", source="demo")
+    assert {(s.id, s.until) for s in again.spans()} == {(FlagId.VOL_SPIKE, None),
+                                                        (FlagId.SINGLE_RISK_BOOK, T0 + timedelta(hours=3))}
+
+
 def test_the_cause_map_says_when_it_cannot_see_the_episode_s_start_yet() -> None:
     """A screen opened mid-episode fills its week over a few polls: until then the map says so."""
     from cockpit.screens.cause_map import cause_map_markup

@@ -61,17 +61,24 @@ class FlagLog:
             self._con.executescript(SCHEMA)  # IF NOT EXISTS: safe when two cockpits open it at once
         except (OSError, sqlite3.Error) as exc:
             raise UserError(f"{self.path}: the flag log cannot be opened ({exc})") from None
+        self._written: dict[tuple[str, str], tuple[str | None, ...]] = {}  # the last write's rows, by (id, since)
 
     def close(self) -> None:
         """Close the file."""
         self._con.close()
 
     def write(self, spans: Iterable[FlagSpan]) -> int:
-        """Insert or update each span; returns how many were written."""
-        rows = [(self.source, self.label, s.id.value, to_db_time(s.since),
-                 None if s.until is None else to_db_time(s.until), s.severity.value, s.message,
-                 json.dumps(to_plain(s.evidence), separators=(",", ":"))) for s in spans]
+        """Insert or update each span; returns how many were written.
+
+        A span exactly as this log wrote it last time is not written again: a screen tells the same week at
+        every poll, and only the spans that moved (an end, a message, a peak) change the file.
+        """
+        current: dict[tuple[str, str], tuple[str | None, ...]] = {(row[2], row[3]): row for row in (
+            (self.source, self.label, s.id.value, to_db_time(s.since), None if s.until is None else to_db_time(s.until),
+             s.severity.value, s.message, json.dumps(to_plain(s.evidence), separators=(",", ":"))) for s in spans)}
+        rows = [row for key, row in current.items() if self._written.get(key) != row]
         if not rows:
+            self._written = current
             return 0
         try:
             with transaction(self._con):
@@ -92,7 +99,9 @@ class FlagLog:
                     rows,
                 )
         except sqlite3.Error as exc:
+            self._written = {}  # nothing is known to be in the file: the next write writes every span
             raise UserError(f"{self.path}: the flag log cannot be written ({exc})") from None
+        self._written = current  # bounded: the spans of the last write only
         return len(rows)
 
     def spans(self, since: datetime | None = None, until: datetime | None = None) -> list[FlagSpan]:
