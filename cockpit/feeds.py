@@ -219,7 +219,8 @@ class Feed(StoryTelling):
             # a failed retry, offline: the same bars and faults, new moments to try again; nothing to judge again
             from cockpit.snapshot import with_new_health
 
-            self._post_judged(with_new_health(moment, state, profile), state, profile, clock, polled_at)
+            # the kept figures stay those of the last answer: a restart ages them from their own moment
+            self._post_judged(with_new_health(moment, state, profile), state, profile, clock, polled_at, keep=False)
             self._tell_story(state, profile)  # with that moment: the bars' stages are kept, the views memoized
         else:
             self._post_snapshots(state, profile, clock, polled_at)
@@ -247,9 +248,9 @@ class Feed(StoryTelling):
         self._post_judged(snapshot, state, profile, clock, polled_at)
 
     def _post_judged(self, snapshot: Snapshot, state: MarketState, profile: Profile, clock: ClockInfo,
-                     polled_at: float) -> None:
+                     polled_at: float, *, keep: bool = True) -> None:
         self._moments[profile.name] = snapshot
-        if self.keep_figures_in is not None and not clock.clocked and snapshot.source is SourceKind.LIVE:
+        if keep and self.keep_figures_in is not None and not clock.clocked and snapshot.source is SourceKind.LIVE:
             self._keep(self.keep_figures_in, snapshot)
         self.host.post_message(SnapshotComputed(self.name, snapshot, clock, polled_at, state))
 

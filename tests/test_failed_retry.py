@@ -10,9 +10,10 @@ from typing import Any
 
 import pytest
 from test_app_helpers import ScriptedSource, cached_simulator, simulator  # noqa: F401
-from test_feeds import judge_two_polls, judged
+from test_feeds import Host, judge_two_polls, judged, make_feed, until
 
 import cockpit.snapshot
+import cockpit.sources.live.screen_cache as screen_cache
 from cockpit.config import load_config
 from cockpit.feed_keys import evaluation_key, only_retries_moved
 from cockpit.kinds import FlagId, ProfileName, SourceKind
@@ -115,3 +116,22 @@ async def test_the_same_week_told_again_draws_nothing(monkeypatch: pytest.Monkey
         assert renders == []
         screen.story_computed(StoryComputed("market", screen.profile, replace(told, spans=told.spans[:-1])))
         assert renders == [1] and screen.story is not told
+
+
+async def test_a_failed_retry_leaves_the_kept_figures_as_the_last_answer(monkeypatch: pytest.MonkeyPatch,
+                                                                        tmp_path: Any) -> None:
+    """The kept figures are the last answer's: a restart ages them from their own moment, so a failed retry
+    offline (every 30 s) has nothing new to write."""
+    kept: list[Any] = []
+    monkeypatch.setattr(screen_cache, "keep_figures", lambda folder, snap, universe: kept.append(snap.as_of))
+    first, second = offline(0.0, 30.0), offline(30.0, 60.0)
+    feed = make_feed(ScriptedSource([first, second]))
+    feed.keep_figures_in = tmp_path
+    host = Host(feed)
+    async with host.run_test() as pilot:
+        await until(pilot, lambda: judged(host) and not feed.busy)
+        assert kept == [first.as_of]
+        assert feed.request_poll()
+        await until(pilot, lambda: len(judged(host)) == 2 and not feed.busy)
+    assert judged(host)[-1].snapshot.as_of == second.as_of  # the screen has the new moment
+    assert kept == [first.as_of]  # the file keeps the last answer
