@@ -11,14 +11,19 @@ from cockpit.models import (
     CryptoAsset,
     DataQuality,
     Flag,
+    FlagId,
     ImpliedVolReading,
     MacroReading,
     MarketState,
+    OutlookCall,
     Readings,
+    Regime,
+    RegimeCall,
     Snapshot,
     SourceHealth,
     SourceKind,
     VolReading,
+    aged_health,
     clean_number,
     to_plain,
 )
@@ -81,8 +86,6 @@ def last_figures(snap: Snapshot, profile: Profile, now: datetime, note: str) -> 
     each source is STALE once past its limit (its health saying `note` instead of that session's last
     error), STALE_DATA is judged again from that health alone, and the regime, flags and outlook wait for
     the span window to be judged."""
-    from cockpit.models import aged_health
-
     late = max(0.0, (now - snap.as_of).total_seconds())
     health = tuple(aged_health(replace(h, error=None), late, note) for h in snap.readings.health)
     readings = _moved(snap.readings, now, late, health)
@@ -95,7 +98,6 @@ def with_new_health(snap: Snapshot, state: MarketState, profile: Profile) -> Sna
     tries (`feed_keys.only_retries_moved`): every age older by the time between, the new health, STALE_DATA's
     message and evidence from it (its span unchanged). Equal to judging `state` afresh, which reads the
     health only there; the feed uses it for a failed retry instead of evaluating the same bars again."""
-    from cockpit.models import FlagId
     from cockpit.rules.market import stale_data
 
     late = (state.as_of - snap.as_of).total_seconds()
@@ -133,7 +135,6 @@ def _older(record: Any, late: float) -> Any:
 
 def _preview(readings: Readings, profile: Profile, source: SourceKind, quality: DataQuality, label: str,
              judging: str) -> Snapshot:
-    from cockpit.models import OutlookCall, Regime, RegimeCall
     from cockpit.rules.market import stale_data, stale_since
 
     flag = stale_data(readings, profile)  # the one rule read from the moment's health alone

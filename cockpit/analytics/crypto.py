@@ -66,9 +66,15 @@ def cascade_hour(asset: CryptoAsset, options: CryptoOptions) -> bool | None:
     share, fall = asset.liq_oi_pct_1h, asset.change_4h_pct
     if share is None or fall is None:
         return None
-    if asset.liq_zscore_1h is None:
+    return passes_cascade(asset.liq_zscore_1h, share, fall, options)
+
+
+def passes_cascade(zscore: float | None, share: float, fall: float, options: CryptoOptions) -> bool:
+    """The cascade test on one hour's figures: its z (None or NaN: too short a baseline, the absolute test),
+    its liquidations as % of OI and its change over 4 h (%)."""
+    if zscore is None or math.isnan(zscore):
         return share >= options.flush.absolute_oi_pct and fall <= -options.absolute_fall_pct
-    return asset.liq_zscore_1h >= options.flush.zscore and share >= options.flush.oi_pct and fall <= -options.fall_pct
+    return zscore >= options.flush.zscore and share >= options.flush.oi_pct and fall <= -options.fall_pct
 
 
 def asset_reading(symbol: str, series: pl.DataFrame | None, as_of: datetime,
@@ -165,16 +171,9 @@ def cascade_under_way(path: LiquidationPath | None, series: pl.DataFrame | None,
         at = int(np.searchsorted(stamps, stamp))
         return float(closes[at]) if at < len(stamps) and stamps[at] == stamp else math.nan
 
-    for hour in range(flush.start, flush.end + 1):
-        fall = (close_at(path.stamps[hour]) / close_at(path.stamps[hour] - lookback) - 1) * 100
-        zscore, share = path.zscores[hour], path.oi_pct[hour]
-        if np.isfinite(zscore):
-            passed = zscore >= options.flush.zscore and share >= options.flush.oi_pct and fall <= -options.fall_pct
-        else:
-            passed = share >= options.flush.absolute_oi_pct and fall <= -options.absolute_fall_pct
-        if passed:
-            return True
-    return False
+    return any(passes_cascade(float(path.zscores[hour]), float(path.oi_pct[hour]),
+                              (close_at(path.stamps[hour]) / close_at(path.stamps[hour] - lookback) - 1) * 100, options)
+               for hour in range(flush.start, flush.end + 1))
 
 
 def structure_state(assets: tuple[CryptoAsset, ...], cascades: tuple[bool | None, ...], flushes: int,

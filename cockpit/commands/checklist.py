@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import argparse
 import json
-import os
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
@@ -220,14 +219,13 @@ def run_history(args: argparse.Namespace) -> int:
     return 0
 
 
-def write_text_atomic(path: Path, text: str) -> None:
-    """Write through a temporary file and rename, so a failed write never leaves half a review."""
-    tmp = path.with_name(f".{path.name}.tmp")
+def write_review(path: Path, text: str) -> None:
+    """Write the review whole or not at all (a failed write never leaves half a review)."""
+    from cockpit.files import write_text_atomic
+
     try:
-        tmp.write_text(text, encoding="utf-8")
-        os.replace(tmp, path)
+        write_text_atomic(path, text)
     except OSError as exc:
-        tmp.unlink(missing_ok=True)
         raise UserError(f"{path}: cannot write ({exc.strerror or exc})") from None
 
 
@@ -239,7 +237,7 @@ def run_export(args: argparse.Namespace) -> int:
     else:
         text = runs_markdown(runs)
     if args.output:
-        write_text_atomic(Path(args.output), text)
+        write_review(Path(args.output), text)
         note(f"wrote {len(runs)} run(s) to {args.output}")
     else:
         write_out(text)

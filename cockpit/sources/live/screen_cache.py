@@ -13,11 +13,10 @@ from __future__ import annotations
 
 import hashlib
 import json
-import os
-import tempfile
 from dataclasses import replace
 from typing import TYPE_CHECKING
 
+from cockpit.files import write_text_atomic
 from cockpit.models import SCHEMA_VERSION, Snapshot, SourceKind, from_plain, to_plain
 
 if TYPE_CHECKING:
@@ -48,14 +47,7 @@ def keep_figures(folder: Path, snap: Snapshot, universe: Universe) -> Path:
                "snapshot": to_plain(replace(snap, history=()))}
     folder.mkdir(parents=True, exist_ok=True)
     path = figures_path(folder, snap.profile)
-    handle, temporary = tempfile.mkstemp(dir=folder, prefix=f".{path.name}.", suffix=".tmp")
-    try:
-        with os.fdopen(handle, "w", encoding="utf-8") as file:
-            json.dump(payload, file, separators=(",", ":"))
-        os.replace(temporary, path)
-    except BaseException:
-        os.unlink(temporary)
-        raise
+    write_text_atomic(path, json.dumps(payload, separators=(",", ":")))
     return path
 
 
