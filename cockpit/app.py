@@ -29,6 +29,7 @@ if TYPE_CHECKING:
     from cockpit.models import Snapshot
     from cockpit.screens.help import KeyHelp
     from cockpit.sources.base import Source
+    from cockpit.start_figures import StartFigures
 
 APP_BINDINGS: list[Binding | tuple[str, str] | tuple[str, str, str]] = [
     Binding("question_mark", "help", "Help", key_display="?", id="help"),
@@ -99,6 +100,7 @@ class CockpitApp(App[None]):
         survive_errors: bool = True,
         figures_cache: Path | None = None,
         wall_clock: Callable[[], datetime] | None = None,
+        start_figures: Callable[[], StartFigures] | None = None,
     ) -> None:
         super().__init__(css_path=style_paths())  # type: ignore[arg-type]
         self.config = config
@@ -113,6 +115,8 @@ class CockpitApp(App[None]):
         self.error_message: str | None = None
         self.survive_errors = survive_errors
         self.figures_cache = figures_cache  # a live source's last figures: shown at once, kept for the next start
+        # where the simulator's first figures are kept, and their key's parts: shown at once when kept, else kept
+        self.start_figures = start_figures
         self.wall_clock = wall_clock
         self.crash_reports: list[Path] = []
         self.crash_message: str | None = None
@@ -161,14 +165,23 @@ class CockpitApp(App[None]):
             await self.cockpit.mount_panes()
             return
         last = self._last_figures()
-        if last is None:
-            self._start(self.source_factory)
+        if last is not None:
+            await self.cockpit.mount_panes()
+            self.cockpit.show_last_figures(last)
+            # The feed's worker starts once they are drawn: it would take turns with the UI thread drawing them.
+            self.call_after_refresh(self._start(self.source_factory, start=False).start)
+            return
+        start, key, first = self._start_figures()
+        if first is None:  # the feed's worker keeps its first figures for the next start
+            self._start(self.source_factory, keep_start=None if start is None else (start, key))
             await self.cockpit.mount_panes()  # while the feed's worker builds the source
             return
         await self.cockpit.mount_panes()
-        self.cockpit.show_last_figures(last)
-        # The feed's worker starts once they are drawn: it would take turns with the UI thread drawing them.
-        self.call_after_refresh(self._start(self.source_factory, start=False).start)
+        assert start is not None
+        self.cockpit.show_start_figures(first, start)
+        feed = self._start(self.source_factory, start=False)
+        feed.figures_shown(first.profile)
+        self.call_after_refresh(feed.start)
 
     def _last_figures(self) -> Snapshot | None:
         """The figures the last live session kept for the active profile, as they stand now (or None)."""
@@ -182,11 +195,23 @@ class CockpitApp(App[None]):
         return last_figures_at(self.figures_cache, self.config.profile(self.profile_name), self.config.universe,
                                now)
 
-    def _start(self, factory: Callable[[], Source], *, start: bool = True) -> Feed:
+    def _start_figures(self) -> tuple[StartFigures | None, str, Snapshot | None]:
+        """Where the simulator keeps its first figures, their key, and the figures kept under it (or None)."""
+        if self.start_figures is None:
+            return None, "", None
+        from cockpit.start_figures import read_start_figures
+
+        start, profile = self.start_figures(), self.config.profile(self.profile_name)
+        key = start.key(profile, self.config.universe)
+        return start, key, read_start_figures(start, profile, key)
+
+    def _start(self, factory: Callable[[], Source], *, start: bool = True,
+               keep_start: tuple[StartFigures, str] | None = None) -> Feed:
         from cockpit.feeds import Feed
 
         feed = Feed("market", factory, self.config.profile(self.profile_name), self.config.universe,
-                    interval_s=self.interval_s, monotonic=self.monotonic, keep_figures_in=self.figures_cache)
+                    interval_s=self.interval_s, monotonic=self.monotonic, keep_figures_in=self.figures_cache,
+                    keep_start=keep_start)
         self.cockpit.attach_feed(feed, start=start)
         return feed
 

@@ -40,6 +40,7 @@ if TYPE_CHECKING:
 
     from cockpit.config import Profile
     from cockpit.models import MarketState, ProfileName, Snapshot
+    from cockpit.start_figures import StartFigures
     from cockpit.universe import Universe
 
 MIN_SPEED, MAX_SPEED = 1.0, 86400.0
@@ -119,10 +120,14 @@ class Feed(StoryTelling):
         monotonic: Callable[[], float] = time.monotonic,
         max_backoff_s: float = 60.0,
         keep_figures_in: Path | None = None,
+        keep_start: tuple[StartFigures, str] | None = None,
     ) -> None:
         self.name = name
         self.keep_figures_in = keep_figures_in  # where a live source's last judged figures are kept for the next start
+        # where the simulator's first judged figures are kept, under their key (None: kept already, or not wanted)
+        self._keep_start = keep_start
         self.profile = profile
+        self.start_profile = profile.name
         self.universe = universe
         self.interval_s = interval_s
         self.max_backoff_s = max_backoff_s
@@ -152,6 +157,7 @@ class Feed(StoryTelling):
         self._fill_timer: Timer | None = None
         self._stages: tuple[Any, Any] | None = None  # (bars and hour, their stage evidence): under the story lock
         self._moments: dict[ProfileName, Any] = {}  # each profile's last judged snapshot: the story's moment
+        self._shown: set[ProfileName] = set()  # profiles whose judged figures are on screen already (no preview)
 
     @property
     def group(self) -> str:
@@ -240,7 +246,7 @@ class Feed(StoryTelling):
         since its first full evaluation judges every hour of the span window (a second or more, cold)."""
         from cockpit.snapshot import build_snapshot, preview_snapshot
 
-        if profile.name not in self._judged:
+        if profile.name not in self._judged and profile.name not in self._shown:
             preview = preview_snapshot(state, profile, self.universe)
             self.host.post_message(SnapshotComputed(self.name, preview, clock, polled_at))
         snapshot = build_snapshot(state, profile, self.universe)
@@ -253,6 +259,25 @@ class Feed(StoryTelling):
         if keep and self.keep_figures_in is not None and not clock.clocked and snapshot.source is SourceKind.LIVE:
             self._keep(self.keep_figures_in, snapshot)
         self.host.post_message(SnapshotComputed(self.name, snapshot, clock, polled_at, state))
+        if self._keep_start is not None and clock.clocked and snapshot.source is SourceKind.DEMO:
+            self._keep_first(*self._keep_start, snapshot)
+
+    def figures_shown(self, profile: ProfileName) -> None:
+        """`profile`'s judged figures are on screen already (kept from the last start): its first evaluation
+        posts no preview, which would say less than what is shown."""
+        self._shown.add(profile)
+
+    def _keep_first(self, start: StartFigures, key: str, snapshot: Snapshot) -> None:
+        """Keep the simulator's first judged figures for the next start with the same key (once)."""
+        from cockpit.start_figures import keep_start_figures
+
+        self._keep_start = None
+        if snapshot.profile is not self.start_profile:
+            return  # the profile changed before the first figures: they are not the start's
+        try:
+            keep_start_figures(start, snapshot, key)
+        except OSError:
+            pass
 
     def _keep(self, folder: Path, snapshot: Snapshot) -> None:
         """Keep the judged live figures for the next start; a folder that cannot be written only loses that."""

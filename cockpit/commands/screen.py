@@ -19,6 +19,7 @@ if TYPE_CHECKING:
     from cockpit.app import CockpitApp
     from cockpit.config import Config
     from cockpit.sources.base import Source
+    from cockpit.start_figures import StartFigures
 
 def check_arguments(args: argparse.Namespace, config: Config) -> None:
     """Reject bad input before the screen opens: keys, scenario, speed, offset, paths."""
@@ -76,10 +77,30 @@ def build_app(args: argparse.Namespace) -> CockpitApp:
     chosen = any(getattr(args, name, None) for name in ("demo", "data", "replay"))
     demo = argparse.Namespace(**{**vars(args), "live": False, "data": None, "replay": None, "demo": True})
     wanted = args if chosen else argparse.Namespace(**{**vars(args), "live": True})  # no source named: live
-    # A live screen keeps its last figures in the data folder and draws them first at the next start.
+    # A live screen keeps its last figures in the data folder and draws them first at the next start; the
+    # simulator keeps its first figures, which its scenario, seed and offset decide (what decides them is
+    # worked out after the first frame: it needs the scenarios and the records).
     figures = data_dir() / "cache" if getattr(wanted, "live", False) else None
+    simulated = getattr(wanted, "demo", False) and not getattr(wanted, "live", False)
     return CockpitApp(config, source_factory=source_factory(wanted, config), profile=profile,
-                      demo_factory=source_factory(demo, config), themes=themes, figures_cache=figures)
+                      demo_factory=source_factory(demo, config), themes=themes, figures_cache=figures,
+                      start_figures=(lambda: start_figures(wanted, data_dir() / "cache")) if simulated else None)
+
+
+def start_figures(args: argparse.Namespace, folder: Path) -> StartFigures:
+    """Where the simulator the arguments ask for keeps its first figures, and what decides them."""
+    from datetime import timedelta
+
+    from cockpit.commands.common import parse_duration
+    from cockpit.sources.simulator import DEFAULT_SEED, DEFAULT_SPEED, get_scenario
+    from cockpit.sources.simulator.scenarios import DEFAULT_SCENARIO
+    from cockpit.start_figures import simulated_start
+
+    scenario = get_scenario(getattr(args, "scenario", None) or DEFAULT_SCENARIO)
+    offset = parse_duration(args.at) if getattr(args, "at", None) else timedelta(0)
+    seed = DEFAULT_SEED if getattr(args, "seed", None) is None else args.seed
+    speed = getattr(args, "speed", None) or DEFAULT_SPEED
+    return simulated_start(folder, scenario, seed, offset, scenario.start + offset, speed)
 
 
 def run_screen(args: argparse.Namespace) -> int:

@@ -67,6 +67,7 @@ if TYPE_CHECKING:
     from cockpit.config import Config, Profile
     from cockpit.feeds import Feed
     from cockpit.models import Snapshot
+    from cockpit.start_figures import StartFigures
     from cockpit.story import Story
 
 PROFILE_CYCLE = (ProfileName.SHORT, ProfileName.SWING, ProfileName.LONG)
@@ -338,6 +339,14 @@ class CockpitScreen(FeedControls, PaneKeys, ReportsErrors, Screen[None]):
                           speed=None)
         self.snapshot_computed(SnapshotComputed("market", snap, clock, self._monotonic()))
         self._start_ticker()  # their ages go on counting, whatever the source does next
+
+    def show_start_figures(self, snap: Snapshot, start: StartFigures) -> None:
+        """The simulator's first figures kept from the last start with the same key: shown until the feed's."""
+        if self.snapshot is not None:
+            return
+        clock = ClockInfo(kind=snap.source, label=snap.label, now=snap.as_of, clocked=True, paused=False,
+                          speed=start.speed)
+        self.snapshot_computed(SnapshotComputed("market", snap, clock, self._monotonic()))
 
     @on(StoryComputed)
     def story_computed(self, message: StoryComputed) -> None:
