@@ -132,7 +132,7 @@ class CockpitScreen(FeedControls, PaneKeys, ReportsErrors, Screen[None]):
             yield from (PanePlaceholder(pane, view) for pane in PANES_BEFORE_SIZING)
             yield self.sizing
             yield from (PanePlaceholder(pane, view) for pane in PANES_AFTER_SIZING)
-        yield CockpitFooter(compact=True, show_command_palette=False)
+        yield CockpitFooter()
 
     def on_mount(self) -> None:
         """Show the waiting state until the first snapshot."""
@@ -409,8 +409,8 @@ class CockpitScreen(FeedControls, PaneKeys, ReportsErrors, Screen[None]):
         """Hide 'More panes' when every pane is on screen and 'Start demo' unless live is unavailable."""
         if action == "next_panes":
             return self.layout_state.pages > 1
-        if action == "start_demo":
-            return self.feed is None
+        if action == "start_demo":  # not in the first frame of a start whose feed comes with the panes
+            return self.feed is None and getattr(self.app, "source_factory", None) is None
         return True
 
     def action_cycle_profile(self) -> None:
