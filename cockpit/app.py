@@ -157,9 +157,6 @@ class CockpitApp(App[None]):
 
     async def start_feeds(self) -> None:
         """Start the feed of the chosen source (none when live sources are unavailable), then the real panes."""
-        from cockpit.memory import release_freed_memory
-
-        release_freed_memory()  # before the feed's worker builds its first frames
         if self.source_factory is None:  # nothing to wait for: the sizing calculator comes at once
             self.cockpit.sizing.want_calculator()
             await self.cockpit.mount_panes()

@@ -189,6 +189,9 @@ class Feed(StoryTelling):
                              exit_on_error=False)
 
     def _build(self) -> Built:
+        from cockpit.memory import release_freed_memory
+
+        release_freed_memory()  # before the source builds its first frames (off the UI thread: ctypes, ldconfig)
         source = self._factory()
         info = SourceInfo(source.name, source.kind, "", is_clocked(source), float(source.poll_interval_s))
         self.host.post_message(SourceOpened(self.name, info))

@@ -16,6 +16,7 @@ from typing import Any
 
 from textual.content import Content
 from textual.screen import Screen
+from textual.style import Style
 from textual.widget import Widget
 
 
@@ -88,9 +89,9 @@ class CockpitFooter(Widget):
         parts = []
         for index, entry in enumerate(self.entries):
             dim = "" if entry.enabled else " dim"
-            parts.append(Content.from_markup(
-                f"[@click=press({index})][bold $footer-key-foreground{dim}]$key[/]"
-                f"[$footer-description-foreground{dim}] $label[/][/]", key=entry.display, label=entry.description))
+            part = Content.assemble((entry.display, f"bold $footer-key-foreground{dim}"),
+                                    (f" {entry.description}", f"$footer-description-foreground{dim}"))
+            parts.append(part.stylize(Style.from_meta({"@click": f"press({index})"})))
         return Content(" ").join(parts)
 
     def bindings_changed(self, screen: Screen[Any]) -> None:
