@@ -23,7 +23,7 @@ class PanePlaceholder(Static):
     can_focus = True  # the first pane has the focus from the start, as the real one will
 
     def __init__(self, pane: type[Pane], view: PaneView) -> None:
-        super().__init__(waiting_lines(pane, view), id=pane.PANE_KEY, classes="pane -waiting")
+        super().__init__(waiting_lines(pane, view), id=pane.PANE_KEY, classes="pane")
         self.pane = pane
         self.border_title = pane.TITLE
         self.border_subtitle = view.subtitle

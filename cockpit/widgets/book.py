@@ -98,7 +98,7 @@ def render_book(ctx: PaneContext, book: Book | None, error: str | None = None,
     from cockpit.book import AssetClass
 
     if book is None:
-        body = styled(f"book unavailable: {error}" if error else "building the book…", "$stale" if error else None)
+        body = styled(f"book unavailable: {error}", "$stale") if error else styled("building the book…", "$text-muted")
         return PaneView(verdict=styled("BOOK", "bold $text-muted"), body=body,
                         subtitle=styled(" no book yet ", "$text-muted"), state="stale" if error else "waiting")
     stale = [p for p in book.positions if p.stale_reason]

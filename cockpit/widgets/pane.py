@@ -130,8 +130,9 @@ class Pane(Vertical):
     HAS_CHART = True
 
     def __init__(self, *, id: str | None = None, classes: str | None = None) -> None:  # noqa: A002
-        # Born in the waiting state, so the first render of that state changes nothing (a fast first frame).
-        super().__init__(id=id or self.PANE_KEY, classes=f"pane -waiting {classes or ''}".strip())
+        # Born in the waiting state, so the first render of that state changes nothing (a fast first frame). That
+        # state has no class of its own (its text is muted by its markup): the first figures restyle no pane.
+        super().__init__(id=id or self.PANE_KEY, classes=f"pane {classes or ''}".strip())
         self.border_title = self.TITLE
         self.view: PaneView = waiting_view(WAITING)
         self.border_subtitle = self.view.subtitle
@@ -164,7 +165,7 @@ class Pane(Vertical):
         if view.subtitle != old.subtitle:
             self.border_subtitle = view.subtitle
         if view.state != old.state:
-            for state in ("stale", "closed", "waiting"):
+            for state in ("stale", "closed"):
                 self.set_class(view.state == state, f"-{state}")
         if self.HAS_CHART:
             self.query_one(Chart).show(view.chart or ChartSpec())
