@@ -13,6 +13,7 @@ from typing import Any
 
 from textual.app import App
 from textual.pilot import Pilot
+from textual.worker import WorkerCancelled
 
 from cockpit.checklist import RunDraft
 from cockpit.journal.checklist import LEASE, Owner, RunRecord, RunWriter, list_runs, start_run
@@ -49,9 +50,14 @@ def runs() -> list[RunRecord]:
 
 
 async def until(app: App[None], pilot: Pilot[None], check: Callable[[], bool], rounds: int = 100) -> None:
-    """Let journal workers finish and their messages land until `check()` holds."""
+    """Let journal workers finish and their messages land until `check()` holds. A journal worker still running
+    when the screen closes is cancelled by Textual, and its thread finishes the write all the same: over, not
+    failed (the run's record is checked after)."""
     for _ in range(rounds):
-        await app.workers.wait_for_complete()
+        try:
+            await app.workers.wait_for_complete()
+        except WorkerCancelled:
+            pass
         await pilot.pause()
         if check():
             return
