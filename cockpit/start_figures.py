@@ -15,16 +15,15 @@ it saw are the start's). A file that cannot be read, or that holds another key, 
 from __future__ import annotations
 
 import hashlib
-import json
 import os
-from dataclasses import dataclass, fields, is_dataclass, replace
+from dataclasses import dataclass, fields, is_dataclass
 from datetime import datetime, timedelta
 from functools import cache
 from pathlib import Path
 from typing import TYPE_CHECKING
 
-from cockpit.files import write_text_atomic
-from cockpit.models import SCHEMA_VERSION, Snapshot, SourceKind, from_plain, to_plain
+from cockpit.kept_snapshot import keep_snapshot, read_snapshot
+from cockpit.models import Snapshot, SourceKind
 
 if TYPE_CHECKING:
     from cockpit.kinds import ProfileName
@@ -114,28 +113,13 @@ def _library(name: str) -> str:
 
 def keep_start_figures(start: StartFigures, snap: Snapshot, key: str) -> Path:
     """Write `snap` (without its past hours) as the first figures of its profile under `key`; whole or not at all."""
-    payload = {"version": VERSION, "schema": SCHEMA_VERSION, "key": key,
-               "snapshot": to_plain(replace(snap, history=()))}
-    start.folder.mkdir(parents=True, exist_ok=True)
-    path = start.path(snap.profile)
-    write_text_atomic(path, json.dumps(payload, separators=(",", ":")))
-    return path
+    return keep_snapshot(start.path(snap.profile), {"version": VERSION, "key": key}, snap)
 
 
 def read_start_figures(start: StartFigures, profile: Profile, key: str) -> Snapshot | None:
     """The kept first snapshot of `profile` under `key`, or None when there is none that fits."""
-    try:
-        payload = json.loads(start.path(profile.name).read_text(encoding="utf-8"))
-    except (OSError, ValueError):
-        return None
-    if not isinstance(payload, dict) or payload.get("version") != VERSION \
-            or payload.get("schema") != SCHEMA_VERSION or payload.get("key") != key:
-        return None
-    try:
-        snap = from_plain(Snapshot, payload["snapshot"])
-    except (KeyError, TypeError, ValueError, AttributeError):
-        return None
-    if not isinstance(snap, Snapshot) or snap.profile is not profile.name or snap.source is not SourceKind.DEMO \
+    snap = read_snapshot(start.path(profile.name), {"version": VERSION, "key": key})
+    if snap is None or snap.profile is not profile.name or snap.source is not SourceKind.DEMO \
             or not snap.judged or not start.start <= snap.as_of < _hour_after(start.start):
         return None
     return snap

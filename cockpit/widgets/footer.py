@@ -28,7 +28,6 @@ class FooterEntry:
     display: str  # the key as the keymap shows it
     description: str
     enabled: bool
-    tooltip: str
 
 
 class CockpitFooter(Widget):
@@ -64,12 +63,11 @@ class CockpitFooter(Widget):
     def shown_keys(self) -> tuple[FooterEntry, ...]:
         """What the footer would show now: one entry per action with a shown binding, in the screen's order."""
         app, seen, entries = self.app, set(), []
-        for (_, binding, enabled, tooltip) in self.screen.active_bindings.values():
+        for (_, binding, enabled, _tooltip) in self.screen.active_bindings.values():
             if not binding.show or binding.action in seen:
                 continue
             seen.add(binding.action)
-            entries.append(FooterEntry(binding.key, app.get_key_display(binding), binding.description, enabled,
-                                       tooltip or binding.description))
+            entries.append(FooterEntry(binding.key, app.get_key_display(binding), binding.description, enabled))
         return tuple(entries)
 
     @property

@@ -12,12 +12,10 @@ profile or schema, is ignored.
 from __future__ import annotations
 
 import hashlib
-import json
-from dataclasses import replace
 from typing import TYPE_CHECKING
 
-from cockpit.files import write_text_atomic
-from cockpit.models import SCHEMA_VERSION, Snapshot, SourceKind, from_plain, to_plain
+from cockpit.kept_snapshot import keep_snapshot, read_snapshot
+from cockpit.models import Snapshot, SourceKind
 
 if TYPE_CHECKING:
     from datetime import datetime
@@ -43,30 +41,19 @@ def universe_key(universe: Universe) -> str:
 
 def keep_figures(folder: Path, snap: Snapshot, universe: Universe) -> Path:
     """Write `snap` (without its past hours) as the last figures of its profile; replaces the file whole."""
-    payload = {"version": VERSION, "schema": SCHEMA_VERSION, "universe": universe_key(universe),
-               "snapshot": to_plain(replace(snap, history=()))}
-    folder.mkdir(parents=True, exist_ok=True)
-    path = figures_path(folder, snap.profile)
-    write_text_atomic(path, json.dumps(payload, separators=(",", ":")))
-    return path
+    return keep_snapshot(figures_path(folder, snap.profile), _header(universe), snap)
 
 
 def read_figures(folder: Path, profile: Profile, universe: Universe) -> Snapshot | None:
     """The kept snapshot of `profile` as it was judged, or None when there is none that fits."""
-    try:
-        payload = json.loads(figures_path(folder, profile.name).read_text(encoding="utf-8"))
-    except (OSError, ValueError):
-        return None
-    if not isinstance(payload, dict) or payload.get("version") != VERSION \
-            or payload.get("schema") != SCHEMA_VERSION or payload.get("universe") != universe_key(universe):
-        return None
-    try:
-        snap = from_plain(Snapshot, payload["snapshot"])
-    except (KeyError, TypeError, ValueError, AttributeError):
-        return None
-    if not isinstance(snap, Snapshot) or snap.profile is not profile.name or snap.source is not SourceKind.LIVE:
+    snap = read_snapshot(figures_path(folder, profile.name), _header(universe))
+    if snap is None or snap.profile is not profile.name or snap.source is not SourceKind.LIVE:
         return None
     return snap
+
+
+def _header(universe: Universe) -> dict[str, object]:
+    return {"version": VERSION, "universe": universe_key(universe)}
 
 
 def last_figures_at(folder: Path, profile: Profile, universe: Universe, now: datetime) -> Snapshot | None:
