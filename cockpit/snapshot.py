@@ -44,14 +44,16 @@ def build_snapshot(
     `past_hour` is a timeline's hour before the moment (on the hour, no source health): its readings come
     without chart histories, which no rule reads, from the memo when a later hour was judged first.
     """
-    from cockpit.analytics.readings import compute_readings
-    from cockpit.rules.spans import evaluate_timeline, hour_readings
+    from cockpit.analytics.readings import readings_of
+    from cockpit.rules.spans import evaluate_timeline, hour_readings, moment_bars
 
     readings = hour_readings(state, profile, universe) if past_hour else None
-    if readings is None:
-        readings = compute_readings(state, profile, universe)
+    bars = None
+    if readings is None:  # the moment's figures from the index its timeline reads: the bars split once
+        bars = moment_bars(state, profile)
+        readings = readings_of(bars.split_until(state.as_of), state, profile, universe)
     quality = replace(state.quality, missing_roles=readings.missing_roles)
-    timeline = evaluate_timeline(state, profile, universe, readings)
+    timeline = evaluate_timeline(state, profile, universe, readings, bars)
     snap = Snapshot(
         as_of=state.as_of,
         source=state.kind,

@@ -8,6 +8,7 @@ from dataclasses import replace
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
+import polars as pl
 import pytest
 from hypothesis import given
 from hypothesis import strategies as st
@@ -167,15 +168,44 @@ def test_a_warm_evaluation_computes_only_the_new_hour(swing: Profile, monkeypatc
     config = load_config()
     build_snapshot(_cascade_state(50), swing, config.universe)
     calls: list[datetime] = []
-    original = analytics.compute_readings
+    original = analytics.readings_of
 
-    def counting(state: Any, *args: Any) -> Readings:
+    def counting(by_symbol: Any, state: Any, *args: Any, **kwargs: Any) -> Readings:
         calls.append(state.as_of)
-        return original(state, *args)
+        return original(by_symbol, state, *args, **kwargs)
 
-    monkeypatch.setattr(analytics, "compute_readings", counting)
+    monkeypatch.setattr(analytics, "readings_of", counting)
     build_snapshot(_cascade_state(51), swing, config.universe)
     assert len(calls) == 1  # the moment itself; every earlier hour came from the memo
+
+
+@pytest.mark.parametrize("scenario", ["calm", "cascade-2026-01"])
+@pytest.mark.parametrize("profile_name", ["short", "swing", "long"])
+def test_the_moments_figures_read_from_its_timelines_index_equal_its_own_evaluation(
+        scenario: str, profile_name: str) -> None:
+    """build_snapshot reads the moment's bars from the index its timeline reads (split by symbol once); the
+    figures equal those of `compute_readings` on the state alone, between hours and on them, and with the
+    index and equity bars stamped at :30 (as Yahoo stamps the cash session's hours)."""
+    from cockpit.analytics.readings import compute_readings, readings_of
+    from cockpit.rules.spans import moment_bars
+
+    config = load_config()
+    profile = config.profile(profile_name)
+    source = SimulatorSource(scenario, 7, speed=0.0)
+    charted = 0
+    for hours, minutes in ((30, 0), (57, 41), (101, 15), (140, 59)):
+        state = source.state_at(source.scenario.start + timedelta(hours=hours, minutes=minutes))
+        equities = pl.col("symbol").is_in([config.universe.index, *config.universe.leaders])
+        half_past = replace(state, bars=state.bars.with_columns(
+            pl.when(equities).then(pl.col("ts") + timedelta(minutes=30)).otherwise(pl.col("ts")).alias("ts"))
+            .filter(pl.col("ts") <= state.as_of - HOUR).sort("ts", maintain_order=True))
+        for case in (state, half_past):
+            expected = compute_readings(case, profile, config.universe)
+            got = readings_of(moment_bars(case, profile).split_until(case.as_of), case, profile, config.universe)
+            assert got == expected
+            assert expected.crypto.btc.price is not None and expected.leadership.relative_strength_pct is not None
+            charted += bool(expected.correlation.history_1h)
+    assert charted >= 4  # the correlation chart's history was compared too, not only empty ones
 
 
 def test_snapshot_json_carries_spans_regime_since_and_outlook_reason(swing: Profile) -> None:

@@ -16,7 +16,7 @@ from collections.abc import Iterable, Iterator, Sequence
 from contextlib import contextmanager
 from contextvars import ContextVar
 from dataclasses import dataclass, replace
-from datetime import datetime, timedelta
+from datetime import UTC, datetime, timedelta
 from typing import TYPE_CHECKING
 
 import numpy as np
@@ -98,12 +98,18 @@ def slim(readings: Readings) -> Readings:
 
 
 class _Bars:
-    """The bars every evaluated hour can reach, sorted by time, with running row hashes for fingerprints."""
+    """The bars every evaluated hour can reach, sorted by time, with running row hashes for fingerprints.
 
-    def __init__(self, bars: pl.DataFrame, first_hour: datetime, last_hour: datetime, history_h: int) -> None:
+    `through` (a moment at or after `last_hour`, within its hour) also takes in the bars complete by that
+    moment, so the moment's own figures are read from the same index (`split_until`) as its past hours'.
+    """
+
+    def __init__(self, bars: pl.DataFrame, first_hour: datetime, last_hour: datetime, history_h: int,
+                 through: datetime | None = None) -> None:
         self.source, self.first_hour, self.last_hour, self.history_h = bars, first_hour, last_hour, history_h
+        self.through = last_hour if through is None else max(last_hour, through)
         low = first_hour - timedelta(hours=history_h)
-        frame = bars.filter((pl.col("ts") > low) & (pl.col("ts") <= last_hour - HOUR))
+        frame = bars.filter((pl.col("ts") > low) & (pl.col("ts") <= self.through - HOUR))
         self.frame = frame if frame.get_column("ts").is_sorted() else frame.sort("ts", maintain_order=True)
         self.history = timedelta(hours=history_h)
         self.bounds: dict[datetime, tuple[int, int]] = {}
@@ -119,10 +125,12 @@ class _Bars:
                                                                       maintain_order=True).items():
                 self.symbols[str(key[0])] = (part, part.get_column("ts").to_numpy())
 
-    def covers(self, bars: pl.DataFrame, first_hour: datetime, last_hour: datetime, history_h: int) -> bool:
-        """Whether these are the bars an evaluation of hours first_hour..last_hour of `bars` would index."""
+    def covers(self, bars: pl.DataFrame, first_hour: datetime, last_hour: datetime, history_h: int,
+               through: datetime | None = None) -> bool:
+        """Whether these are the bars an evaluation of hours first_hour..last_hour of `bars` (and of the moment
+        `through`) would index."""
         return (bars is self.source and history_h == self.history_h and self.first_hour <= first_hour
-                and last_hour <= self.last_hour)
+                and last_hour <= self.last_hour and (through is None or through <= self.through))
 
     def index(self, hours: Sequence[datetime]) -> None:
         """Find, in one vectorized search, the rows each of these hours reads."""
@@ -143,7 +151,12 @@ class _Bars:
 
     def split_at(self, hour: datetime) -> dict[str, pl.DataFrame]:
         """Those bars split by symbol (what `split_symbols` makes of `at(hour)`), as slices of each symbol's bars."""
-        naive = np.datetime64(hour.replace(tzinfo=None), "us")
+        return self.split_until(hour)
+
+    def split_until(self, moment: datetime) -> dict[str, pl.DataFrame]:
+        """The bars `compute_readings` reads at `moment` (complete by then, within the history), split by symbol
+        as slices of each symbol's bars; `moment` at or before `through`."""
+        naive = np.datetime64(moment.astimezone(UTC).replace(tzinfo=None), "us")
         low, high = naive - np.timedelta64(self.history), naive - np.timedelta64(HOUR)
         out = {}
         for symbol, (part, stamps) in self.symbols.items():
@@ -176,11 +189,19 @@ def shared_bars(state: MarketState, profile: Profile, first: datetime, last: dat
         _SHARED.reset(token)
 
 
-def _bars_for(state: MarketState, first: datetime, now: datetime, history_h: int) -> _Bars:
+def _bars_for(state: MarketState, first: datetime, now: datetime, history_h: int,
+              through: datetime | None = None) -> _Bars:
     shared = _SHARED.get()
-    if shared is not None and shared.covers(state.bars, first, now, history_h):
+    if shared is not None and shared.covers(state.bars, first, now, history_h, through):
         return shared
-    return _Bars(state.bars, first, now, history_h)
+    return _Bars(state.bars, first, now, history_h, through)
+
+
+def moment_bars(state: MarketState, profile: Profile) -> _Bars:
+    """One index of `state`'s bars for its whole evaluation: the moment's figures (`split_until(state.as_of)`)
+    and every past hour its timeline reads, so the bars are filtered, sorted and split by symbol once."""
+    now = floor_hour(state.as_of)
+    return _bars_for(state, _first_hour(now, profile), now, profile.history_hours(), state.as_of)
 
 
 def _view(bars: _Bars, state: MarketState, hour: datetime, profile: Profile, universe: Universe,
@@ -226,13 +247,15 @@ def _hours(now: datetime, profile: Profile) -> tuple[list[datetime], list[dateti
     return dense, sparse
 
 
-def hour_views(state: MarketState, profile: Profile, universe: Universe, current: Readings
-               ) -> tuple[list[HourView], Iterator[HourView]]:
+def hour_views(state: MarketState, profile: Profile, universe: Universe, current: Readings,
+               bars: _Bars | None = None) -> tuple[list[HourView], Iterator[HourView]]:
     """The dense views (oldest first, the moment last), and the sparse older ones newest first, evaluated only
-    as they are asked for; from the memo where known."""
+    as they are asked for; from the memo where known (`bars`: the moment's index, from `moment_bars`)."""
     now = floor_hour(state.as_of)
     dense_hours, sparse_hours = _hours(now, profile)
-    bars = _bars_for(state, min([*sparse_hours, *dense_hours, now]), now, profile.history_hours())
+    first = min([*sparse_hours, *dense_hours, now])
+    if bars is None or not bars.covers(state.bars, first, now, profile.history_hours()):
+        bars = _bars_for(state, first, now, profile.history_hours())
     bars.index([*sparse_hours, *dense_hours, now])
     context = (repr(profile), repr(universe))
 
@@ -378,9 +401,11 @@ def _stress_text(views: Sequence[HourView], actives: Sequence[dict[FlagId, Flag]
     return f"stress within {profile.outlook_stress_h // 24} days ({latest[1]}, {_iso(latest[0])})"
 
 
-def evaluate_timeline(state: MarketState, profile: Profile, universe: Universe, current: Readings) -> Timeline:
-    """The moment's flags with spans and holds, its held regime, and the stress the outlook is gated on."""
-    views, sparse = hour_views(state, profile, universe, current)
+def evaluate_timeline(state: MarketState, profile: Profile, universe: Universe, current: Readings,
+                      bars: _Bars | None = None) -> Timeline:
+    """The moment's flags with spans and holds, its held regime, and the stress the outlook is gated on
+    (`bars`: the moment's index of its bars, when its figures were read from one)."""
+    views, sparse = hour_views(state, profile, universe, current, bars)
     actives = active_flags(views, profile)
     now = dict(actives[-1])
     stale = next((f for f in views[-1].raw if f.id is FlagId.STALE_DATA), None)
