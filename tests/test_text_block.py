@@ -8,9 +8,10 @@ import pytest
 from test_app_helpers import cached_simulator, make_app, settle  # noqa: F401
 from textual.app import App, ComposeResult
 from textual.content import Content
+from textual.geometry import Region
 from textual.widgets import Static
 
-from cockpit.widgets.text_block import markup_content, update_text
+from cockpit.widgets.text_block import TextBlock, markup_content, update_text
 
 
 class Host(App[None]):
@@ -84,3 +85,107 @@ def test_a_style_spanning_lines_is_parsed_whole() -> None:
     markup = "[$stale]source failing: timeout\nafter 10s[/]\nnext"
     assert markup_content(markup) == Content.from_markup(markup)
     assert markup_content(markup).spans[0].end == len("source failing: timeout\nafter 10s")
+
+
+class Blocks(App[None]):
+    """A block of figures in a bordered box with padding, as a pane's are, and a one-line verdict."""
+
+    CSS = "#box { border: round $primary; padding: 0 1; height: auto; } #verdict { height: 1; }"
+
+    def __init__(self, figures: str, verdict: str = "CALM") -> None:
+        super().__init__()
+        self.figures, self.verdict = figures, verdict
+
+    def compose(self) -> ComposeResult:
+        from textual.containers import Vertical
+
+        with Vertical(id="box"):
+            yield TextBlock(self.verdict, id="verdict")
+            yield TextBlock(self.figures, id="figures")
+
+
+FIGURES = "\n".join(f"[b]row {i}[/b]  {100 + i:>8.2f}  [$success]+{i}.0%[/]" for i in range(8))
+
+
+def _drawn(block: Static) -> list[str]:
+    return [strip.text for strip in block.render_lines(Region(0, 0, *block.size))]
+
+
+def _spy_rows(block: Static, monkeypatch: pytest.MonkeyPatch) -> list[int]:
+    rows: list[int] = []
+    render_line = block.render_line
+
+    def spy(y: int) -> Any:
+        rows.append(y)
+        return render_line(y)
+
+    monkeypatch.setattr(block, "render_line", spy)
+    return rows
+
+
+async def _fresh(figures: str, verdict: str = "CALM") -> tuple[list[str], list[str]]:
+    async with Blocks(figures, verdict).run_test(size=(50, 14)) as pilot:
+        await pilot.pause()
+        return _drawn(pilot.app.query_one("#figures", Static)), _drawn(pilot.app.query_one("#verdict", Static))
+
+
+async def test_a_text_block_repaints_only_the_lines_whose_text_changed(monkeypatch: pytest.MonkeyPatch) -> None:
+    lines = FIGURES.split("\n")
+    lines[2], lines[5] = "[b]row 2[/b]    99.10  [$error]-1.2%[/]", "[b]row 5[/b]   111.00  [$success]+5.5%[/]"
+    new = "\n".join(lines)
+    async with Blocks(FIGURES).run_test(size=(50, 14)) as pilot:
+        await pilot.pause()
+        figures = pilot.app.query_one("#figures", TextBlock)
+        rows = _spy_rows(figures, monkeypatch)
+        update_text(figures, new)
+        update_text(pilot.app.query_one("#verdict", TextBlock), "RISK-OFF")
+        await pilot.pause()
+        assert sorted(set(rows)) == [2, 5]  # the six unchanged lines kept their drawn cells
+        drawn = _drawn(figures), _drawn(pilot.app.query_one("#verdict", Static))
+    assert drawn == await _fresh(new, "RISK-OFF")  # what a block given that text at once draws
+
+
+async def test_a_text_block_repaints_whole_when_a_line_wraps_or_the_count_changes(
+        monkeypatch: pytest.MonkeyPatch) -> None:
+    wrapping = FIGURES.replace("row 3[/b]", "row 3 with a label far too long for the pane[/b]")
+    shorter = "\n".join(FIGURES.split("\n")[:5])
+    async with Blocks(FIGURES).run_test(size=(50, 14)) as pilot:
+        await pilot.pause()
+        figures = pilot.app.query_one("#figures", TextBlock)
+        rows = _spy_rows(figures, monkeypatch)
+        update_text(figures, wrapping)
+        await pilot.pause()
+        assert figures.size.height == 9 and sorted(set(rows)) == list(range(9))
+        assert _drawn(figures) == (await _fresh(wrapping))[0]
+        rows.clear()
+        update_text(figures, shorter)
+        await pilot.pause()
+        assert sorted(set(rows)) == list(range(5)) and _drawn(figures) == (await _fresh(shorter))[0]
+
+
+async def test_text_set_without_update_text_is_repainted_whole_next_time(monkeypatch: pytest.MonkeyPatch) -> None:
+    other = FIGURES.replace("row 1[/b]", "row one[/b]")
+    async with Blocks(FIGURES).run_test(size=(50, 14)) as pilot:
+        await pilot.pause()
+        figures = pilot.app.query_one("#figures", TextBlock)
+        figures.update(markup_content(other), layout=False)  # the lines it shows are no longer known
+        await pilot.pause()
+        rows = _spy_rows(figures, monkeypatch)
+        update_text(figures, FIGURES)
+        await pilot.pause()
+        assert sorted(set(rows)) == list(range(8)) and _drawn(figures) == (await _fresh(FIGURES))[0]
+
+
+async def test_a_line_that_wraps_in_a_fixed_height_block_repaints_the_lines_below_it(
+        monkeypatch: pytest.MonkeyPatch) -> None:
+    wrapping = FIGURES.replace("row 3[/b]", "row 3 with a label far too long for the pane[/b]")
+    async with Blocks(FIGURES).run_test(size=(50, 14)) as pilot:
+        await pilot.pause()
+        figures = pilot.app.query_one("#figures", TextBlock)
+        figures.styles.height = 8  # as tall as its eight lines: the wrapped line pushes row 7 out of sight
+        await pilot.pause()
+        rows = _spy_rows(figures, monkeypatch)
+        update_text(figures, wrapping)
+        await pilot.pause()
+        assert sorted(set(rows)) == list(range(8))
+        assert "row 6" in _drawn(figures)[7]  # the row under the wrapped one moved down a line

@@ -13,9 +13,9 @@ from textual.content import Content
 from textual.message import Message
 from textual.reactive import reactive
 from textual.widget import Widget
-from textual.widgets import Static
 
 from cockpit.kinds import FlagId, Severity
+from cockpit.widgets.text_block import TextBlock
 
 if TYPE_CHECKING:
     from cockpit.models import Flag
@@ -227,9 +227,9 @@ class FlagsPane(Pane):
 
     def compose(self) -> ComposeResult:
         """Verdict, the flag list, the profile's emphasis."""
-        yield Static("", classes="verdict")
+        yield TextBlock("", classes="verdict")
         yield FlagList(id="flag-list")
-        yield Static("", classes="figures emphasis")
+        yield TextBlock("", classes="figures emphasis")
 
     def render_view(self, ctx: PaneContext) -> PaneView:
         """Verdict, subtitle and the profile's emphasis (the list itself is shown by `show_context`)."""

@@ -13,12 +13,13 @@ from typing import TYPE_CHECKING
 
 from textual.app import ComposeResult
 from textual.containers import Vertical
+from textual.geometry import Region
 from textual.widgets import Static
 
 from cockpit.universe import Universe, market_open
 from cockpit.widgets.charts import Chart, ChartSpec
 from cockpit.widgets.format import age_text, styled
-from cockpit.widgets.text_block import update_text
+from cockpit.widgets.text_block import Narrowed, TextBlock, update_text
 
 if TYPE_CHECKING:
     from cockpit.config import Profile
@@ -121,7 +122,7 @@ def waiting_view(message: str) -> PaneView:
                     subtitle=styled(" no data ", "$text-muted"), state="waiting")
 
 
-class Pane(Vertical):
+class Pane(Narrowed, Vertical):
     """A bordered pane: a verdict line, a block of figures and an optional chart; updated in place."""
 
     can_focus = True
@@ -137,10 +138,17 @@ class Pane(Vertical):
         self.view: PaneView = waiting_view(WAITING)
         self.border_subtitle = self.view.subtitle
 
+    def _set_subtitle(self, subtitle: str) -> None:
+        """A new subtitle repaints the bottom border line, not the pane (whose figures repaint as they change)."""
+        offset, (width, height) = self.content_offset, self.outer_size
+        # regions are relative to the content; the border line is below it (not laid out yet: all of it)
+        with self.repainting_only((Region(-offset.x, height - 1 - offset.y, width, 1),) if height else None):
+            self.border_subtitle = subtitle
+
     def compose(self) -> ComposeResult:
         """Verdict, figures and chart."""
-        yield Static(self.view.verdict, classes="verdict")
-        yield Static(self.view.body, classes="figures")
+        yield TextBlock(self.view.verdict, classes="verdict")
+        yield TextBlock(self.view.body, classes="figures")
         if self.HAS_CHART:
             yield Chart(classes="chart")
 
@@ -163,7 +171,7 @@ class Pane(Vertical):
         if view.body != old.body:
             update_text(self.query_one(".figures", Static), view.body)
         if view.subtitle != old.subtitle:
-            self.border_subtitle = view.subtitle
+            self._set_subtitle(view.subtitle)
         if view.state != old.state:
             for state in ("stale", "closed"):
                 self.set_class(view.state == state, f"-{state}")

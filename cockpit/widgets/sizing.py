@@ -34,7 +34,7 @@ from cockpit.sizing import (
     size_position,
 )
 from cockpit.widgets.format import money, styled
-from cockpit.widgets.text_block import update_text
+from cockpit.widgets.text_block import TextBlock, update_text
 
 if TYPE_CHECKING:
     from cockpit.book import BookRisk
@@ -186,8 +186,8 @@ class SizingPane(Vertical, can_focus=False):
                 yield Label(name[:3] if name == "leverage" else name)
                 yield Input(values.get(name, ""), placeholder=placeholders[name], id=f"sizing-{name}",
                             compact=True, select_on_focus=True)
-        yield Static("", classes="sizing-errors")
-        yield Static("", classes="sizing-figures")
+        yield TextBlock("", classes="sizing-errors")
+        yield TextBlock("", classes="sizing-figures")
 
     def on_mount(self) -> None:
         """Show the empty calculator."""
