@@ -156,7 +156,7 @@ async def test_market_prefills_entry_only_until_the_user_edits_it() -> None:
         await pilot.press("ctrl+u")  # cleared: follow the market again
         pane.set_market("BTC/USDT:USDT", 83_500.0, "calm", 1.0)
         await pilot.pause()
-        assert pane.field("entry").value == "83500"
+        assert pane.field("entry").value == "83500.00"
 
 
 async def test_profile_switch_moves_the_default_tier_and_journal_checks_show() -> None:
@@ -193,7 +193,7 @@ async def test_a_prefilled_entry_wider_than_its_field_shows_its_first_digits() -
 
 
 async def test_a_field_left_shows_its_first_digits() -> None:
-    """Tabbing through the entry left it scrolled to its end: a prefilled 81761.382 in eight cells read 761.382."""
+    """Tabbing through the entry left it scrolled to its end: a prefilled 81761.38 in eight cells read 761.38."""
     app = Host()
     async with app.run_test(size=(52, 30)) as pilot:
         pane = app.query_one(SizingPane)
@@ -205,4 +205,4 @@ async def test_a_field_left_shows_its_first_digits() -> None:
         assert entry.scroll_x > 0
         pane.field("stop").focus()
         await pilot.pause()
-        assert entry.value == "81761.382" and entry.cursor_position == 0 and entry.scroll_x == 0
+        assert entry.value == "81761.38" and entry.cursor_position == 0 and entry.scroll_x == 0

@@ -189,3 +189,51 @@ async def test_a_line_that_wraps_in_a_fixed_height_block_repaints_the_lines_belo
         await pilot.pause()
         assert sorted(set(rows)) == list(range(8))
         assert "row 6" in _drawn(figures)[7]  # the row under the wrapped one moved down a line
+
+
+class Steady(App[None]):
+    """A steady figures block over a line that must not move when the block loses a line."""
+
+    CSS = "#under { height: 1; }"
+
+    def compose(self) -> ComposeResult:
+        yield TextBlock(FIGURES, id="figures", steady=True)
+        yield Static("under", id="under")
+
+
+async def test_a_steady_block_keeps_its_tallest_height_and_lays_nothing_out_when_it_shrinks(
+        monkeypatch: pytest.MonkeyPatch) -> None:
+    shorter = "\n".join(FIGURES.split("\n")[:6])
+    async with Steady().run_test(size=(50, 14)) as pilot:
+        await pilot.pause()
+        figures, under = pilot.app.query_one("#figures", TextBlock), pilot.app.query_one("#under", Static)
+        assert figures.size.height == 8 and under.region.y == 8
+        asked = _count_layouts(figures, monkeypatch)
+        update_text(figures, shorter)
+        assert True not in asked and not pilot.app.screen._layout_required
+        await pilot.pause()
+        drawn = _drawn(figures)
+        assert figures.size.height == 8 and under.region.y == 8  # the line under it stayed where it was
+        fresh = [line.rstrip() for line in (await _fresh(shorter))[0]]
+        assert [line.rstrip() for line in drawn] == [*fresh, "", ""]  # two blank rows under it, no stale text
+        rows = _spy_rows(figures, monkeypatch)
+        update_text(figures, shorter.replace("row 4[/b]", "row four[/b]"))
+        await pilot.pause()
+        assert sorted(set(rows)) == [4]  # still repaints only the changed line
+        update_text(figures, FIGURES + "\n[b]row 8[/b]")  # past its tallest: laid out again, one row taller
+        assert asked[-1] is True
+        await pilot.pause()
+        assert figures.size.height == 9 and under.region.y == 9
+
+
+async def test_a_steady_block_measures_anew_at_a_new_width() -> None:
+    shorter = "\n".join(FIGURES.split("\n")[:6])
+    async with Steady().run_test(size=(50, 14)) as pilot:
+        await pilot.pause()
+        figures = pilot.app.query_one("#figures", TextBlock)
+        update_text(figures, shorter)
+        await pilot.pause()
+        assert figures.size.height == 8
+        await pilot.resize_terminal(60, 14)
+        await pilot.pause()
+        assert figures.size.height == 6  # a resize lays the screen out anyway: the block takes its own height

@@ -10,7 +10,7 @@ from __future__ import annotations
 
 from textual.widgets import Static
 
-from cockpit.widgets.flags import FlagsPane
+from cockpit.widgets.flags import FLAG_ROWS, FlagsPane
 from cockpit.widgets.format import styled
 from cockpit.widgets.pane import WAITING, Pane, PaneView, waiting_view
 
@@ -35,5 +35,6 @@ def waiting_lines(pane: type[Pane], view: PaneView) -> str:
         born = waiting_view(WAITING)  # its lines start empty; a part of `view` equal to the born one stays so
         verdict = "" if view.verdict == born.verdict else view.verdict
         body = "" if view.body == born.body else view.body
-        return f"{verdict}\n\n{styled(NO_FLAGS, '$text-muted')}\n\n{body}"
+        rows = styled(NO_FLAGS, "$text-muted") + "\n" * (FLAG_ROWS - 1)  # the list's height from the start
+        return f"{verdict}\n\n{rows}\n\n{body}"
     return f"{view.verdict}\n{view.body}"

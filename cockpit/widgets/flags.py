@@ -109,8 +109,13 @@ def _row_key(row: FlagRow) -> tuple[FlagId, datetime | None, bool]:
     return row.flag.id, row.flag.since, row.ended is None
 
 
+FLAG_ROWS = 4  # rows the flag list has from the start: most hours show fewer flags, so the list keeps its height
+
+
 class FlagList(Widget, can_focus=True):
-    """A cursor list of flag lines; repaints only when its lines or cursor change."""
+    """A cursor list of flag lines; repaints only when its lines or cursor change. It is as tall as the most
+    rows it has shown: a flag that ends and is acknowledged leaves a blank row rather than laying the whole
+    screen out again (and the emphasis under it stays where it was)."""
 
     BINDINGS = [
         Binding("up,k", "cursor(-1)", "Up", show=False),
@@ -142,6 +147,7 @@ class FlagList(Widget, can_focus=True):
         self.rows: tuple[FlagRow, ...] = ()
         self._lines: tuple[str, ...] = ()
         self._empty = NOTHING_FIRING
+        self.tallest = FLAG_ROWS  # the most rows shown, and FLAG_ROWS at least: the list's height
 
     def set_rows(self, rows: tuple[FlagRow, ...], empty: str = "") -> None:
         """Show `rows`, keeping the cursor on the same flag when the order changes; `empty` is what an empty
@@ -154,7 +160,8 @@ class FlagList(Widget, can_focus=True):
             self._empty = empty
             self.refresh()
         current = _row_key(self.rows[self.cursor]) if 0 <= self.cursor < len(self.rows) else None
-        resized = len(rows) != len(self.rows)
+        resized = len(rows) > self.tallest
+        self.tallest = max(self.tallest, len(rows))
         self.rows, self._lines = rows, lines
         ids = [_row_key(r) for r in rows]
         self.cursor = ids.index(current) if current in ids else min(self.cursor, max(0, len(rows) - 1))
@@ -173,8 +180,8 @@ class FlagList(Widget, can_focus=True):
         return Content("\n").join(lines)
 
     def get_content_height(self, container: object, viewport: object, width: int) -> int:
-        """One line per flag (at least one)."""
-        return max(1, len(self._lines))
+        """One line per flag, as many as it has shown at most (FLAG_ROWS at least)."""
+        return self.tallest
 
     def watch_cursor(self) -> None:
         """Repaint to move the highlight."""
@@ -229,7 +236,7 @@ class FlagsPane(Pane):
         """Verdict, the flag list, the profile's emphasis."""
         yield TextBlock("", classes="verdict")
         yield FlagList(id="flag-list")
-        yield TextBlock("", classes="figures emphasis")
+        yield TextBlock("", classes="figures emphasis", steady=True)
 
     def render_view(self, ctx: PaneContext) -> PaneView:
         """Verdict, subtitle and the profile's emphasis (the list itself is shown by `show_context`)."""

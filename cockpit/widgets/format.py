@@ -96,6 +96,13 @@ def price(value: float | None) -> str:
     return f"{value:,.2f}" if abs(value) >= 10 else f"{value:.3f}"
 
 
+def typed_price(value: float) -> str:
+    """A price as it is typed in a field: no separators, two decimals at least and five significant digits, so
+    its length stays the same from one bar to the next (91807.96, 6543.50, 2.3456, 0.012346)."""
+    decimals = max(2, 4 - math.floor(math.log10(abs(value)))) if value and math.isfinite(value) else 2
+    return f"{value:.{decimals}f}"
+
+
 def pad(text: str, width: int, align: str = ">") -> str:
     """Plain text padded (never cut) to `width`."""
     return format(text, f"{align}{width}")

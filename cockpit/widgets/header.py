@@ -7,12 +7,10 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import TYPE_CHECKING
 
-from textual.widgets import Static
-
 from cockpit.kinds import Regime
 from cockpit.universe import Universe, market_open
 from cockpit.widgets.format import age_text, styled
-from cockpit.widgets.text_block import update_text
+from cockpit.widgets.text_block import TextBlock, update_text
 
 if TYPE_CHECKING:
     from cockpit.liquidity import ThinWindow
@@ -131,15 +129,17 @@ def header_markup(info: HeaderInfo) -> str:
     return styled(" │ ", "$text-muted").join(parts)
 
 
-class CockpitHeader(Static):
-    """The top line of the cockpit; repaints only when what it shows changes."""
+class CockpitHeader(TextBlock):
+    """The top line of the cockpit; repaints only when what it shows changes. Where it wraps it keeps its
+    tallest height at that width: a notice or a thin window that comes and goes does not resize every pane
+    (and redraw every chart) twice."""
 
     DEFAULT_CSS = """
     CockpitHeader { height: auto; background: $panel; padding: 0 1; }
     """
 
     def __init__(self, *, id: str | None = None) -> None:  # noqa: A002
-        super().__init__("", id=id)
+        super().__init__("", id=id, steady=True)
         self.info = HeaderInfo()
         self._markup = ""
 

@@ -148,7 +148,7 @@ class Pane(Narrowed, Vertical):
     def compose(self) -> ComposeResult:
         """Verdict, figures and chart."""
         yield TextBlock(self.view.verdict, classes="verdict")
-        yield TextBlock(self.view.body, classes="figures")
+        yield TextBlock(self.view.body, classes="figures", steady=True)
         if self.HAS_CHART:
             yield Chart(classes="chart")
 

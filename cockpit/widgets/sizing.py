@@ -33,7 +33,7 @@ from cockpit.sizing import (
     parse_tier,
     size_position,
 )
-from cockpit.widgets.format import money, styled
+from cockpit.widgets.format import money, styled, typed_price
 from cockpit.widgets.text_block import TextBlock, update_text
 
 if TYPE_CHECKING:
@@ -207,7 +207,7 @@ class SizingPane(Vertical, can_focus=False):
         """The focused symbol, its last price (prefills entry unless the user edited it) and the regime."""
         self.market = PaneMarket(symbol, last_price, regime_label, multiplier)
         if last_price is not None and not self.entry_edited:
-            text = f"{last_price:.8g}"
+            text = typed_price(last_price)  # the same length bar after bar: the field is not laid out again
             self._prefilled_entry = text
             entry = self.field("entry")
             entry.value = text

@@ -71,11 +71,28 @@ class Narrowed(_Mixin):
 
 class TextBlock(Narrowed, Static):
     """A block of figures whose new text repaints only its changed lines, while each line of its text is one
-    line on screen (none wraps) and their number stays the same; otherwise the whole block, as a Static."""
+    line on screen (none wraps) and their number stays the same; otherwise the whole block, as a Static.
 
-    def __init__(self, content: str = "", **options: Any) -> None:
+    A `steady` block keeps the tallest height its text has had at its width: a line that goes (a market that
+    closes, a figure that is n/a for an hour) leaves a blank row instead of moving the chart under it, so the
+    screen is laid out again only when the block grows past that height or its width changes."""
+
+    def __init__(self, content: str = "", *, steady: bool = False, **options: Any) -> None:
         super().__init__(content, **options)
         self.shown_lines: list[str] | None = content.split("\n") if content else None
+        self.steady = steady
+        self.natural_height: int | None = None  # the text's own height at the last measured width
+        self._tallest: tuple[int, int] | None = None  # (width, the tallest height at that width)
+
+    def get_content_height(self, container: Any, viewport: Any, width: int) -> int:
+        """The text's height; for a steady block, the tallest it has been at this width."""
+        height = super().get_content_height(container, viewport, width)
+        self.natural_height = height
+        if not self.steady:
+            return height
+        if self._tallest is None or self._tallest[0] != width or height > self._tallest[1]:
+            self._tallest = (width, height)
+        return self._tallest[1]
 
     def update(self, content: Any = "", *, layout: bool = True) -> None:
         """As Static's; text set here, not through `update_text`, is not known line by line."""
@@ -85,7 +102,8 @@ class TextBlock(Narrowed, Static):
     def changed_rows(self, lines: list[str]) -> list[int] | None:
         """The rows on screen whose text `lines` changes; None when the whole block must repaint."""
         shown = self.shown_lines
-        if shown is None or len(shown) != len(lines) or self.content_size.height != len(lines):
+        if shown is None or len(shown) != len(lines) or self.natural_height != len(lines) \
+                or self.content_size.height < len(lines):
             return None
         return [y for y, (old, new) in enumerate(zip(shown, lines, strict=True)) if old != new]
 
@@ -117,5 +135,5 @@ def update_text(block: Static, content: str) -> None:
     height = block.get_content_height(size, block.app.size, size.width)
     if height != size.height and auto_height:
         block.refresh(layout=True)
-    elif rows is not None and height != len(lines):
+    elif rows is not None and isinstance(block, TextBlock) and block.natural_height != len(lines):
         block.refresh()  # a new line wraps: the lines below it move, so the whole block repaints

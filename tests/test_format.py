@@ -1,0 +1,15 @@
+"""Prices as typed in a field."""
+
+from __future__ import annotations
+
+from cockpit.widgets.format import typed_price
+
+
+def test_a_typed_price_keeps_its_length_from_bar_to_bar() -> None:
+    """The sizing entry is prefilled with the last price; a length that changed with each price (6543.5, then
+    6543.25) laid the whole screen out again. Two decimals at least, five significant digits."""
+    assert [typed_price(p) for p in (91807.96, 6543.5, 180.123, 2.34567, 0.0123456)] == [
+        "91807.96", "6543.50", "180.12", "2.3457", "0.012346"]
+    assert {len(typed_price(p)) for p in (6543.0, 6543.25, 6543.5, 6599.75)} == {7}
+    assert {len(typed_price(p)) for p in (9.99, 10.0, 10.01)} == {6}  # 9.9900, 10.000, 10.010
+    assert float(typed_price(82100.25)) == 82100.25
