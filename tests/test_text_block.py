@@ -20,9 +20,9 @@ class Host(App[None]):
     CSS = "#fixed { height: 1; } #hidden { display: none; }"
 
     def compose(self) -> ComposeResult:
-        yield Static("a\nb", id="auto")
-        yield Static("verdict", id="fixed")
-        yield Static("x", id="hidden")
+        yield TextBlock("a\nb", id="auto")
+        yield TextBlock("verdict", id="fixed")
+        yield TextBlock("x", id="hidden")
 
 
 def _count_layouts(block: Static, monkeypatch: pytest.MonkeyPatch) -> list[bool]:
@@ -40,7 +40,7 @@ def _count_layouts(block: Static, monkeypatch: pytest.MonkeyPatch) -> list[bool]
 async def test_new_text_of_the_same_height_repaints_without_a_layout(monkeypatch: pytest.MonkeyPatch) -> None:
     async with Host().run_test(size=(40, 10)) as pilot:
         await pilot.pause()
-        auto, fixed = pilot.app.query_one("#auto", Static), pilot.app.query_one("#fixed", Static)
+        auto, fixed = pilot.app.query_one("#auto", TextBlock), pilot.app.query_one("#fixed", TextBlock)
         asked = _count_layouts(auto, monkeypatch)
         update_text(auto, "c\nd")
         update_text(fixed, "another verdict")
@@ -51,7 +51,7 @@ async def test_new_text_of_the_same_height_repaints_without_a_layout(monkeypatch
 
 async def test_a_block_that_grows_is_laid_out_again(monkeypatch: pytest.MonkeyPatch) -> None:
     async with Host().run_test(size=(40, 10)) as pilot:
-        auto = pilot.app.query_one("#auto", Static)
+        auto = pilot.app.query_one("#auto", TextBlock)
         asked = _count_layouts(auto, monkeypatch)
         update_text(auto, "c\nd\ne")
         assert asked == [False, True]
@@ -64,7 +64,7 @@ async def test_a_block_that_grows_is_laid_out_again(monkeypatch: pytest.MonkeyPa
 
 async def test_a_hidden_block_takes_new_text_without_a_layout(monkeypatch: pytest.MonkeyPatch) -> None:
     async with Host().run_test(size=(40, 10)) as pilot:
-        hidden = pilot.app.query_one("#hidden", Static)
+        hidden = pilot.app.query_one("#hidden", TextBlock)
         asked = _count_layouts(hidden, monkeypatch)
         update_text(hidden, "y\nz")
         assert asked == [False]

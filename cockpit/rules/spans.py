@@ -149,13 +149,10 @@ class _Bars:
         lo, hi = self.bounds[hour]
         return self.frame.slice(lo, hi - lo)
 
-    def split_at(self, hour: datetime) -> dict[str, pl.DataFrame]:
-        """Those bars split by symbol (what `split_symbols` makes of `at(hour)`), as slices of each symbol's bars."""
-        return self.split_until(hour)
-
     def split_until(self, moment: datetime) -> dict[str, pl.DataFrame]:
         """The bars `compute_readings` reads at `moment` (complete by then, within the history), split by symbol
-        as slices of each symbol's bars; `moment` at or before `through`."""
+        as slices of each symbol's bars (on the hour: what `split_symbols` makes of `at(hour)`); `moment` at or
+        before `through`."""
         naive = np.datetime64(moment.astimezone(UTC).replace(tzinfo=None), "us")
         low, high = naive - np.timedelta64(self.history), naive - np.timedelta64(HOUR)
         out = {}
@@ -214,7 +211,7 @@ def _view(bars: _Bars, state: MarketState, hour: datetime, profile: Profile, uni
     known = _MEMO.get(key)
     if known is not None:
         return known
-    readings = readings_of(bars.split_at(hour), MarketState(state.kind, hour, bars.at(hour)), profile, universe,
+    readings = readings_of(bars.split_until(hour), MarketState(state.kind, hour, bars.at(hour)), profile, universe,
                            histories=False)
     made = HourView(hour, slim(readings), _raw(readings, profile))
     _MEMO.put(key, made, memo_horizon_h(profile))

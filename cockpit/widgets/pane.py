@@ -14,7 +14,6 @@ from typing import TYPE_CHECKING
 from textual.app import ComposeResult
 from textual.containers import Vertical
 from textual.geometry import Region
-from textual.widgets import Static
 
 from cockpit.universe import Universe, market_open
 from cockpit.widgets.charts import Chart, ChartSpec
@@ -167,9 +166,9 @@ class Pane(Narrowed, Vertical):
             return
         self.view = view
         if view.verdict != old.verdict:
-            update_text(self.query_one(".verdict", Static), view.verdict)
+            update_text(self.query_one(".verdict", TextBlock), view.verdict)
         if view.body != old.body:
-            update_text(self.query_one(".figures", Static), view.body)
+            update_text(self.query_one(".figures", TextBlock), view.body)
         if view.subtitle != old.subtitle:
             self._set_subtitle(view.subtitle)
         if view.state != old.state:
@@ -181,7 +180,7 @@ class Pane(Narrowed, Vertical):
     @property
     def figures_text(self) -> str:
         """The figures as plain text (for tests and the checklist)."""
-        return str(self.query_one(".figures", Static).visual)
+        return str(self.query_one(".figures", TextBlock).visual)
 
 
 def next_age_change_s(ctx: PaneContext | None, default_s: float, cap_s: float) -> float:

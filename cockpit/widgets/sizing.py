@@ -15,7 +15,7 @@ from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.containers import Container, Vertical
 from textual.message import Message
-from textual.widgets import Input, Label, Static
+from textual.widgets import Input, Label
 
 from cockpit.kinds import Regime
 from cockpit.models import Flag, Readings, RegimeCall
@@ -266,7 +266,7 @@ class SizingPane(Vertical, can_focus=False):
         for name in FIELDS:
             self.field(name).set_class(name in self.errors and bool(values[name].strip()), "-invalid")
         shown_errors = [msg for name, msg in self.errors.items() if values[name].strip()]
-        error_line = self.query_one(".sizing-errors", Static)
+        error_line = self.query_one(".sizing-errors", TextBlock)
         errors_text = styled("; ".join(shown_errors), None)
         if errors_text != self._shown_errors:
             self._shown_errors = errors_text
@@ -277,7 +277,7 @@ class SizingPane(Vertical, can_focus=False):
                                 slice_)
         if figures != self._shown:
             self._shown = figures
-            update_text(self.query_one(".sizing-figures", Static), figures)
+            update_text(self.query_one(".sizing-figures", TextBlock), figures)
             self.post_message(self.Sized(self, self.result, self.flags))
 
     def _plan_flags(self, result: SizingResult | None) -> tuple[Flag, ...]:

@@ -108,20 +108,17 @@ class TextBlock(Narrowed, Static):
         return [y for y, (old, new) in enumerate(zip(shown, lines, strict=True)) if old != new]
 
 
-def update_text(block: Static, content: str) -> None:
+def update_text(block: TextBlock, content: str) -> None:
     """Show `content` in `block`; the screen's layout runs only when the block's height (or width) would change,
-    and a `TextBlock` on screen repaints only the lines that changed."""
+    and a block on screen repaints only the lines that changed."""
     lines = content.split("\n")
-    rows = block.changed_rows(lines) if isinstance(block, TextBlock) and block.region else None
+    rows = block.changed_rows(lines) if block.region else None
     if rows == []:
         return  # the same text
-    if isinstance(block, TextBlock):
-        width = block.content_size.width
-        with block.repainting_only(None if rows is None else tuple(Region(0, y, width, 1) for y in rows)):
-            block.update(markup_content(content), layout=False)
-        block.shown_lines = lines
-    else:
+    width = block.content_size.width
+    with block.repainting_only(None if rows is None else tuple(Region(0, y, width, 1) for y in rows)):
         block.update(markup_content(content), layout=False)
+    block.shown_lines = lines
     if not block.region:
         return  # hidden, or not laid out yet: the layout that shows it measures the new text
     styles = block.styles
@@ -135,5 +132,5 @@ def update_text(block: Static, content: str) -> None:
     height = block.get_content_height(size, block.app.size, size.width)
     if height != size.height and auto_height:
         block.refresh(layout=True)
-    elif rows is not None and isinstance(block, TextBlock) and block.natural_height != len(lines):
+    elif rows is not None and block.natural_height != len(lines):
         block.refresh()  # a new line wraps: the lines below it move, so the whole block repaints
