@@ -17,6 +17,7 @@ from textual.screen import Screen
 from textual.theme import Theme
 
 from cockpit.screens.main import CockpitScreen
+from cockpit.widgets.strips import untangle_strips
 from cockpit.widgets.theme import DEFAULT_THEME, THEME_VARIABLE_DEFAULTS, load_themes, style_paths
 
 if TYPE_CHECKING:
@@ -103,6 +104,7 @@ class CockpitApp(App[None]):
         start_figures: Callable[[], StartFigures] | None = None,
     ) -> None:
         super().__init__(css_path=style_paths())  # type: ignore[arg-type]
+        untangle_strips()  # every repaint's strips freed as they go, not left to the collector
         self.config = config
         self.profile_name = profile or config.default_profile
         self.source_factory = source_factory
