@@ -49,6 +49,28 @@ async def test_new_text_of_the_same_height_repaints_without_a_layout(monkeypatch
         assert str(auto.visual) == "c\nd" and auto.size.height == 2
 
 
+async def test_changed_lines_that_fit_are_not_measured_again(monkeypatch: pytest.MonkeyPatch) -> None:
+    """A new figure as short as the width leaves the block's height its line count: the text is not wrapped
+    again to find that out (Textual would wrap the whole block); a line too long for the width is measured."""
+    async with Host().run_test(size=(40, 10)) as pilot:
+        await pilot.pause()
+        auto = pilot.app.query_one("#auto", TextBlock)
+        measured: list[int] = []
+        measure = auto.get_content_height
+
+        def counting(container: Any, viewport: Any, width: int) -> int:
+            measured.append(width)
+            return measure(container, viewport, width)
+
+        monkeypatch.setattr(auto, "get_content_height", counting)
+        update_text(auto, "[b]c 1.25[/b]\nd")
+        assert measured == []
+        update_text(auto, "[b]c 1.25[/b]\n" + "d" * 41)  # one cell more than the width: it wraps
+        assert measured == [40]
+        await pilot.pause()
+        assert auto.size.height == 3
+
+
 async def test_a_block_that_grows_is_laid_out_again(monkeypatch: pytest.MonkeyPatch) -> None:
     async with Host().run_test(size=(40, 10)) as pilot:
         auto = pilot.app.query_one("#auto", TextBlock)

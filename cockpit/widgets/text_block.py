@@ -37,6 +37,14 @@ def markup_content(markup: str) -> Content:
         return Content.from_markup(markup)
 
 
+def _fit(lines: list[str], rows: list[int], width: int) -> bool:
+    """Whether each of these lines is one line on screen at `width` (False when a line is not markup alone)."""
+    try:
+        return all(_line_content(lines[y]).cell_length <= width for y in rows)
+    except MarkupError:
+        return False
+
+
 def _auto(scalar: Scalar | None) -> bool:
     return scalar is not None and scalar.is_auto
 
@@ -129,6 +137,8 @@ def update_text(block: TextBlock, content: str) -> None:
     if not auto_height and rows is None:
         return
     size = block.content_size
+    if rows is not None and _fit(lines, rows, size.width):
+        return  # the changed lines fit the width as the others did: the text's height is still its line count
     height = block.get_content_height(size, block.app.size, size.width)
     if height != size.height and auto_height:
         block.refresh(layout=True)
