@@ -14,13 +14,9 @@ from __future__ import annotations
 
 from collections.abc import Iterable, Iterator, Sequence
 from contextlib import contextmanager
-from contextvars import ContextVar
 from dataclasses import dataclass, replace
-from datetime import UTC, datetime, timedelta
+from datetime import datetime, timedelta
 from typing import TYPE_CHECKING
-
-import numpy as np
-import polars as pl
 
 from cockpit.models import (
     CryptoAsset,
@@ -31,6 +27,7 @@ from cockpit.models import (
     Regime,
     RegimeCall,
 )
+from cockpit.rules.bar_index import HOUR, BarIndex, bar_index, sharing
 from cockpit.rules.market import by_severity, market_flags, stale_since
 from cockpit.rules.memo import MEMO_SIZE, HourMemo, memo_horizon_h
 from cockpit.rules.regime import LADDER, STRESS_FLAGS, classify_regime, severity_rank
@@ -39,7 +36,6 @@ from cockpit.universe import Universe, floor_hour
 if TYPE_CHECKING:
     from cockpit.settings import Profile
 
-HOUR = timedelta(hours=1)
 STRESS_STRIDE_H = 6  # older hours of the outlook's stress window: sampled at 00, 06, 12 and 18 UTC
 
 
@@ -97,76 +93,6 @@ def slim(readings: Readings) -> Readings:
     )
 
 
-class _Bars:
-    """The bars every evaluated hour can reach, sorted by time, with running row hashes for fingerprints.
-
-    `through` (a moment at or after `last_hour`, within its hour) also takes in the bars complete by that
-    moment, so the moment's own figures are read from the same index (`split_until`) as its past hours'.
-    """
-
-    def __init__(self, bars: pl.DataFrame, first_hour: datetime, last_hour: datetime, history_h: int,
-                 through: datetime | None = None) -> None:
-        self.source, self.first_hour, self.last_hour, self.history_h = bars, first_hour, last_hour, history_h
-        self.through = last_hour if through is None else max(last_hour, through)
-        low = first_hour - timedelta(hours=history_h)
-        frame = bars.filter((pl.col("ts") > low) & (pl.col("ts") <= self.through - HOUR))
-        self.frame = frame if frame.get_column("ts").is_sorted() else frame.sort("ts", maintain_order=True)
-        self.history = timedelta(hours=history_h)
-        self.bounds: dict[datetime, tuple[int, int]] = {}
-        self.stamps = self.frame.get_column("ts").to_numpy()
-        hashes = self.frame.hash_rows(seed=7).to_numpy().astype(np.uint64)
-        self.running = np.concatenate((np.zeros(1, dtype=np.uint64), np.cumsum(hashes, dtype=np.uint64)))
-        # each symbol's bars once (sorted by ts), so an hour's bars are a slice of each, never a re-split
-        self.symbols: dict[str, tuple[pl.DataFrame, np.ndarray]] = {}
-        if self.frame.height:  # with the perps' open-interest columns made once, not per hour
-            from cockpit.analytics.crypto import with_oi_columns
-
-            for key, part in with_oi_columns(self.frame).partition_by("symbol", as_dict=True,
-                                                                      maintain_order=True).items():
-                self.symbols[str(key[0])] = (part, part.get_column("ts").to_numpy())
-
-    def covers(self, bars: pl.DataFrame, first_hour: datetime, last_hour: datetime, history_h: int,
-               through: datetime | None = None) -> bool:
-        """Whether these are the bars an evaluation of hours first_hour..last_hour of `bars` (and of the moment
-        `through`) would index."""
-        return (bars is self.source and history_h == self.history_h and self.first_hour <= first_hour
-                and last_hour <= self.last_hour and (through is None or through <= self.through))
-
-    def index(self, hours: Sequence[datetime]) -> None:
-        """Find, in one vectorized search, the rows each of these hours reads."""
-        naive = np.array([h.replace(tzinfo=None) for h in hours], dtype="datetime64[us]")
-        lows = np.searchsorted(self.stamps, naive - np.timedelta64(self.history), side="right")
-        highs = np.searchsorted(self.stamps, naive - np.timedelta64(HOUR), side="right")
-        self.bounds.update({h: (int(lo), int(hi)) for h, lo, hi in zip(hours, lows, highs, strict=True)})
-
-    def fingerprint(self, hour: datetime) -> tuple[int, int]:
-        """(rows, sum of row hashes) of the bars `compute_readings` reads at `hour` (an indexed hour)."""
-        lo, hi = self.bounds[hour]
-        return hi - lo, (int(self.running[hi]) - int(self.running[lo])) % 2**64
-
-    def at(self, hour: datetime) -> pl.DataFrame:
-        """Those bars themselves."""
-        lo, hi = self.bounds[hour]
-        return self.frame.slice(lo, hi - lo)
-
-    def split_until(self, moment: datetime) -> dict[str, pl.DataFrame]:
-        """The bars `compute_readings` reads at `moment` (complete by then, within the history), split by symbol
-        as slices of each symbol's bars (on the hour: what `split_symbols` makes of `at(hour)`); `moment` at or
-        before `through`."""
-        naive = np.datetime64(moment.astimezone(UTC).replace(tzinfo=None), "us")
-        low, high = naive - np.timedelta64(self.history), naive - np.timedelta64(HOUR)
-        out = {}
-        for symbol, (part, stamps) in self.symbols.items():
-            lo = int(np.searchsorted(stamps, low, side="right"))
-            hi = int(np.searchsorted(stamps, high, side="right"))
-            if hi > lo:
-                out[symbol] = part.slice(lo, hi - lo)
-        return out
-
-
-_SHARED: ContextVar[_Bars | None] = ContextVar("shared_bars", default=None)
-
-
 def _first_hour(now: datetime, profile: Profile) -> datetime:
     """The oldest hour an evaluation at `now` reads (its span window or the outlook's sparse samples)."""
     dense, sparse = _hours(now, profile)
@@ -178,30 +104,19 @@ def shared_bars(state: MarketState, profile: Profile, first: datetime, last: dat
     """Within this block (and this thread), evaluations of `state`'s bars at moments `first`..`last` read one
     index of them: a timeline's hours are evaluated without sorting, hashing and splitting the bars each time.
     """
-    bars = _Bars(state.bars, _first_hour(floor_hour(first), profile), floor_hour(last), profile.history_hours())
-    token = _SHARED.set(bars)
-    try:
+    index = BarIndex(state.bars, _first_hour(floor_hour(first), profile), floor_hour(last), profile.history_hours())
+    with sharing(index):
         yield
-    finally:
-        _SHARED.reset(token)
 
 
-def _bars_for(state: MarketState, first: datetime, now: datetime, history_h: int,
-              through: datetime | None = None) -> _Bars:
-    shared = _SHARED.get()
-    if shared is not None and shared.covers(state.bars, first, now, history_h, through):
-        return shared
-    return _Bars(state.bars, first, now, history_h, through)
-
-
-def moment_bars(state: MarketState, profile: Profile) -> _Bars:
+def moment_bars(state: MarketState, profile: Profile) -> BarIndex:
     """One index of `state`'s bars for its whole evaluation: the moment's figures (`split_until(state.as_of)`)
     and every past hour its timeline reads, so the bars are filtered, sorted and split by symbol once."""
     now = floor_hour(state.as_of)
-    return _bars_for(state, _first_hour(now, profile), now, profile.history_hours(), state.as_of)
+    return bar_index(state.bars, _first_hour(now, profile), now, profile.history_hours(), state.as_of)
 
 
-def _view(bars: _Bars, state: MarketState, hour: datetime, profile: Profile, universe: Universe,
+def _view(bars: BarIndex, state: MarketState, hour: datetime, profile: Profile, universe: Universe,
           context: tuple[str, str]) -> HourView:
     """The view of an indexed hour of `bars`, from the memo where known (`context`: the memo's profile and
     universe, their reprs made once per evaluation)."""
@@ -225,7 +140,7 @@ def hour_readings(state: MarketState, profile: Profile, universe: Universe) -> R
     now = floor_hour(state.as_of)
     if now != state.as_of or state.health:
         return None
-    bars = _bars_for(state, _first_hour(now, profile), now, profile.history_hours())
+    bars = bar_index(state.bars, _first_hour(now, profile), now, profile.history_hours())
     bars.index([now])
     return _view(bars, state, now, profile, universe, (repr(profile), repr(universe))).readings
 
@@ -245,14 +160,14 @@ def _hours(now: datetime, profile: Profile) -> tuple[list[datetime], list[dateti
 
 
 def hour_views(state: MarketState, profile: Profile, universe: Universe, current: Readings,
-               bars: _Bars | None = None) -> tuple[list[HourView], Iterator[HourView]]:
+               bars: BarIndex | None = None) -> tuple[list[HourView], Iterator[HourView]]:
     """The dense views (oldest first, the moment last), and the sparse older ones newest first, evaluated only
     as they are asked for; from the memo where known (`bars`: the moment's index, from `moment_bars`)."""
     now = floor_hour(state.as_of)
     dense_hours, sparse_hours = _hours(now, profile)
     first = min([*sparse_hours, *dense_hours, now])
     if bars is None or not bars.covers(state.bars, first, now, profile.history_hours()):
-        bars = _bars_for(state, first, now, profile.history_hours())
+        bars = bar_index(state.bars, first, now, profile.history_hours())
     bars.index([*sparse_hours, *dense_hours, now])
     context = (repr(profile), repr(universe))
 
@@ -399,7 +314,7 @@ def _stress_text(views: Sequence[HourView], actives: Sequence[dict[FlagId, Flag]
 
 
 def evaluate_timeline(state: MarketState, profile: Profile, universe: Universe, current: Readings,
-                      bars: _Bars | None = None) -> Timeline:
+                      bars: BarIndex | None = None) -> Timeline:
     """The moment's flags with spans and holds, its held regime, and the stress the outlook is gated on
     (`bars`: the moment's index of its bars, when its figures were read from one)."""
     views, sparse = hour_views(state, profile, universe, current, bars)
