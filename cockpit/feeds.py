@@ -12,7 +12,6 @@ import threading
 import time
 from collections import deque
 from collections.abc import Callable
-from dataclasses import dataclass
 from functools import partial
 from typing import TYPE_CHECKING, Any
 
@@ -22,6 +21,7 @@ from textual.worker import Worker, WorkerState
 
 from cockpit.errors import UserError
 from cockpit.feed_keys import EvaluationKey, evaluation_key, only_retries_moved, until_shown_change_s
+from cockpit.feed_results import Built, PollResult, clock_info, describe, flip_pause, is_clocked, scale_speed
 from cockpit.feed_story import StoryTelling
 from cockpit.kinds import SourceKind
 from cockpit.messages import (
@@ -33,7 +33,7 @@ from cockpit.messages import (
     SourceOpened,
     SourceUnavailable,
 )
-from cockpit.sources.base import CachingSource, ClockedSource, Source
+from cockpit.sources.base import CachingSource, Source
 
 if TYPE_CHECKING:
     from pathlib import Path
@@ -43,67 +43,11 @@ if TYPE_CHECKING:
     from cockpit.start_figures import StartFigures
     from cockpit.universe import Universe
 
-MIN_SPEED, MAX_SPEED = 1.0, 86400.0
 PAUSED_POLL_S = 10.0
 FILL_START_S = 5.0  # the week's story is told once the first figures have had the machine to themselves
 FILL_PAUSE_S = 1.0  # between the budgets of the week's story told after the start: the screen stays responsive
 MAX_CLOCKED_WAIT_S = 60.0  # a slow simulated clock is still polled at least once a minute
 ClockCommand = Callable[[Any], None]
-
-
-@dataclass(frozen=True, slots=True)
-class PollResult:
-    """What a poll worker returns to the UI thread: the state, its evaluation key, when it was polled.
-
-    `cached` when the state is what the source held before asking anyone (the next poll follows at once).
-    """
-
-    state: MarketState
-    key: EvaluationKey
-    polled_at: float
-    cached: bool = False
-
-
-@dataclass(frozen=True, slots=True)
-class Built:
-    """What the build worker hands to the UI thread: the source and what it is."""
-
-    source: Source
-    info: SourceInfo
-
-
-def describe(error: BaseException | None) -> str:
-    """An exception in words, one line: `ValueError: boom`."""
-    if error is None:
-        return "unknown error"
-    text = str(error).strip().splitlines()[0] if str(error).strip() else ""
-    return f"{type(error).__name__}: {text}" if text else type(error).__name__
-
-
-def is_clocked(source: Source) -> bool:
-    """Whether the source has a clock the user can pause and speed up (simulator, replay)."""
-    return isinstance(source, ClockedSource)
-
-
-def clock_info(source: Source, state: MarketState) -> ClockInfo:
-    """The source's clock as of `state`."""
-    clocked = is_clocked(source)
-    return ClockInfo(
-        kind=state.kind,
-        label=state.label,
-        now=state.as_of,
-        clocked=clocked,
-        paused=bool(getattr(source, "paused", False)) if clocked else False,
-        speed=float(getattr(source, "speed", 0.0)) if clocked else None,
-    )
-
-
-def _toggle_pause(source: Any) -> None:
-    source.paused = not source.paused
-
-
-def _scale_speed(factor: float, source: Any) -> None:
-    source.speed = min(MAX_SPEED, max(MIN_SPEED, max(float(source.speed), MIN_SPEED) * factor))
 
 
 class Feed(StoryTelling):
@@ -312,9 +256,9 @@ class Feed(StoryTelling):
         if self.source is None or not is_clocked(self.source):
             return False
         if toggle_pause:
-            self._commands.append(_toggle_pause)
+            self._commands.append(flip_pause)
         if speed_factor is not None:
-            self._commands.append(partial(_scale_speed, speed_factor))
+            self._commands.append(partial(scale_speed, speed_factor))
         self.request_poll()
         return True
 

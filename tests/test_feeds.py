@@ -15,7 +15,8 @@ from textual.worker import Worker, WorkerFailed, WorkerState
 
 from cockpit.config import load_config
 from cockpit.errors import UserError
-from cockpit.feeds import Feed, describe
+from cockpit.feed_results import describe
+from cockpit.feeds import Feed
 from cockpit.messages import (
     ClockInfo,
     ClockTicked,

@@ -44,7 +44,7 @@ class BookPage:
         """A feed worker delivered a market state: rebuild; a book worker failed: say why on the pane.
 
         `state` is the one the event announced (an event handled late must not count as the worker's end)."""
-        from cockpit.feeds import PollResult, describe
+        from cockpit.feed_results import PollResult, describe
 
         if state is WorkerState.SUCCESS and isinstance(worker.result, PollResult):
             self.refresh(worker.result.state)
