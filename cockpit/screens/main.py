@@ -24,7 +24,6 @@ from textual.worker import Worker
 
 from cockpit.alerts import Notifier, alert_settings
 from cockpit.kinds import FlagId, ProfileName
-from cockpit.liquidity import thin_window
 from cockpit.messages import (
     BookBuilt,
     ClockInfo,
@@ -40,6 +39,7 @@ from cockpit.screens.alerting import ScreenAlerts
 from cockpit.screens.book_page import BookPage
 from cockpit.screens.layout import Layout, layout_for, mode_for, page_showing
 from cockpit.screens.screen_keys import AGE_TICK_S, MAX_AGE_TICK_S, FeedControls, PaneKeys
+from cockpit.screens.screen_view import ScreenView
 from cockpit.screens.sizing_slot import SizingSlot
 from cockpit.screens.skeleton import PanePlaceholder
 from cockpit.screens.survive import ReportsErrors
@@ -48,23 +48,17 @@ from cockpit.widgets.correlation import CorrelationPane
 from cockpit.widgets.crypto import CryptoPane
 from cockpit.widgets.flags import FlagList, FlagsPane, track_first_seen
 from cockpit.widgets.footer import CockpitFooter
-from cockpit.widgets.format import styled
-from cockpit.widgets.header import CockpitHeader, HeaderInfo, oldest_data, side_notice
+from cockpit.widgets.header import CockpitHeader
 from cockpit.widgets.leadership import LeadershipPane
 from cockpit.widgets.macro import MacroPane
 from cockpit.widgets.pane import (
-    WAITING,
-    FeedTrouble,
     Pane,
-    PaneContext,
-    PaneView,
     next_age_change_s,
-    waiting_view,
 )
 
 if TYPE_CHECKING:
     from cockpit.book import Book
-    from cockpit.config import Config, Profile
+    from cockpit.config import Config
     from cockpit.feeds import Feed
     from cockpit.models import Snapshot
     from cockpit.start_figures import StartFigures
@@ -75,7 +69,7 @@ PROFILE_CYCLE = (ProfileName.SHORT, ProfileName.SWING, ProfileName.LONG)
 PANES_BEFORE_SIZING: tuple[type[Pane], ...] = (MacroPane, LeadershipPane, CryptoPane, CorrelationPane)
 PANES_AFTER_SIZING: tuple[type[Pane], ...] = (FlagsPane, BookPane)
 
-class CockpitScreen(FeedControls, PaneKeys, ReportsErrors, Screen[None]):
+class CockpitScreen(ScreenView, FeedControls, PaneKeys, ReportsErrors, Screen[None]):
     """Every pane of SPEC §2 on one screen, refreshed by the feed's workers."""
 
     BINDINGS = [
@@ -188,28 +182,6 @@ class CockpitScreen(FeedControls, PaneKeys, ReportsErrors, Screen[None]):
 
     # --- rendering --------------------------------------------------------------------------------
 
-    @property
-    def current_profile(self) -> Profile:
-        """The active profile's settings."""
-        return self.config.profile(self.profile)
-
-    def context(self) -> PaneContext | None:
-        """The context the panes render from, or None before the first snapshot."""
-        if self.snapshot is None:
-            return None
-        now = self._monotonic()
-        trouble = None
-        if self.trouble is not None:
-            since = None if self.trouble.last_good_at is None else now - self.trouble.last_good_at
-            trouble = FeedTrouble(self.trouble.error, since)
-        live = self.clock is not None and not self.clock.clocked
-        if live:
-            extra = now - self._received_at if self._received_at is not None else 0.0
-        else:  # a simulated or replayed clock moves on between bars: ages follow it
-            extra = max(0.0, (self.clock.now - self.snapshot.as_of).total_seconds()) if self.clock else 0.0
-        return PaneContext(self.snapshot, self.current_profile, self.config.universe, trouble, extra, self.first_seen,
-                           self.story, self.acknowledged)
-
     def render_all(self) -> None:
         """Render every pane and the header from the current state (each touches only what changed)."""
         ctx = self.context()
@@ -223,46 +195,6 @@ class CockpitScreen(FeedControls, PaneKeys, ReportsErrors, Screen[None]):
         self.query_one(CockpitHeader).show(self.header_info(ctx))
         if self._ticker_started:
             self._arm_ages(next_age_change_s(ctx, AGE_TICK_S, MAX_AGE_TICK_S))
-
-    def _empty_view(self) -> PaneView:
-        if self.trouble is not None:
-            return PaneView(verdict=styled("NO DATA", "bold $stale"),
-                            body=styled(f"source failing: {self.trouble.error}", "$stale"),
-                            subtitle=styled(f" STALE no data yet · {self.trouble.error} ", "bold $stale"),
-                            state="stale")
-        return waiting_view(self.notice or WAITING)
-
-    def header_info(self, ctx: PaneContext | None) -> HeaderInfo:
-        """What the header shows now."""
-        clock, info = self.clock, self.source_info
-        profile = self.current_profile
-        snap = ctx.snapshot if ctx is not None else None
-        return HeaderInfo(
-            source=(clock.kind.value if clock else info.kind.value if info else ""),
-            label=clock.label if clock else "",
-            clock=clock.now if clock else None,
-            clocked=bool(clock and clock.clocked),
-            paused=bool(clock and clock.paused),
-            speed=clock.speed if clock else None,
-            profile=profile.name.value,
-            horizon=profile.horizon,
-            regime=snap.regime.label if snap else None,
-            multiplier=snap.regime.multiplier if snap else None,
-            judging=snap is not None and not snap.judged,
-            oldest=oldest_data(snap, self.config.universe, ctx.extra_age_s) if snap and ctx else None,
-            trouble=self.trouble.error if self.trouble else None,
-            notice=self.notice or side_notice(snap) or self.log_error,
-            thin=thin_window(snap.as_of) if snap else None,
-            pages=self._pages_hint(),
-            narrow=self.layout_state.mode == "compact",
-        )
-
-    def _pages_hint(self) -> str | None:
-        layout = self.layout_state
-        page = f"{self.page % layout.pages + 1}/{layout.pages}"
-        if layout.mode == "full":
-            return None  # the Book page: the footer's n says so, and the header keeps to one line at 160
-        return f"{page} n▸" if layout.mode == "compact" else f"panes {page} (n: next)"
 
     # --- feed messages ----------------------------------------------------------------------------
 
