@@ -123,12 +123,25 @@ class CockpitApp(App[None]):
         self.crash_reports: list[Path] = []
         self.crash_message: str | None = None
         self._reported: BaseException | None = None
-        # The theme is chosen before the style sheets are first parsed: set in on_mount, it had Textual parse
-        # every sheet again and lay the screen out once more before the first frame.
         for theme in self.cockpit_themes:
             self.register_theme(theme)
         names = {t.name for t in self.cockpit_themes}
-        self.theme = self.config.theme if self.config.theme in names else DEFAULT_THEME
+        self._start_theme(self.config.theme if self.config.theme in names else DEFAULT_THEME)
+
+    def _start_theme(self, name: str) -> None:
+        """Choose the theme before the style sheets are first parsed, so they are parsed once, with its colours.
+
+        Set as a reactive, Textual's watcher queues a refresh of every style sheet that runs before the first
+        frame (4-7 ms here, `benchmarks/startup.py`); in on_mount it also laid the screen out once more. Nothing
+        is parsed yet, so setting what that watcher would set is enough: the variables, the theme's classes
+        and the filter that maps ANSI colours for a light or dark theme.
+        """
+        self.set_reactive(CockpitApp.theme, name)
+        theme = self.current_theme
+        self.stylesheet.set_variables(self.get_css_variables())
+        self.update_classes({f"-theme-{name}": True, "-dark-mode": theme.dark, "-light-mode": not theme.dark},
+                            update=False)
+        self._refresh_truecolor_filter(self.ansi_theme)
 
     def get_theme_variable_defaults(self) -> dict[str, str]:
         """The cockpit's own colour variables, for themes that leave one out."""

@@ -104,3 +104,51 @@ async def test_the_cockpit_is_drawn_once_for_its_first_frame() -> None:
         source.gate.set()
     drawn_in_batch = [screen for screen, batch in renders if screen == "cockpit" and batch]
     assert drawn_in_batch == [] and ("cockpit", 0) in renders
+
+
+def looks(app: Any) -> dict[str, tuple[str, ...]]:
+    """Each of the cockpit screen's widgets' resolved colours and border, by its place in the screen."""
+    seen = {}
+    for widget in cockpit(app).walk_children(with_self=True):
+        path = "/".join(f"{type(node).__name__}#{node.id}" for node in reversed(widget.ancestors_with_self))
+        styles = widget.styles
+        seen[path] = (str(styles.background), str(styles.color), str(styles.border), str(widget.rich_style))
+    return seen
+
+
+@pytest.mark.parametrize("theme", ["cockpit-light", "cockpit-contrast"])
+async def test_a_theme_from_the_config_is_parsed_once_and_looks_as_when_chosen_with_t(
+        theme: str, monkeypatch: pytest.MonkeyPatch) -> None:
+    """The config's theme is set before the style sheets are first parsed, so they are not parsed again before
+    the first frame; the screen it gives is the one Textual's own theme switch (the `t` key) gives."""
+    from dataclasses import replace
+
+    from textual.css.stylesheet import Stylesheet
+
+    from cockpit.config import load_config
+
+    reparsed: list[int] = []
+    reparse = Stylesheet.reparse
+    monkeypatch.setattr(Stylesheet, "reparse", lambda self: (reparsed.append(1), reparse(self))[1])
+    gated = ScriptedSource([simulator().poll()])
+    gated.gate = threading.Event()  # no figures: only the colours are compared
+    app = make_app(lambda: gated, config=replace(load_config(), theme=theme))
+    async with app.run_test(size=(160, 45)) as pilot:
+        await steady(pilot)
+        assert reparsed == [] and app.theme == theme
+        assert f"-theme-{theme}" in app.classes and ("-light-mode" in app.classes) == (theme == "cockpit-light")
+        started = looks(app)
+        gated.gate.set()
+
+    reference = ScriptedSource([simulator().poll()])
+    reference.gate = threading.Event()
+    app = make_app(lambda: reference)
+    async with app.run_test(size=(160, 45)) as pilot:
+        await steady(pilot)
+        while app.theme != theme:
+            await pilot.press("t")
+        await steady(pilot)
+        assert reparsed and f"-theme-{theme}" in app.classes
+        switched = {path: look for path, look in looks(app).items() if "Toast" not in path}
+        reference.gate.set()
+    assert switched == {path: look for path, look in started.items() if "Toast" not in path}
