@@ -9,9 +9,9 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import UTC, date, datetime, time, timedelta
 from functools import lru_cache
-from zoneinfo import ZoneInfo
 
-NEW_YORK = ZoneInfo("America/New_York")
+from cockpit.universe import NEW_YORK, zone
+
 CASH_CLOSE = time(16, 0)
 
 
@@ -92,21 +92,21 @@ def _crypto_weekend(at: datetime) -> ThinWindow | None:
 
 
 def _holiday(at: datetime) -> ThinWindow | None:
-    local = at.astimezone(NEW_YORK)
+    local = at.astimezone(zone(NEW_YORK))
     name = holiday_name(local.date())
     if name is None:
         return None
-    start = datetime.combine(local.date(), time(0), tzinfo=NEW_YORK).astimezone(UTC)
-    end = datetime.combine(local.date() + timedelta(days=1), time(0), tzinfo=NEW_YORK).astimezone(UTC)
+    start = datetime.combine(local.date(), time(0), tzinfo=zone(NEW_YORK)).astimezone(UTC)
+    end = datetime.combine(local.date() + timedelta(days=1), time(0), tzinfo=zone(NEW_YORK)).astimezone(UTC)
     return ThinWindow("us_holiday", f"US holiday ({name})", start, end)
 
 
 def _late_session(at: datetime) -> ThinWindow | None:
     """15:00-16:00 New York on a trading day (DST-aware)."""
-    local = at.astimezone(NEW_YORK)
+    local = at.astimezone(zone(NEW_YORK))
     if local.weekday() >= 5 or holiday_name(local.date()) is not None:
         return None
-    close = datetime.combine(local.date(), CASH_CLOSE, tzinfo=NEW_YORK)
+    close = datetime.combine(local.date(), CASH_CLOSE, tzinfo=zone(NEW_YORK))
     start = close - timedelta(hours=1)
     if start <= local < close:
         return ThinWindow("late_session", "last hour of the US cash session", start.astimezone(UTC),

@@ -4,8 +4,8 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 from dataclasses import dataclass, field, replace
-from datetime import UTC, datetime, timedelta
-from zoneinfo import ZoneInfo
+from datetime import UTC, datetime, timedelta, tzinfo
+from functools import cache
 
 MONTH_CODES = "FGHJKMNQUVXZ"
 LEADERS = ("SMH", "SOXX", "IGV", "NVDA", "AVGO", "AMD", "TSM", "MU", "MSFT", "ORCL", "PLTR", "META")
@@ -81,15 +81,24 @@ def policy_contracts(as_of: datetime, count: int) -> tuple[str, ...]:
 
 # --- calendar: the US sessions in their own time zones (DST-aware); holidays are not modelled ----------
 
-NEW_YORK = ZoneInfo("America/New_York")
-CHICAGO = ZoneInfo("America/Chicago")
+NEW_YORK, CHICAGO = "America/New_York", "America/Chicago"
+
+
+@cache
+def zone(name: str) -> tzinfo:
+    """The IANA time zone `name`, loaded when first asked for: the first frame tells no session, and zoneinfo
+    with its search path (sysconfig) and the zone files cost about 2 ms before it."""
+    from zoneinfo import ZoneInfo
+
+    return ZoneInfo(name)
+
 EQUITY_OPEN_MIN, EQUITY_CLOSE_MIN = 9 * 60 + 30, 16 * 60  # cash session, New York time
 FUTURES_HALT_MIN = 16 * 60  # CME Globex halts 16:00-17:00 Chicago daily; shut Fri 16:00 to Sun 17:00
 
 
 def futures_open(ts: datetime) -> bool:
     """Whether CME Globex (ES, ZQ, DXY, yields) trades at `ts` (so in the hour starting at an on-the-hour `ts`)."""
-    local = ts.astimezone(CHICAGO)
+    local = ts.astimezone(zone(CHICAGO))
     weekday, minute = local.weekday(), local.hour * 60 + local.minute
     in_halt = FUTURES_HALT_MIN <= minute < FUTURES_HALT_MIN + 60
     if weekday == 5:
@@ -106,7 +115,7 @@ def equity_open(ts: datetime) -> bool:
 
     Hourly bars print at :30 and are stamped on the hour before, so the 09:00 bar is the session's first.
     """
-    local = ts.astimezone(NEW_YORK)
+    local = ts.astimezone(zone(NEW_YORK))
     minute = local.hour * 60 + local.minute
     return local.weekday() < 5 and EQUITY_OPEN_MIN < minute + 60 and minute < EQUITY_CLOSE_MIN
 

@@ -10,7 +10,6 @@ from collections.abc import Callable
 from datetime import datetime
 from typing import TYPE_CHECKING
 
-from cockpit.liquidity import thin_window
 from cockpit.widgets.format import styled
 from cockpit.widgets.header import HeaderInfo, oldest_data, side_notice
 from cockpit.widgets.pane import WAITING, FeedTrouble, PaneContext, PaneView, waiting_view
@@ -20,6 +19,7 @@ if TYPE_CHECKING:
 
     from cockpit.config import Config, Profile
     from cockpit.kinds import FlagId, ProfileName
+    from cockpit.liquidity import ThinWindow
     from cockpit.messages import ClockInfo, PollFailed, SourceInfo
     from cockpit.models import Snapshot
     from cockpit.screens.layout import Layout
@@ -100,7 +100,7 @@ class ScreenView(_Base):
             oldest=oldest_data(snap, self.config.universe, ctx.extra_age_s) if snap and ctx else None,
             trouble=self.trouble.error if self.trouble else None,
             notice=self.notice or side_notice(snap) or self.log_error,
-            thin=thin_window(snap.as_of) if snap else None,
+            thin=thin_at(snap.as_of) if snap else None,
             pages=self._pages_hint(),
             narrow=self.layout_state.mode == "compact",
         )
@@ -111,3 +111,11 @@ class ScreenView(_Base):
         if layout.mode == "full":
             return None  # the Book page: the footer's n says so, and the header keeps to one line at 160
         return f"{page} n▸" if layout.mode == "compact" else f"panes {page} (n: next)"
+
+
+def thin_at(moment: datetime) -> ThinWindow | None:
+    """The thin-liquidity window at `moment`; its module (and the time zones it loads) is left out of the first
+    frame, which has no snapshot and so no moment."""
+    from cockpit.liquidity import thin_window
+
+    return thin_window(moment)

@@ -20,7 +20,7 @@ import polars as pl
 from cockpit.analytics.bars import conform
 from cockpit.sources.simulator.perps import PerpInputs, perp_path
 from cockpit.sources.simulator.scenarios import CALM, Scenario
-from cockpit.universe import CHICAGO, Universe, equity_open, market_open, policy_contracts, session_kind
+from cockpit.universe import CHICAGO, Universe, equity_open, market_open, policy_contracts, session_kind, zone
 
 WARMUP_H = 24 * 150  # 20 weekly bars for the long profile's trend, with room
 BOOK_H = 24 * 16  # hours before the start that run the full perp book (7-day liquidation baseline and more)
@@ -179,7 +179,7 @@ def _session_masks(stamps: list[datetime], universe: Universe) -> dict[str, np.n
     """
     first = stamps[0]
     days = {(first + timedelta(days=d)).date(): None for d in range(len(stamps) // 24 + 2)}
-    offsets = {day: (datetime(day.year, day.month, day.day, 12, tzinfo=first.tzinfo).astimezone(CHICAGO)
+    offsets = {day: (datetime(day.year, day.month, day.day, 12, tzinfo=first.tzinfo).astimezone(zone(CHICAGO))
                      .utcoffset() or timedelta(0)) for day in days}
     masks: dict[str, list[bool]] = {"crypto": [], "equity": [], "futures": []}
     cache: dict[tuple[int, timedelta], tuple[bool, bool]] = {}
