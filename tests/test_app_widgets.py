@@ -18,7 +18,7 @@ from cockpit.widgets.charts import ChartSpec, Series
 from cockpit.widgets.flags import FlagRow, flag_rows, order_rows, track_first_seen
 from cockpit.widgets.format import age_text, money, price, short_money, signed
 from cockpit.widgets.header import HeaderInfo, Oldest, header_markup
-from cockpit.widgets.pane import panes_for_health
+from cockpit.widgets.pane_view import panes_for_health
 from cockpit.widgets.theme import SHIPPED_THEMES, load_theme_file, load_themes, themes_dir
 
 T0 = datetime(2026, 1, 30, 12, tzinfo=UTC)

@@ -11,7 +11,7 @@ from cockpit.models import ProfileName
 from cockpit.snapshot import build_snapshot
 from cockpit.sources.simulator import SimulatorSource
 from cockpit.widgets.correlation import render_correlation
-from cockpit.widgets.pane import PaneContext
+from cockpit.widgets.pane_view import PaneContext
 
 
 def _context(as_of: datetime, corr_age_s: float, btc_age_s: float) -> PaneContext:

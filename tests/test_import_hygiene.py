@@ -141,3 +141,13 @@ def test_the_first_frame_loads_the_kinds_but_not_the_records(isolated_dirs: Path
     records after the frame."""
     loaded = first_frame_modules()
     assert "cockpit.kinds" in loaded and "cockpit.models" not in loaded
+
+
+def test_the_first_frame_loads_neither_the_panes_nor_the_charts(isolated_dirs: Path) -> None:
+    """The first frame draws placeholders from the panes' ids and titles; the panes' widgets, the charts and the
+    time zones (about 7 ms of imports) load once it is on screen, when the panes are swapped in."""
+    loaded = first_frame_modules()
+    panes = {f"cockpit.widgets.{name}" for name in ("pane", "charts", "flags", "macro", "leadership", "crypto",
+                                                     "correlation", "book")}
+    assert "cockpit.widgets.pane_view" in loaded
+    assert not (panes | {"zoneinfo", "cockpit.liquidity"}) & loaded

@@ -14,7 +14,7 @@ from cockpit.snapshot import build_snapshot
 from cockpit.widgets.correlation import render_correlation
 from cockpit.widgets.crypto import render_crypto, z_text
 from cockpit.widgets.macro import render_macro
-from cockpit.widgets.pane import PaneContext
+from cockpit.widgets.pane_view import PaneContext
 from tests.signal_fixtures import BTC, ES, bars, hours
 
 AS_OF = datetime(2026, 1, 12, 1, tzinfo=UTC)

@@ -43,18 +43,9 @@ from cockpit.screens.screen_view import ScreenView
 from cockpit.screens.sizing_slot import SizingSlot
 from cockpit.screens.skeleton import PanePlaceholder
 from cockpit.screens.survive import ReportsErrors
-from cockpit.widgets.book import BookPane
-from cockpit.widgets.correlation import CorrelationPane
-from cockpit.widgets.crypto import CryptoPane
-from cockpit.widgets.flags import FlagList, FlagsPane, track_first_seen
 from cockpit.widgets.footer import CockpitFooter
 from cockpit.widgets.header import CockpitHeader
-from cockpit.widgets.leadership import LeadershipPane
-from cockpit.widgets.macro import MacroPane
-from cockpit.widgets.pane import (
-    Pane,
-    next_age_change_s,
-)
+from cockpit.widgets.pane_view import next_age_change_s
 
 if TYPE_CHECKING:
     from cockpit.book import Book
@@ -63,11 +54,27 @@ if TYPE_CHECKING:
     from cockpit.models import Snapshot
     from cockpit.start_figures import StartFigures
     from cockpit.story import Story
+    from cockpit.widgets.flags import FlagList
+    from cockpit.widgets.pane import Pane
 
 PROFILE_CYCLE = (ProfileName.SHORT, ProfileName.SWING, ProfileName.LONG)
-# The panes of the grid in order, before and after the Sizing pane (which is its own frame from the start).
-PANES_BEFORE_SIZING: tuple[type[Pane], ...] = (MacroPane, LeadershipPane, CryptoPane, CorrelationPane)
-PANES_AFTER_SIZING: tuple[type[Pane], ...] = (FlagsPane, BookPane)
+# The panes of the grid in order by id, before and after the Sizing pane (which is its own frame from the start).
+PANES_BEFORE_SIZING = ("macro", "leadership", "crypto", "correlation")
+PANES_AFTER_SIZING = ("flags", "book")
+
+
+def grid_panes() -> tuple[tuple[type[Pane], ...], tuple[type[Pane], ...]]:
+    """The panes' classes before and after the Sizing pane, in the order above. Their modules (the panes'
+    widgets and the charts, about 5 ms) are imported here, when the panes are swapped in after the first frame."""
+    from cockpit.widgets.book import BookPane
+    from cockpit.widgets.correlation import CorrelationPane
+    from cockpit.widgets.crypto import CryptoPane
+    from cockpit.widgets.flags import FlagsPane
+    from cockpit.widgets.leadership import LeadershipPane
+    from cockpit.widgets.macro import MacroPane
+
+    return (MacroPane, LeadershipPane, CryptoPane, CorrelationPane), (FlagsPane, BookPane)
+
 
 class CockpitScreen(ScreenView, FeedControls, PaneKeys, ReportsErrors, Screen[None]):
     """Every pane of SPEC §2 on one screen, refreshed by the feed's workers."""
@@ -123,9 +130,9 @@ class CockpitScreen(ScreenView, FeedControls, PaneKeys, ReportsErrors, Screen[No
         yield CockpitHeader(id="header")
         view = self._empty_view()
         with Container(id="panes"):
-            yield from (PanePlaceholder(pane, view) for pane in PANES_BEFORE_SIZING)
+            yield from (PanePlaceholder(key, view) for key in PANES_BEFORE_SIZING)
             yield self.sizing
-            yield from (PanePlaceholder(pane, view) for pane in PANES_AFTER_SIZING)
+            yield from (PanePlaceholder(key, view) for key in PANES_AFTER_SIZING)
         yield CockpitFooter()
 
     def on_mount(self) -> None:
@@ -143,10 +150,11 @@ class CockpitScreen(ScreenView, FeedControls, PaneKeys, ReportsErrors, Screen[No
         grid = self.query_one("#panes", Container)
         placeholders = list(self.query(PanePlaceholder))
         focused = self.focused.id if isinstance(self.focused, PanePlaceholder) else None
+        before, after = grid_panes()
         with self.app.batch_update():
             await grid.remove_children(placeholders)
-            await grid.mount_all([pane() for pane in PANES_BEFORE_SIZING], before=self.sizing)
-            await grid.mount_all([pane() for pane in PANES_AFTER_SIZING], after=self.sizing)
+            await grid.mount_all([pane() for pane in before], before=self.sizing)
+            await grid.mount_all([pane() for pane in after], after=self.sizing)
             self._apply_layout()
             self.render_all()
             if self.book_page.shown is not None:  # a book built before the swap
@@ -177,7 +185,11 @@ class CockpitScreen(ScreenView, FeedControls, PaneKeys, ReportsErrors, Screen[No
             self.query_one(CockpitHeader).show(self.header_info(self.context()))
 
     def panes(self) -> list[Pane]:
-        """The panes that render from a context (every pane but Sizing)."""
+        """The panes that render from a context (every pane but Sizing): none before they are swapped in."""
+        if not self._panes_mounted:
+            return []
+        from cockpit.widgets.pane import Pane
+
         return list(self.query(Pane))
 
     # --- rendering --------------------------------------------------------------------------------
@@ -251,6 +263,8 @@ class CockpitScreen(ScreenView, FeedControls, PaneKeys, ReportsErrors, Screen[No
         if not snap.judged and shown is not None and shown.judged and shown.profile is snap.profile:
             return  # a preview never replaces a judged snapshot
         if snap.judged:  # a preview's flags are not yet judged: nothing is remembered or announced from it
+            from cockpit.widgets.flags import track_first_seen
+
             previous = shown.as_of if shown is not None and shown.judged else None
             self.first_seen, _ = track_first_seen(self.first_seen, snap.flags, snap.as_of, previous)
             self.book_page.note_hour(snap)
@@ -296,8 +310,9 @@ class CockpitScreen(ScreenView, FeedControls, PaneKeys, ReportsErrors, Screen[No
         self.log_error = log_error
         self.render_all()
 
-    @on(FlagList.Acknowledged)
-    def flag_acknowledged(self, message: FlagList.Acknowledged) -> None:
+    # The flag list's messages are handled by their names (Textual's on_<widget>_<message>): an @on would need the
+    # flag list's module, with every pane's, before the first frame.
+    def on_flag_list_acknowledged(self, message: FlagList.Acknowledged) -> None:
         """An ended span acknowledged: it leaves the list now, and the log keeps that (off the UI thread)."""
         since = message.row.flag.since
         if since is None:
@@ -328,8 +343,7 @@ class CockpitScreen(ScreenView, FeedControls, PaneKeys, ReportsErrors, Screen[No
         self.render_all()
         self.sizing.want_calculator()
 
-    @on(FlagList.Chosen)
-    def flag_chosen(self, message: FlagList.Chosen) -> None:
+    def on_flag_list_chosen(self, message: FlagList.Chosen) -> None:
         """Open the chosen flag's evidence."""
         from cockpit.screens.evidence import FlagEvidenceScreen
 

@@ -9,8 +9,7 @@ from __future__ import annotations
 from typing import TYPE_CHECKING
 
 from cockpit.screens.layout import page_showing
-from cockpit.widgets.flags import FlagsPane
-from cockpit.widgets.pane import next_age_change_s
+from cockpit.widgets.pane_view import next_age_change_s
 
 if TYPE_CHECKING:
     from textual.screen import Screen
@@ -25,7 +24,7 @@ if TYPE_CHECKING:
     from cockpit.screens.sizing_slot import SizingSlot
     from cockpit.settings import Profile
     from cockpit.story import Story
-    from cockpit.widgets.pane import PaneContext
+    from cockpit.widgets.pane_view import PaneContext
 
     _Base = Screen[None]
 else:
@@ -158,6 +157,8 @@ class PaneKeys(_Base):
 
     def action_focus_flags(self) -> None:
         """Put the keyboard on the flag list."""
+        from cockpit.widgets.flags import FlagsPane
+
         self._reveal("flags")
         for pane in self.query(FlagsPane):  # none until the panes are swapped in, just after the first frame
             pane.focus_list()

@@ -12,7 +12,7 @@ from typing import TYPE_CHECKING
 
 from cockpit.widgets.format import styled
 from cockpit.widgets.header import HeaderInfo, oldest_data, side_notice
-from cockpit.widgets.pane import WAITING, FeedTrouble, PaneContext, PaneView, waiting_view
+from cockpit.widgets.pane_view import WAITING, FeedTrouble, PaneContext, PaneView, waiting_view
 
 if TYPE_CHECKING:
     from textual.screen import Screen

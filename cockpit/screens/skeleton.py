@@ -3,16 +3,16 @@
 A pane is a frame of three or four widgets (verdict, figures, chart, the flag list) whose styles, layout and
 first render cost more than the rest of the first frame; a placeholder is one widget that looks the same
 while nothing has arrived. The screen swaps the real panes in right after the first frame, while the feed's
-worker builds the source, so they are there long before the first figures.
+worker builds the source, so they are there long before the first figures. A placeholder knows its pane by
+id and title only: the panes' modules (their widgets and the charts) are imported with the swap, after the frame.
 """
 
 from __future__ import annotations
 
 from textual.widgets import Static
 
-from cockpit.widgets.flags import FLAG_ROWS, FlagsPane
 from cockpit.widgets.format import styled
-from cockpit.widgets.pane import WAITING, Pane, PaneView, waiting_view
+from cockpit.widgets.pane_view import FLAG_ROWS, PANE_TITLES, WAITING, PaneView, waiting_view
 
 NO_FLAGS = "no rule is firing"  # what the empty flag list says, under the flags pane's empty verdict
 
@@ -22,16 +22,15 @@ class PanePlaceholder(Static):
 
     can_focus = True  # the first pane has the focus from the start, as the real one will
 
-    def __init__(self, pane: type[Pane], view: PaneView) -> None:
-        super().__init__(waiting_lines(pane, view), id=pane.PANE_KEY, classes="pane")
-        self.pane = pane
-        self.border_title = pane.TITLE
+    def __init__(self, key: str, view: PaneView) -> None:
+        super().__init__(waiting_lines(key, view), id=key, classes="pane")
+        self.border_title = PANE_TITLES[key]
         self.border_subtitle = view.subtitle
 
 
-def waiting_lines(pane: type[Pane], view: PaneView) -> str:
-    """The lines a freshly mounted pane of this class shows once the screen has shown it `view`."""
-    if issubclass(pane, FlagsPane):  # verdict, the flag list below its margin, the emphasis below its margin
+def waiting_lines(key: str, view: PaneView) -> str:
+    """The lines a freshly mounted pane `key` shows once the screen has shown it `view`."""
+    if key == "flags":  # verdict, the flag list below its margin, the emphasis below its margin
         born = waiting_view(WAITING)  # its lines start empty; a part of `view` equal to the born one stays so
         verdict = "" if view.verdict == born.verdict else view.verdict
         body = "" if view.body == born.body else view.body

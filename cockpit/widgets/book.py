@@ -10,7 +10,8 @@ from typing import TYPE_CHECKING
 
 from cockpit.kinds import Severity
 from cockpit.widgets.format import age_text, cell, price, short_money, styled
-from cockpit.widgets.pane import Pane, PaneContext, PaneView, freshness
+from cockpit.widgets.pane import Pane
+from cockpit.widgets.pane_view import PANE_TITLES, PaneContext, PaneView, freshness
 
 if TYPE_CHECKING:  # the book and hedge modules load with the first book, after the first frame
     from cockpit.analytics.beta import Beta, Series
@@ -147,7 +148,7 @@ class BookPane(Pane):
     """What the trader holds: exposure, betas, open risk and the book's limits."""
 
     PANE_KEY = "book"
-    TITLE = "Book"
+    TITLE = PANE_TITLES["book"]
     HAS_CHART = False
 
     def __init__(self, *, id: str | None = None, classes: str | None = None) -> None:  # noqa: A002

@@ -7,7 +7,8 @@ from typing import TYPE_CHECKING
 
 from cockpit.widgets.charts import ChartSpec, Series
 from cockpit.widgets.format import age_text, cell, num, row, styled
-from cockpit.widgets.pane import Pane, PaneContext, PaneView, freshness
+from cockpit.widgets.pane import Pane
+from cockpit.widgets.pane_view import PANE_TITLES, PaneContext, PaneView, freshness
 
 if TYPE_CHECKING:
     from cockpit.models import CorrelationReading, VolReading
@@ -100,7 +101,7 @@ class CorrelationPane(Pane):
     """Are stocks and crypto one risk book right now?"""
 
     PANE_KEY = "correlation"
-    TITLE = "Correlation"
+    TITLE = PANE_TITLES["correlation"]
 
     def render_view(self, ctx: PaneContext) -> PaneView:
         """The correlation view of the context."""

@@ -6,7 +6,8 @@ from typing import TYPE_CHECKING
 
 from cockpit.widgets.charts import ChartSpec, Series
 from cockpit.widgets.format import age_text, cell, money, num, price, row, short_money, signed, styled, yes_no
-from cockpit.widgets.pane import Pane, PaneContext, PaneView, freshness
+from cockpit.widgets.pane import Pane
+from cockpit.widgets.pane_view import PANE_TITLES, PaneContext, PaneView, freshness
 
 if TYPE_CHECKING:
     from cockpit.models import CryptoAsset
@@ -99,7 +100,7 @@ class CryptoPane(Pane):
     """Perp structure: is this tape liquidation-driven?"""
 
     PANE_KEY = "crypto"
-    TITLE = "Crypto structure"
+    TITLE = PANE_TITLES["crypto"]
 
     def render_view(self, ctx: PaneContext) -> PaneView:
         """The crypto view of the context."""

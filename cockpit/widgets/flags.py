@@ -21,7 +21,8 @@ if TYPE_CHECKING:
     from cockpit.models import Flag
     from cockpit.story import Story
 from cockpit.widgets.format import age_text, styled
-from cockpit.widgets.pane import Pane, PaneContext, PaneView, freshness
+from cockpit.widgets.pane import Pane
+from cockpit.widgets.pane_view import FLAG_ROWS, PANE_TITLES, PaneContext, PaneView, freshness
 
 NOTHING_FIRING = "no rule is firing"
 SEVERITY_WORDS = {Severity.CRITICAL: "CRIT", Severity.WARNING: "WARN", Severity.INFO: "INFO"}
@@ -109,7 +110,6 @@ def _row_key(row: FlagRow) -> tuple[FlagId, datetime | None, bool]:
     return row.flag.id, row.flag.since, row.ended is None
 
 
-FLAG_ROWS = 4  # rows the flag list has from the start: most hours show fewer flags, so the list keeps its height
 
 
 class FlagList(Widget, can_focus=True):
@@ -229,7 +229,7 @@ class FlagsPane(Pane):
     """Live flags, newest first; Enter on one opens its evidence."""
 
     PANE_KEY = "flags"
-    TITLE = "Flags"
+    TITLE = PANE_TITLES["flags"]
     HAS_CHART = False
 
     def compose(self) -> ComposeResult:

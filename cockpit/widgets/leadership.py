@@ -4,7 +4,8 @@ from __future__ import annotations
 
 from cockpit.widgets.charts import ChartSpec, Series
 from cockpit.widgets.format import age_text, cell, num, row, signed, styled, yes_no
-from cockpit.widgets.pane import Pane, PaneContext, PaneView, freshness
+from cockpit.widgets.pane import Pane
+from cockpit.widgets.pane_view import PANE_TITLES, PaneContext, PaneView, freshness
 
 VERDICT_STYLES = {"leading": "bold $gain", "neutral": "bold $text", "breaking": "bold $loss", "broken": "bold $alert"}
 
@@ -57,7 +58,7 @@ class LeadershipPane(Pane):
     """Are the AI/semis/software leaders breaking while the index holds?"""
 
     PANE_KEY = "leadership"
-    TITLE = "Leadership"
+    TITLE = PANE_TITLES["leadership"]
 
     def render_view(self, ctx: PaneContext) -> PaneView:
         """The leadership view of the context."""

@@ -7,7 +7,8 @@ from typing import TYPE_CHECKING
 
 from cockpit.widgets.charts import ChartSpec, Series
 from cockpit.widgets.format import age_text, cell, num, row, signed, styled
-from cockpit.widgets.pane import Pane, PaneContext, PaneView, freshness
+from cockpit.widgets.pane import Pane
+from cockpit.widgets.pane_view import PANE_TITLES, PaneContext, PaneView, freshness
 
 if TYPE_CHECKING:
     from cockpit.models import ImpliedVolReading, MacroReading
@@ -86,7 +87,7 @@ class MacroPane(Pane):
     """Rates, the dollar and the policy path: is the risk budget shrinking?"""
 
     PANE_KEY = "macro"
-    TITLE = "Macro"
+    TITLE = PANE_TITLES["macro"]
 
     def render_view(self, ctx: PaneContext) -> PaneView:
         """The macro view of the context."""
