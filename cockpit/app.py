@@ -204,8 +204,7 @@ class CockpitApp(App[None]):
         from cockpit.sources.live.screen_cache import last_figures_at
 
         now = self.wall_clock() if self.wall_clock is not None else datetime.now(UTC)
-        return last_figures_at(self.figures_cache, self.config.profile(self.profile_name), self.config.universe,
-                               now)
+        return last_figures_at(self.figures_cache, self.cockpit.current_profile, self.config.universe, now)
 
     def _start_figures(self) -> tuple[StartFigures | None, str, Snapshot | None]:
         """Where the simulator keeps its first figures, their key, and the figures kept under it (or None)."""
@@ -213,7 +212,7 @@ class CockpitApp(App[None]):
             return None, "", None
         from cockpit.start_figures import read_start_figures
 
-        start, profile = self.start_figures(), self.config.profile(self.profile_name)
+        start, profile = self.start_figures(), self.cockpit.current_profile
         key = start.key(profile, self.config.universe)
         return start, key, read_start_figures(start, profile, key)
 
@@ -221,7 +220,8 @@ class CockpitApp(App[None]):
                keep_start: tuple[StartFigures, str] | None = None) -> Feed:
         from cockpit.feeds import Feed
 
-        feed = Feed("market", factory, self.config.profile(self.profile_name), self.config.universe,
+        # the profile on screen: a key may have changed it before a feed was started (`d` after `p`)
+        feed = Feed("market", factory, self.cockpit.current_profile, self.config.universe,
                     interval_s=self.interval_s, monotonic=self.monotonic, keep_figures_in=self.figures_cache,
                     keep_start=keep_start)
         self.cockpit.attach_feed(feed, start=start)

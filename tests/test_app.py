@@ -360,6 +360,20 @@ async def test_without_a_source_a_notice_says_so_and_d_starts_the_demo() -> None
         assert "DEMO" in header_text(app) and "not available" not in header_text(app)
 
 
+async def test_the_demo_started_after_a_profile_change_runs_the_profile_on_screen() -> None:
+    app = make_app(notice="live sources are not available: press d for the demo",
+                   demo_factory=lambda: simulator())
+    async with app.run_test(size=SIZE) as pilot:
+        await settle_ui(pilot, lambda: bool(cockpit(app).query("#macro .verdict")))
+        screen = cockpit(app)
+        started = screen.profile
+        await pilot.press("p")
+        assert screen.profile is not started
+        await pilot.press("d")
+        await settle(pilot)  # the feed evaluates the profile on screen, not the one the app started with
+        assert screen.snapshot is not None and screen.snapshot.profile is screen.profile
+
+
 async def test_a_bad_data_file_ends_the_app_with_status_2() -> None:
     from cockpit.errors import DataError
 
