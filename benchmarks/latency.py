@@ -1,6 +1,6 @@
 """New data → analytics → rules → every pane updated: p50/p95 over `--updates` new bars of the demo, with a book.
 
-One child on a 160x45 pseudo-terminal runs `cockpit --demo --speed 7200` (a new hourly bar at every poll) with
+One child on a 160x45 pseudo-terminal runs `cockpit --demo --speed 7200` with
 equity in its config and four holdings in its journal (ES=F, NVDA, BTC and ETH perps), so each bar also marks
 the book to market. Each update is timed from the start of the poll that brings the bar to the first frame
 written after the screen's handler has updated every pane, split into the source's poll, the evaluation
@@ -10,7 +10,11 @@ without the waits for the next frame or for the worker's turn). The charts are b
 deferred. The book is rebuilt in its own worker once the feed's worker has finished (the Book page is the
 second page at 160x45); `book` is the time from the poll's start until the book pane holds the new book.
 
-    python benchmarks/latency.py [--updates 30] [--no-book]
+At 7200 the simulator's one-second poll brings about two new hourly bars, and 30 updates span the cascade's
+weekdays and its crypto weekend (where the equity charts do not change). `--speed 3600` brings one bar a poll,
+as a live source does once an hour, and 30 updates stay on weekdays, where every chart is rebuilt each bar.
+
+    python benchmarks/latency.py [--updates 30] [--speed 7200] [--no-book]
 """
 
 from __future__ import annotations
@@ -138,10 +142,10 @@ sys.exit(main(json.loads(os.environ["BENCH_ARGV"])))
 """
 
 
-def measure(updates: int, *, book: bool = True) -> tuple[list[Row], dict[str, list[float]]]:
+def measure(updates: int, *, book: bool = True, speed: float = 7200.0) -> tuple[list[Row], dict[str, list[float]]]:
     """The latency row and the p50/p95 of each stage (ms); `book=False` runs without holdings or equity."""
     with tempfile.TemporaryDirectory() as folder:
-        env = {**isolated_env(Path(folder)), **cockpit_env(["--demo", "--speed", "7200"]),
+        env = {**isolated_env(Path(folder)), **cockpit_env(["--demo", "--speed", f"{speed:g}"]),
                "BENCH_UPDATES": str(updates), "BENCH_BOOK": "1" if book else "0"}
         if book:
             (Path(folder) / "config.toml").write_text("[book]\nequity = 1000000\n", encoding="utf-8")
@@ -159,9 +163,10 @@ def main() -> None:
     """Print the row."""
     parser = argparse.ArgumentParser(description=(__doc__ or "").splitlines()[0])
     parser.add_argument("--updates", type=int, default=30)
+    parser.add_argument("--speed", type=float, default=7200.0, help="simulated seconds per second (3600: a bar a poll)")
     parser.add_argument("--no-book", action="store_true", help="no holdings and no equity (the earlier runs)")
     args = parser.parse_args()
-    rows, _ = measure(args.updates, book=not args.no_book)
+    rows, _ = measure(args.updates, book=not args.no_book, speed=args.speed)
     for row in rows:
         print(row.line())
 
