@@ -63,9 +63,9 @@ PANES_BEFORE_SIZING = ("macro", "leadership", "crypto", "correlation")
 PANES_AFTER_SIZING = ("flags", "book")
 
 
-def grid_panes() -> tuple[tuple[type[Pane], ...], tuple[type[Pane], ...]]:
-    """The panes' classes before and after the Sizing pane, in the order above. Their modules (the panes'
-    widgets and the charts, about 5 ms) are imported here, when the panes are swapped in after the first frame."""
+def pane_classes() -> dict[str, type[Pane]]:
+    """The grid's pane classes by id. Their modules (the panes' widgets and the charts, about 5 ms) are imported
+    here, when the panes are swapped in after the first frame."""
     from cockpit.widgets.book import BookPane
     from cockpit.widgets.correlation import CorrelationPane
     from cockpit.widgets.crypto import CryptoPane
@@ -73,7 +73,8 @@ def grid_panes() -> tuple[tuple[type[Pane], ...], tuple[type[Pane], ...]]:
     from cockpit.widgets.leadership import LeadershipPane
     from cockpit.widgets.macro import MacroPane
 
-    return (MacroPane, LeadershipPane, CryptoPane, CorrelationPane), (FlagsPane, BookPane)
+    return {pane.PANE_KEY: pane for pane in (MacroPane, LeadershipPane, CryptoPane, CorrelationPane, FlagsPane,
+                                            BookPane)}
 
 
 class CockpitScreen(ScreenView, FeedControls, PaneKeys, ReportsErrors, Screen[None]):
@@ -150,11 +151,11 @@ class CockpitScreen(ScreenView, FeedControls, PaneKeys, ReportsErrors, Screen[No
         grid = self.query_one("#panes", Container)
         placeholders = list(self.query(PanePlaceholder))
         focused = self.focused.id if isinstance(self.focused, PanePlaceholder) else None
-        before, after = grid_panes()
+        classes = pane_classes()
         with self.app.batch_update():
             await grid.remove_children(placeholders)
-            await grid.mount_all([pane() for pane in before], before=self.sizing)
-            await grid.mount_all([pane() for pane in after], after=self.sizing)
+            await grid.mount_all([classes[key]() for key in PANES_BEFORE_SIZING], before=self.sizing)
+            await grid.mount_all([classes[key]() for key in PANES_AFTER_SIZING], after=self.sizing)
             self._apply_layout()
             self.render_all()
             if self.book_page.shown is not None:  # a book built before the swap

@@ -110,8 +110,6 @@ def _row_key(row: FlagRow) -> tuple[FlagId, datetime | None, bool]:
     return row.flag.id, row.flag.since, row.ended is None
 
 
-
-
 class FlagList(Widget, can_focus=True):
     """A cursor list of flag lines; repaints only when its lines or cursor change. It is as tall as the most
     rows it has shown: a flag that ends and is acknowledged leaves a blank row rather than laying the whole
