@@ -58,6 +58,28 @@ async def test_b_shows_the_book_page_with_positions_limits_and_flags() -> None:
         assert len([p for p in screen.query(".pane") if p.display]) == 6
 
 
+async def test_a_book_built_before_the_calculator_mounts_reaches_it(monkeypatch: pytest.MonkeyPatch) -> None:
+    """The book's worker often finishes before the sizing calculator is mounted (it mounts after the first figures,
+    a thread worker builds the book): the book risk was handed only to a calculator already there, so the plan's
+    BOOK_RISK_LIMIT check went without the book until the next bar rebuilt it (an hour, live)."""
+    from cockpit.book import BookRisk
+    from cockpit.screens.sizing_slot import SizingSlot
+
+    held: list[SizingSlot] = []
+    real = SizingSlot.want_calculator
+    monkeypatch.setattr(SizingSlot, "want_calculator", lambda self, **_: held.append(self))
+    seed_book()
+    app = make_app()
+    async with app.run_test(size=SIZE) as pilot:
+        await settle(pilot, lambda: book_ready(app))
+        screen = cockpit(app)
+        assert held and screen.sizing.calculator is None  # the book is built, the calculator not yet mounted
+        real(held[0])
+        await settle(pilot, lambda: screen.sizing.calculator is not None)
+        assert screen.book is not None
+        assert getattr(screen.sizing.calculator, "book_risk", None) == BookRisk.of(screen.book)
+
+
 async def test_the_book_page_at_100x30_is_a_page_of_its_own() -> None:
     seed_book()
     app = make_app()

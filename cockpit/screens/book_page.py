@@ -82,9 +82,7 @@ class BookPage:
             pane.set_book(message.book, message.error, message.flags, message.series)
             if ctx is not None:
                 pane.show_context(ctx)
-        set_book = getattr(host.sizing.calculator, "set_book", None)
-        if callable(set_book) and message.book is not None:
-            set_book(BookRisk.of(message.book))
+        host.sizing.set_book(None if message.book is None else BookRisk.of(message.book))
 
     def note_hour(self, snap: Snapshot) -> None:
         """Keep one reading per hour for RE_ENTRY_WINDOW."""

@@ -24,6 +24,7 @@ from textual.widgets import Static
 from cockpit.widgets.format import styled
 
 if TYPE_CHECKING:
+    from cockpit.book import BookRisk
     from cockpit.config import Profile
     from cockpit.journal.fills import RoundTrip
     from cockpit.kinds import ProfileName
@@ -93,10 +94,11 @@ class SizingSlot(Vertical):
         self._market: Market | None = None
         self._readings: Readings | None = None
         self.round_trips: tuple[RoundTrip, ...] = ()
+        self.book_risk: BookRisk | None = None  # kept here: the book is often built before the calculator mounts
         self._trips_stamp: JournalStamp | None = None
         self._reading_trips = False
-        self._sent: tuple[ProfileName | None, Market | None, Readings | None, Sequence[RoundTrip] | None] = (
-            profile.name, None, None, None)
+        self._sent: tuple[ProfileName | None, Market | None, Readings | None, Sequence[RoundTrip] | None,
+                          BookRisk | None] = (profile.name, None, None, None, None)
 
     def compose(self) -> ComposeResult:
         """A line until the calculator is mounted."""
@@ -118,7 +120,7 @@ class SizingSlot(Vertical):
             return
         await self.mount(calculator)
         self.calculator = calculator
-        self._sent = (None, None, None, None)
+        self._sent = (None, None, None, None, None)
         self._push()
         self.refresh_round_trips()
         if self._focus_when_mounted:
@@ -158,6 +160,11 @@ class SizingSlot(Vertical):
             self.round_trips = message.trips
             self._push()
 
+    def set_book(self, book_risk: BookRisk | None) -> None:
+        """The book's open risk for the plan's BOOK_RISK_LIMIT check, kept until the calculator is there."""
+        self.book_risk = book_risk
+        self._push()
+
     def update(self, snap: Snapshot, profile: Profile) -> None:
         """The latest market and profile; passed to the calculator if they changed."""
         btc, regime = snap.readings.crypto.btc, snap.regime
@@ -174,7 +181,7 @@ class SizingSlot(Vertical):
         calculator = self.calculator
         if calculator is None:
             return
-        sent_profile, sent_market, sent_readings, sent_trips = self._sent
+        sent_profile, sent_market, sent_readings, sent_trips, sent_book = self._sent
         set_profile = getattr(calculator, "set_profile", None)
         if self.profile.name != sent_profile and callable(set_profile):
             set_profile(self.profile)
@@ -185,7 +192,10 @@ class SizingSlot(Vertical):
         changed = self._readings is not sent_readings or self.round_trips is not sent_trips
         if self._readings is not None and changed and callable(set_context):
             set_context(self._readings, self.round_trips)
-        self._sent = (self.profile.name, self._market, self._readings, self.round_trips)
+        set_book = getattr(calculator, "set_book", None)
+        if self.book_risk != sent_book and callable(set_book):
+            set_book(self.book_risk)
+        self._sent = (self.profile.name, self._market, self._readings, self.round_trips, self.book_risk)
 
     def focus_inside(self) -> None:
         """Focus the calculator's first field (or the frame itself, and the field once the calculator is there)."""
