@@ -218,10 +218,10 @@ class CryptoReading:
     btc: CryptoAsset = CryptoAsset("BTC/USDT:USDT")
     eth: CryptoAsset = CryptoAsset("ETH/USDT:USDT")
     state: str | None = None
-    flush_count: int = 0  # flushes within the current move (SPEC §3 v2)
+    flush_count: int = 0  # flushes within the current move (SPEC §3 v2), on either perp
     oi_reset: bool | None = None
     move_start: datetime | None = None  # the highest close of the move lookback: where the current move began
-    flush_active: bool | None = None  # a flush is under way (the last hour qualifies, or within its quiet gap)
+    flush_active: bool | None = None  # a flush is under way on either perp (its last hour qualifies, or its quiet gap)
     cascade_assets: tuple[str, ...] = ()  # perps passing the LIQUIDATION_CASCADE test in the last hour (BTC or ETH)
 
 

@@ -9,10 +9,16 @@ from pathlib import Path
 from typing import Any
 
 import numpy as np
+import polars as pl
 import pytest
 
 from cockpit.analytics.crypto import with_oi_columns
-from cockpit.analytics.liquidations import FlushTest, liquidation_path
+from cockpit.analytics.liquidations import FlushTest, liquidation_path, tape_flushes
+from cockpit.config import load_config
+from cockpit.models import FlagId, MarketState, SourceKind
+from cockpit.rules.pretrade import TradePlan, pretrade_flags
+from cockpit.sizing import Side
+from cockpit.snapshot import build_snapshot
 from tests.signal_fixtures import BTC, ETH, bars, hours, snapshot_at
 
 START = datetime(2026, 2, 2, tzinfo=UTC)
@@ -185,6 +191,43 @@ def test_flushes_are_clusters_separated_by_four_quiet_hours() -> None:
     assert path is not None
     assert len(path.flushes) == 2
     assert not path.active  # nine quiet hours since
+
+
+def test_an_eth_flush_ahead_of_btc_is_the_moves_first_flush() -> None:
+    """Symptom (the cascade at 63 h): ETH flushed an hour before BTC, LIQUIDATION_CASCADE fired on ETH, and the
+    crypto line read "flushes in this move 0" beside it, so a long planned in that hour got no FIRST_FLUSH."""
+    closes = falling(30, -8.0)
+    btc = perp(closes=closes)
+    liq = np.exp(np.random.default_rng(12).normal(math.log(2e5), 0.5, HOURS))
+    liq[-1] = 2e8
+    eth = perp(ETH, closes=falling(30, -9.0, 2500.0), long_liq=liq, coins=np.full(HOURS, 2_000_000.0))
+    payload = crypto(btc, eth)
+    assert payload["btc"]["liq_zscore_1h"] < 3 and payload["eth"]["liq_zscore_1h"] > 3
+    assert payload["flush_count"] == 1 and payload["flush_active"] is True
+    config = load_config()
+    state = MarketState(SourceKind.FILE, AS_OF, pl.concat([btc, eth]).sort(["ts", "symbol"]))
+    snap = build_snapshot(state, config.profile("swing"), config.universe)
+    plan = TradePlan(BTC, Side.LONG, entry=82_000.0, stop=80_000.0, qty=0.01, ts=AS_OF)
+    flag = next(f for f in pretrade_flags(plan, [], snap.readings, snap.regime, config.profile("swing"))
+                if f.id is FlagId.FIRST_FLUSH)
+    assert "its first flush is under way" in flag.message
+
+
+@pytest.mark.parametrize(("gap", "tape"), [(4, 1), (5, 2)])
+def test_btc_and_eth_flushes_merge_as_one_perps_clusters_do(gap: int, tape: int) -> None:
+    """One perp's flush ends at its fourth quiet hour: a BTC hour `gap` hours after ETH's is the same flush when
+    fewer than four quiet hours part them, another when four do."""
+    eth_liq = np.exp(np.random.default_rng(13).normal(math.log(2e5), 0.5, HOURS))
+    btc_liq = np.exp(np.random.default_rng(14).normal(math.log(3e5), 0.5, HOURS))
+    eth_liq[-20], btc_liq[-20 + gap] = 2e8, 2e8
+    paths = [liquidation_path(with_oi_columns(frame), baseline_h=168, pass_h=72, test=FlushTest())
+             for frame in (perp(long_liq=btc_liq), perp(ETH, long_liq=eth_liq, coins=np.full(HOURS, 2_000_000.0)))]
+    assert all(path is not None and len(path.flushes) == 1 for path in paths)
+    assert len(tape_flushes([p for p in paths if p is not None])) == tape
+    one = perp(long_liq=np.where(np.arange(HOURS) == HOURS - 20 + gap, 2e8, btc_liq) + np.where(
+        np.arange(HOURS) == HOURS - 20, 2e8, 0.0))
+    single = liquidation_path(with_oi_columns(one), baseline_h=168, pass_h=72, test=FlushTest())
+    assert single is not None and len(single.flushes) == tape  # the same rule on one perp's hours
 
 
 @pytest.mark.parametrize(("quiet", "active"), [(0, True), (3, True), (4, False)])

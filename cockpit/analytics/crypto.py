@@ -11,7 +11,7 @@ import numpy as np
 import polars as pl
 
 from cockpit.analytics.bars import age_seconds, floats, last_value, value_at
-from cockpit.analytics.liquidations import FlushTest, LiquidationPath, flushes_since, liquidation_path
+from cockpit.analytics.liquidations import FlushTest, LiquidationPath, liquidation_path, tape_flushes_since
 from cockpit.analytics.series import moving_average_trend, pct_change
 from cockpit.models import CryptoAsset, CryptoReading
 
@@ -196,14 +196,16 @@ def structure_state(assets: tuple[CryptoAsset, ...], cascades: tuple[bool | None
 
 def crypto_reading(btc_symbol: str, btc_series: pl.DataFrame | None, eth_symbol: str,
                    eth_series: pl.DataFrame | None, as_of: datetime, options: CryptoOptions) -> CryptoReading:
-    """Both perps, the current move (from BTC), its flush count, whether one is under way, the OI reset, the state."""
+    """Both perps, the current move (from BTC), its flushes on either perp and whether one is under way, BTC's OI
+    reset, the state."""
     btc, btc_path, btc_frame = perp_reading(btc_symbol, btc_series, as_of, options)
     eth, eth_path, eth_frame = perp_reading(eth_symbol, eth_series, as_of, options)
     start = None if btc_frame is None else move_start(btc_frame, as_of, options.move_lookback_h)
     flushes, active, oi_reset = 0, None, None
-    if btc_path is not None and start is not None:
-        flushes = flushes_since(btc_path, np.datetime64(start.replace(tzinfo=None), "us"))
-        active = btc_path.active
+    paths = [path for path in (btc_path, eth_path) if path is not None]
+    if paths and start is not None:  # a flush on either perp is the tape's (ETH's may lead BTC's by an hour)
+        flushes = tape_flushes_since(paths, np.datetime64(start.replace(tzinfo=None), "us"))
+        active = any(path.active for path in paths)
     if btc_frame is not None and start is not None and btc.open_interest is not None:
         since = btc_frame.filter(pl.col("ts") >= start).get_column("oi_coins").drop_nulls()
         if since.len():

@@ -1,4 +1,4 @@
-"""Robust liquidation intensity and flush clusters (SPEC §3 v2), one perp at a time.
+"""Robust liquidation intensity and flush clusters (SPEC §3 v2), one perp at a time, and the tape's flushes of both.
 
 liq_z = (ln(1+L) - median) / max(1.4826 * MAD, 0.25), with median and MAD of ln(1+L) over the 168 hours before
 the current flush cluster, so the hours of a flush never enter their own baseline. A flush is a cluster of
@@ -8,6 +8,7 @@ qualifying hours (liq_z >= 3 and L >= 0.05 % of open interest) separated by at l
 from __future__ import annotations
 
 import math
+from collections.abc import Sequence
 from dataclasses import dataclass
 
 import numpy as np
@@ -155,6 +156,19 @@ def liquidation_path(series: pl.DataFrame, *, baseline_h: int, pass_h: int,
     return LiquidationPath(stamps[first:], zscores, oi_pct[first:], hours, tuple(flushes), active)
 
 
-def flushes_since(path: LiquidationPath, since: np.datetime64) -> int:
-    """Flushes with a qualifying hour at or after `since` (a flush that ended before never counts)."""
-    return sum(1 for flush in path.flushes if path.stamps[flush.end] >= since)
+def tape_flushes(paths: Sequence[LiquidationPath]) -> list[tuple[np.datetime64, np.datetime64]]:
+    """The flushes of the tape (BTC's and ETH's together): (first, last qualifying hour) of each perp's flushes,
+    merged where fewer than FLUSH_GAP_H quiet hours part them, as one perp's clusters are."""
+    spans = sorted((path.stamps[flush.start], path.stamps[flush.end]) for path in paths for flush in path.flushes)
+    merged: list[tuple[np.datetime64, np.datetime64]] = []
+    for first, last in spans:
+        if merged and first - merged[-1][1] <= np.timedelta64(FLUSH_GAP_H * HOUR_US, "us"):
+            merged[-1] = (merged[-1][0], max(merged[-1][1], last))
+        else:
+            merged.append((first, last))
+    return merged
+
+
+def tape_flushes_since(paths: Sequence[LiquidationPath], since: np.datetime64) -> int:
+    """The tape's flushes with a qualifying hour at or after `since` (one that ended before never counts)."""
+    return sum(1 for _, last in tape_flushes(paths) if last >= since)
