@@ -8,7 +8,9 @@ written after the screen's handler has updated every pane, split into the source
 handler, the plotext chart builds and the UI thread's own CPU time (`ui_cpu`: what the UI thread computed,
 without the waits for the next frame or for the worker's turn). The charts are built in that same frame, never
 deferred. The book is rebuilt in its own worker once the feed's worker has finished (the Book page is the
-second page at 160x45); `book` is the time from the poll's start until the book pane holds the new book.
+second page at 160x45); `book` is the time from the poll's start until the book pane holds the new book, and
+the row's figure (`every`) is the later of the two for each bar: until every pane, the book's included, holds
+it (`panes` is the six panes' paint alone).
 
 At 7200 the simulator's one-second poll brings about two new hourly bars, and 30 updates span the cascade's
 weekdays and its crypto weekend (where the equity charts do not change). `--speed 3600` brings one bar a poll,
@@ -44,7 +46,7 @@ UPDATES = int(os.environ["BENCH_UPDATES"])
 clock, cpu = time.perf_counter, time.thread_time
 current = {}
 samples = []
-books = []
+books = {}  # the poll's start -> seconds until the book pane held that poll's book
 
 if os.environ["BENCH_BOOK"] == "1":
     from datetime import UTC, datetime
@@ -62,7 +64,7 @@ def timed_book_show(self, message):
     book_show(self, message)
     if "start" in current and not current.get("booked") and message.book is not None:
         current["booked"] = True
-        books.append(clock() - current["start"])
+        books[current["start"]] = clock() - current["start"]
 BookPage.show = timed_book_show
 
 build = cockpit.snapshot.build_snapshot
@@ -120,7 +122,8 @@ def hooked_run(app, *args, **kwargs):
         app._bench_pending = None
         painted, painted_cpu = clock(), cpu()
         samples.append({
-            "total": painted - pending["start"],
+            "start": pending["start"],
+            "panes": painted - pending["start"],
             "poll": pending["evaluate"] - pending["start"],
             "evaluate": pending["evaluated"] - pending["evaluate"],
             "ui": painted - pending["handler"],
@@ -128,11 +131,17 @@ def hooked_run(app, *args, **kwargs):
             "charts": current.pop("charts", 0.0),
             "ui_cpu": painted_cpu - pending["handler_cpu"],
         })
-        if len(samples) == UPDATES + 2:
-            kept = samples[2:]  # the first two include the imports and the first layout
-            summary = {k: [percentile([s[k] for s in kept], q) * 1000 for q in (0.5, 0.95)] for k in kept[0]}
-            if len(books) > 2:
-                summary["book"] = [percentile(books[2:], q) * 1000 for q in (0.5, 0.95)]
+        if len(samples) == UPDATES + 3:  # one more bar: the last kept bar's book has landed by its paint
+            kept = samples[2:-1]  # the first two include the imports and the first layout
+            for sample in kept:
+                booked = books.get(sample["start"])
+                sample["every"] = max(sample["panes"], booked if booked is not None else 0.0)
+                if booked is not None:
+                    sample["book"] = booked
+            stages = ["every", *(k for k in kept[0] if k not in ("start", "every"))]
+            summary = {k: [percentile([s[k] for s in kept if k in s], q) * 1000 for q in (0.5, 0.95)]
+                       for k in stages if any(k in s for s in kept)}
+            summary["booked"] = sum("book" in s for s in kept)
             mark("latency", json.dumps(summary))
             app.exit()
     app._display = display
@@ -150,12 +159,16 @@ def measure(updates: int, *, book: bool = True, speed: float = 7200.0) -> tuple[
         if book:
             (Path(folder) / "config.toml").write_text("[book]\nequity = 1000000\n", encoding="utf-8")
         marks = child(CHILD, "latency", env=env, timeout=updates * 2 + 60)
-    stages: dict[str, list[float]] = json.loads(marks["latency"][1])
-    p50, p95 = stages["total"]
+    stages = json.loads(marks["latency"][1])
+    booked = stages.pop("booked")
+    if book and booked < updates:
+        raise SystemExit(f"the book was shown for {booked} of {updates} bars: its figure would leave bars out")
+    p50, p95 = stages["every"]
     detail = "p50/p95 " + ", ".join(f"{name} {values[0]:.0f}/{values[1]:.0f}" for name, values in stages.items()
-                                    if name != "total")
-    row = Row("new bar -> every pane updated, p95 (ms)", f"{p95:.0f} (p50 {p50:.0f})", "-", p95 / TARGET_MS,
-              f"p95 <= {TARGET_MS:.0f} ms", p95 <= TARGET_MS, detail)
+                                    if name != "every")
+    name = "new bar -> every pane + book, p95 (ms)" if book else "new bar -> every pane, empty book, p95 (ms)"
+    row = Row(name, f"{p95:.0f} (p50 {p50:.0f})", "-", p95 / TARGET_MS, f"p95 <= {TARGET_MS:.0f} ms", p95 <= TARGET_MS,
+              detail)
     return [row], stages
 
 
