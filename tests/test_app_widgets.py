@@ -50,6 +50,9 @@ def test_direction_is_a_glyph_and_a_theme_colour_never_colour_alone() -> None:
     assert signed(-2.88, "+.2f", "%") == "[$loss]▼-2.88%[/]"
     assert signed(12.2, "+.1f", "bp", rising_is_good=False) == "[$loss]▲+12.2bp[/]"
     assert signed(None, width=5) == "[$stale]  n/a[/]"
+    # a change that rounds to zero at the shown precision reads flat, as an exact zero does (it read ▼-0.00%)
+    assert signed(-0.001, "+.2f", "%") == signed(0.0, "+.2f", "%") == " +0.00%"
+    assert signed(0.004, "+.1f", "bp") == " +0.0bp" and signed(0.06, "+.1f", "bp") == "[$gain]▲+0.1bp[/]"
 
 
 def test_no_pane_css_holds_a_hex_colour() -> None:

@@ -129,8 +129,15 @@ def signed(value: float | None, spec: str = "+.2f", unit: str = "", width: int =
     if not is_number(value):
         return styled(pad(NA, width), "$stale")
     assert value is not None
+    text = format(value, spec)
+    try:
+        shown = float(text.replace(",", ""))
+    except ValueError:
+        shown = value
+    if shown == 0:  # a change that rounds to nothing is shown flat: no "▼-0.00%" for -0.001 %
+        value, text = 0.0, format(0.0, spec)
     glyph = UP if value > 0 else DOWN if value < 0 else " "
-    return styled(pad(f"{glyph}{format(value, spec)}{unit}", width), direction_style(value, rising_is_good))
+    return styled(pad(f"{glyph}{text}{unit}", width), direction_style(value, rising_is_good))
 
 
 def cell(text: str, width: int, style: str | None = None, align: str = ">") -> str:
