@@ -213,6 +213,18 @@ def test_an_eth_flush_ahead_of_btc_is_the_moves_first_flush() -> None:
     assert "its first flush is under way" in flag.message
 
 
+def test_a_perp_whose_bars_stopped_does_not_hold_a_flush_open() -> None:
+    """Counting ETH's flushes made its path's own last bar decide "under way": ETH bars that stopped 30 h ago on
+    a qualifying hour kept the tape's flush open, and FIRST_FLUSH said the first flush was under way."""
+    liq = np.exp(np.random.default_rng(15).normal(math.log(2e5), 0.5, HOURS))
+    liq[-31] = 2e8
+    eth = perp(ETH, closes=falling(40, -9.0, 2500.0), long_liq=liq, coins=np.full(HOURS, 2_000_000.0))
+    eth = eth.filter(pl.col("ts") <= AS_OF - timedelta(hours=31))  # its last bar is the flush hour, 30 h back
+    payload = crypto(perp(closes=falling(40, -8.0)), eth)
+    assert payload["flush_count"] == 1 and payload["flush_active"] is False
+    assert payload["state"] != "liquidation-driven"
+
+
 @pytest.mark.parametrize(("gap", "tape"), [(4, 1), (5, 2)])
 def test_btc_and_eth_flushes_merge_as_one_perps_clusters_do(gap: int, tape: int) -> None:
     """One perp's flush ends at its fourth quiet hour: a BTC hour `gap` hours after ETH's is the same flush when
@@ -221,7 +233,8 @@ def test_btc_and_eth_flushes_merge_as_one_perps_clusters_do(gap: int, tape: int)
     btc_liq = np.exp(np.random.default_rng(14).normal(math.log(3e5), 0.5, HOURS))
     eth_liq[-20], btc_liq[-20 + gap] = 2e8, 2e8
     paths = [liquidation_path(with_oi_columns(frame), baseline_h=168, pass_h=72, test=FlushTest())
-             for frame in (perp(long_liq=btc_liq), perp(ETH, long_liq=eth_liq, coins=np.full(HOURS, 2_000_000.0)))]
+             for frame in (perp(long_liq=btc_liq), perp(ETH, closes=np.full(HOURS, 2500.0), long_liq=eth_liq,
+                                                         coins=np.full(HOURS, 2_000_000.0)))]
     assert all(path is not None and len(path.flushes) == 1 for path in paths)
     assert len(tape_flushes([p for p in paths if p is not None])) == tape
     one = perp(long_liq=np.where(np.arange(HOURS) == HOURS - 20 + gap, 2e8, btc_liq) + np.where(

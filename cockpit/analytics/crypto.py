@@ -5,13 +5,19 @@ from __future__ import annotations
 
 import math
 from dataclasses import dataclass
-from datetime import datetime, timedelta
+from datetime import UTC, datetime, timedelta
 
 import numpy as np
 import polars as pl
 
 from cockpit.analytics.bars import age_seconds, floats, last_value, value_at
-from cockpit.analytics.liquidations import FlushTest, LiquidationPath, liquidation_path, tape_flushes_since
+from cockpit.analytics.liquidations import (
+    FlushTest,
+    LiquidationPath,
+    liquidation_path,
+    tape_flushes_since,
+    under_way,
+)
 from cockpit.analytics.series import moving_average_trend, pct_change
 from cockpit.models import CryptoAsset, CryptoReading
 
@@ -154,13 +160,21 @@ def perp_reading(symbol: str, series: pl.DataFrame | None, as_of: datetime,
     return asset_reading(symbol, series, as_of, options, path), path, series
 
 
-def cascade_under_way(path: LiquidationPath | None, series: pl.DataFrame | None, options: CryptoOptions) -> bool:
+def newest_hour(as_of: datetime) -> np.datetime64:
+    """The start of the newest hourly bar complete at `as_of` (naive UTC, as the bars' stamps)."""
+    naive = as_of if as_of.tzinfo is None else as_of.astimezone(UTC).replace(tzinfo=None)
+    hour = naive.replace(minute=0, second=0, microsecond=0) - timedelta(hours=1)
+    return np.datetime64(hour, "us")
+
+
+def cascade_under_way(path: LiquidationPath | None, series: pl.DataFrame | None, options: CryptoOptions,
+                      newest: np.datetime64) -> bool:
     """A flush is under way and one of its hours passed the cascade test (its fall over 4 h included).
 
     A flush is a cluster separated by four quiet hours (SPEC §3), so a lull between its hours is still that
     flush; the price test keeps a flush that moved nothing (a big hour on a flat tape) out.
     """
-    if path is None or series is None or not path.active or not path.flushes:
+    if path is None or series is None or not under_way(path, newest):
         return False
     flush = path.flushes[-1]
     stamps = series.get_column("ts").to_numpy().astype("datetime64[us]")
@@ -203,16 +217,18 @@ def crypto_reading(btc_symbol: str, btc_series: pl.DataFrame | None, eth_symbol:
     start = None if btc_frame is None else move_start(btc_frame, as_of, options.move_lookback_h)
     flushes, active, oi_reset = 0, None, None
     paths = [path for path in (btc_path, eth_path) if path is not None]
+    newest = newest_hour(as_of)
     if paths and start is not None:  # a flush on either perp is the tape's (ETH's may lead BTC's by an hour)
         flushes = tape_flushes_since(paths, np.datetime64(start.replace(tzinfo=None), "us"))
-        active = any(path.active for path in paths)
+        active = any(under_way(path, newest) for path in paths)
     if btc_frame is not None and start is not None and btc.open_interest is not None:
         since = btc_frame.filter(pl.col("ts") >= start).get_column("oi_coins").drop_nulls()
         if since.len():
             peak = float(since.max())  # type: ignore[arg-type]
             oi_reset = peak > 0 and (1 - btc.open_interest / peak) * 100 >= options.oi_reset_pct
     cascades = (cascade_hour(btc, options), cascade_hour(eth, options))
-    cascading = cascade_under_way(btc_path, btc_frame, options) or cascade_under_way(eth_path, eth_frame, options)
+    cascading = (cascade_under_way(btc_path, btc_frame, options, newest)
+                 or cascade_under_way(eth_path, eth_frame, options, newest))
     state = structure_state((btc, eth), cascades, flushes, oi_reset, cascading)
     passing = tuple(asset.symbol for asset, hit in zip((btc, eth), cascades, strict=True) if hit)
     return CryptoReading(btc=btc, eth=eth, state=state, flush_count=flushes, oi_reset=oi_reset,

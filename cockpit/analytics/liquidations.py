@@ -156,6 +156,15 @@ def liquidation_path(series: pl.DataFrame, *, baseline_h: int, pass_h: int,
     return LiquidationPath(stamps[first:], zscores, oi_pct[first:], hours, tuple(flushes), active)
 
 
+def under_way(path: LiquidationPath, newest: np.datetime64) -> bool:
+    """The path's last flush is still under way at `newest` (the newest completed hour): fewer than FLUSH_GAP_H
+    hours since its last qualifying hour, whether or not they have bars, so a perp whose bars stopped does not
+    hold its flush open."""
+    if not path.active or not path.flushes:
+        return False
+    return bool(newest - path.stamps[path.flushes[-1].end] < np.timedelta64(FLUSH_GAP_H * HOUR_US, "us"))
+
+
 def tape_flushes(paths: Sequence[LiquidationPath]) -> list[tuple[np.datetime64, np.datetime64]]:
     """The flushes of the tape (BTC's and ETH's together): (first, last qualifying hour) of each perp's flushes,
     merged where fewer than FLUSH_GAP_H quiet hours part them, as one perp's clusters are."""
