@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import math
 from dataclasses import dataclass
-from datetime import UTC, datetime, timedelta
+from datetime import datetime, timedelta
 
 import numpy as np
 import polars as pl
@@ -20,6 +20,7 @@ from cockpit.analytics.liquidations import (
 )
 from cockpit.analytics.series import moving_average_trend, pct_change
 from cockpit.models import CryptoAsset, CryptoReading
+from cockpit.universe import floor_hour
 
 DEFAULT_FUNDING_INTERVAL_H = 8.0  # only when neither the venue nor the data file says
 HOURS_PER_YEAR = 8760.0
@@ -162,9 +163,7 @@ def perp_reading(symbol: str, series: pl.DataFrame | None, as_of: datetime,
 
 def newest_hour(as_of: datetime) -> np.datetime64:
     """The start of the newest hourly bar complete at `as_of` (naive UTC, as the bars' stamps)."""
-    naive = as_of if as_of.tzinfo is None else as_of.astimezone(UTC).replace(tzinfo=None)
-    hour = naive.replace(minute=0, second=0, microsecond=0) - timedelta(hours=1)
-    return np.datetime64(hour, "us")
+    return np.datetime64((floor_hour(as_of) - timedelta(hours=1)).replace(tzinfo=None), "us")
 
 
 def cascade_under_way(path: LiquidationPath | None, series: pl.DataFrame | None, options: CryptoOptions,

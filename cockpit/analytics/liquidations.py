@@ -21,6 +21,7 @@ MIN_SCALE = 0.25
 MIN_BASELINE_H = 24
 FLUSH_GAP_H = 4
 HOUR_US = 3_600_000_000
+FLUSH_GAP = np.timedelta64(FLUSH_GAP_H * HOUR_US, "us")
 
 
 @dataclass(frozen=True, slots=True)
@@ -162,7 +163,7 @@ def under_way(path: LiquidationPath, newest: np.datetime64) -> bool:
     hold its flush open."""
     if not path.active or not path.flushes:
         return False
-    return bool(newest - path.stamps[path.flushes[-1].end] < np.timedelta64(FLUSH_GAP_H * HOUR_US, "us"))
+    return bool(newest - path.stamps[path.flushes[-1].end] < FLUSH_GAP)
 
 
 def tape_flushes(paths: Sequence[LiquidationPath]) -> list[tuple[np.datetime64, np.datetime64]]:
@@ -171,7 +172,7 @@ def tape_flushes(paths: Sequence[LiquidationPath]) -> list[tuple[np.datetime64, 
     spans = sorted((path.stamps[flush.start], path.stamps[flush.end]) for path in paths for flush in path.flushes)
     merged: list[tuple[np.datetime64, np.datetime64]] = []
     for first, last in spans:
-        if merged and first - merged[-1][1] <= np.timedelta64(FLUSH_GAP_H * HOUR_US, "us"):
+        if merged and first - merged[-1][1] <= FLUSH_GAP:
             merged[-1] = (merged[-1][0], max(merged[-1][1], last))
         else:
             merged.append((first, last))
