@@ -114,6 +114,24 @@ async def test_bars_are_columns_of_blocks_and_the_tallest_is_the_spike() -> None
         assert abs(spike - (filled[0] + filled[-1]) / 2) <= 1  # in the middle, as index 30 of 61
 
 
+async def test_quiet_hours_draw_no_block_and_the_bars_keep_their_place() -> None:
+    # a liquidation tape: zero most hours, a few small ones, one flush; the bars take a third of the height
+    values = tuple(12.0 if i == 40 else 0.05 if i % 7 == 0 else 0.0 for i in range(60))
+    line = tuple(100.0 + i for i in range(60))
+    for size in ((60, 16), (60, 6), (60, 4)):
+        async with Host().run_test(size=size) as pilot:
+            chart = await _shown(pilot, ChartSpec(lines=(Series("BTC", line, "primary"),),
+                                                  bars=(Series("liq", values, "loss"),), bar_share=1 / 3))
+            rows = [strip.text for strip in chart.strips()]
+            legend = {(y, row.index("██ liq") + k) for y, row in enumerate(rows) if "██ liq" in row for k in (0, 1)}
+            columns = {column for y, row in enumerate(rows) for column, char in enumerate(row)
+                       if char == "█" and (y, column) not in legend}
+            assert len(columns) == 1, (size, rows)  # the flush alone: no band of zero and 0.05 hours
+            frame = [column for column, char in enumerate(rows[0]) if char in "┌┐"]
+            inner = frame[1] - frame[0] - 1
+            assert abs((columns.pop() - frame[0] - 1) - 40 / 59 * (inner - 1)) <= 1.5  # where hour 40 is
+
+
 async def test_the_first_charts_wait_for_plotext_after_the_frame_that_shows_the_figures(
         monkeypatch: Any) -> None:
     import sys

@@ -230,13 +230,13 @@ class Chart(Widget):
         plt.canvas_color(self._rgb("surface"))
         plt.axes_color(self._rgb("surface"))
         plt.ticks_color(self._rgb("text-muted"))
-        self._draw(self._spec, width)
+        self._draw(self._spec, width, height - 2)  # the frame's two lines: no title, labels or x ticks
         plt._set_sizes()
         plt._build_matrix()
         self.builds += 1
         return matrix_strips(plt.monitor.matrix, width, self.rich_style)
 
-    def _draw(self, spec: ChartSpec, cells: int) -> None:
+    def _draw(self, spec: ChartSpec, cells: int, rows: int) -> None:
         plt = self.plt
         x_range = spec.x_range() or (0.0, 1.0)
         right_used = False
@@ -244,13 +244,20 @@ class Chart(Widget):
             xs, ys = per_cell(*series.points(), cells, x_range, bars=True)
             if not ys:
                 continue
-            # One full block per column, filled down to zero: the columns a bar chart draws at this width, without
-            # plotext drawing each bar as a rectangle (a third of the cost).
-            plt.plot(list(xs), list(ys), yside="right", color=self._rgb(series.colour), marker="sd", fillx=True,
-                     label=series.label or None)
             top = max(max(ys), 1e-9)
-            plt.ylim(0, top / spec.bar_share, yside="right")
+            share = spec.bar_share if rows > 3 else 1.0  # two or three rows: a third of them is no bar at all
+            plt.ylim(0, top / share, yside="right")
             right_used = True
+            # One full block per column, filled down to zero: the columns a bar chart draws at this width, without
+            # plotext drawing each bar as a rectangle (a third of the cost). Only the tallest bar and those that
+            # reach half a row are drawn: plotext puts any value, zero too, in the row it rounds to, so every hour
+            # would fill the bottom row and a quiet hour would look like the spike's base.
+            least = min(top, top / share / max(1, rows - 1) / 2)
+            kept = [(x, y) for x, y in zip(xs, ys, strict=True) if y >= least]
+            if kept:  # on the chart's own x range: the bars left out do not narrow it
+                plt.xlim(*x_range)
+                plt.scatter([x for x, _ in kept], [y for _, y in kept], yside="right", marker="sd", fillx=True,
+                            color=self._rgb(series.colour), label=series.label or None)
         for series in spec.lines:
             xs, ys = per_cell(*series.points(), cells, x_range)
             if len(ys) < 2:
