@@ -295,7 +295,7 @@ def book_flags(book: Book) -> list[Flag]:
     flags = []
     risk_pct, limit = book.risk_pct, book.book_risk_pct_limit
     if risk_pct is not None and risk_pct > limit * (1 + 1e-9):
-        how = "one book" if book.one_book else "root-sum-square of equity and crypto"
+        how = "one book" if book.one_book else "root-sum-square of stocks and crypto"
         flags.append(Flag(
             FlagId.BOOK_RISK_LIMIT,
             Severity.CRITICAL if risk_pct > 1.5 * limit else Severity.WARNING,
@@ -351,7 +351,7 @@ def plan_book_flag(symbol: str, plan_risk: float, plan_equity: float | None, boo
     if total <= allowed * (1 + 1e-9):
         return None
     before = combine_risk(book.equity_risk, book.crypto_risk, book.one_book)
-    how = "one book" if book.one_book else "root-sum-square of equity and crypto"
+    how = "one book" if book.one_book else "root-sum-square of stocks and crypto"
     return Flag(
         FlagId.BOOK_RISK_LIMIT,
         Severity.CRITICAL if total > 1.5 * allowed else Severity.WARNING,

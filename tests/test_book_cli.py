@@ -179,3 +179,21 @@ def test_snapshot_plan_checks_the_book_limit(tmp_path: Path, capsys: pytest.Capt
     payload = run_json(capsys, "snapshot", "--data", str(bars_file(tmp_path)), "--plan", str(plan), "--json")
     (flag,) = [f for f in payload["flags"] if f["id"] == "BOOK_RISK_LIMIT"]  # type: ignore[attr-defined]
     assert flag["evidence"]["plan_risk"] == 1000 and flag["evidence"]["book_risk"] == 2500
+
+
+def test_the_text_shows_the_book_risk_its_flag_shows(capsys: pytest.CaptureFixture[str]) -> None:
+    # the cascade at 63 h: 153,850.23 at risk of 1,000,000 is 15.385023 %, which the JSON once rounded to 15.385
+    # (15.38499... as a float) before the text rounded it again to 15.38, beside a flag reading 15.39
+    for holding in (["ES=F", "2", "--price", "6000", "--stop", "5500"],
+                    ["NVDA", "1000", "--price", "180", "--stop", "150"],
+                    ["BTC/USDT:USDT", "1.5", "--price", "90000", "--stop", "82000"]):
+        assert main(["book", "add", *holding]) == 0
+    capsys.readouterr()
+    payload = run_json(capsys, "--at", "63h", "book", "--json", "--equity", "1000000")
+    (flag,) = payload["flags"]  # type: ignore[misc]
+    risk_pct = flag["evidence"]["risk_pct"]
+    assert round(risk_pct * 1000) % 10 == 5  # a case where rounding twice differs from rounding once
+    assert main(["--at", "63h", "book", "--equity", "1000000"]) == 0
+    text = capsys.readouterr().out
+    shown = f"{risk_pct:.2f} %"
+    assert f"book risk {shown} of 3 %" in text and f"Book risk {shown} of equity" in text

@@ -124,10 +124,10 @@ def render_book(ctx: PaneContext, book: Book | None, error: str | None = None,
             lines.append(styled(f"+{len(book.positions) - MAX_ROWS} more: cockpit book", "$text-muted"))
         for p in stale[:3]:
             lines.append(styled(f"{p.symbol}: {p.stale_reason}", "$stale"))
-    how = "one book" if book.one_book else "RSS eq/crypto"
+    how = "one book" if book.one_book else "RSS stocks/crypto"
     lines += [
         "",
-        figures(("gross", book.gross), ("net", book.net), ("equity", book.class_notional(AssetClass.EQUITY)),
+        figures(("gross", book.gross), ("net", book.net), ("stocks", book.class_notional(AssetClass.EQUITY)),
                 ("crypto", book.class_notional(AssetClass.CRYPTO))),
         figures(("β-weighted ES", book.es_beta_exposure), ("BTC", book.btc_beta_exposure),
                 ("risk→stops", book.open_risk)) + styled(f" ({how})", "$text-muted")
