@@ -80,6 +80,30 @@ async def test_a_book_built_before_the_calculator_mounts_reaches_it(monkeypatch:
         assert getattr(screen.sizing.calculator, "book_risk", None) == BookRisk.of(screen.book)
 
 
+async def test_a_profile_switch_gives_the_calculator_its_book_limit_before_the_book_is_built_again(
+        monkeypatch: pytest.MonkeyPatch) -> None:
+    """The limits are the profile's (short 1.5 %, swing 3 %, long 5 %): after `p` the plan was judged against the
+    old profile's limit until the book's worker had built the book again."""
+    from cockpit.models import ProfileName
+    from cockpit.screens.book_page import BookPage
+
+    seed_book()
+    app = make_app()
+    async with app.run_test(size=SIZE) as pilot:
+        await settle(pilot, lambda: book_ready(app) and cockpit(app).sizing.calculator is not None)
+        screen = cockpit(app)
+        calculator: Any = screen.sizing.calculator
+        assert calculator.book_risk.limit_pct == 3.0
+        built = screen.book
+        monkeypatch.setattr(BookPage, "refresh", lambda *args, **kwargs: None)  # no new book from here on
+        await pilot.press("p")  # swing -> long
+        await settle(pilot, lambda: screen.snapshot is not None and screen.snapshot.judged
+                     and screen.snapshot.profile is ProfileName.LONG)
+        assert screen.book is built  # the book was not built again
+        risk = calculator.book_risk
+        assert risk.limit_pct == 5.0 and risk.equity_risk == pytest.approx(built.open_risk)
+
+
 async def test_the_book_page_at_100x30_is_a_page_of_its_own() -> None:
     seed_book()
     app = make_app()

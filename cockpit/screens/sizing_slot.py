@@ -165,6 +165,16 @@ class SizingSlot(Vertical):
         self.book_risk = book_risk
         self._push()
 
+    def _current_book(self) -> BookRisk | None:
+        """The book's risk under the profile now shown: after a switch, its limit at once, before the book is
+        built again (the open risk to stops does not depend on the profile)."""
+        risk = self.book_risk
+        if risk is None or risk.limit_pct == self.profile.book_risk_pct:
+            return risk
+        from dataclasses import replace
+
+        return replace(risk, limit_pct=self.profile.book_risk_pct)
+
     def update(self, snap: Snapshot, profile: Profile) -> None:
         """The latest market and profile; passed to the calculator if they changed."""
         btc, regime = snap.readings.crypto.btc, snap.regime
@@ -192,10 +202,10 @@ class SizingSlot(Vertical):
         changed = self._readings is not sent_readings or self.round_trips is not sent_trips
         if self._readings is not None and changed and callable(set_context):
             set_context(self._readings, self.round_trips)
-        set_book = getattr(calculator, "set_book", None)
-        if self.book_risk != sent_book and callable(set_book):
-            set_book(self.book_risk)
-        self._sent = (self.profile.name, self._market, self._readings, self.round_trips, self.book_risk)
+        set_book, book_risk = getattr(calculator, "set_book", None), self._current_book()
+        if book_risk != sent_book and callable(set_book):
+            set_book(book_risk)
+        self._sent = (self.profile.name, self._market, self._readings, self.round_trips, book_risk)
 
     def focus_inside(self) -> None:
         """Focus the calculator's first field (or the frame itself, and the field once the calculator is there)."""
