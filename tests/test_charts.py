@@ -132,6 +132,17 @@ async def test_quiet_hours_draw_no_block_and_the_bars_keep_their_place() -> None
             assert abs((columns.pop() - frame[0] - 1) - 40 / 59 * (inner - 1)) <= 1.5  # where hour 40 is
 
 
+async def test_the_legend_is_left_out_where_it_would_cover_half_the_chart() -> None:
+    spec = ChartSpec(lines=(Series("BTC", WAVE, "primary"),),
+                     bars=(Series("long liq $M", tuple(float(i % 9) for i in range(150)), "loss"),))
+    for size, shown in (((60, 16), True), ((60, 6), True), ((60, 5), False), ((60, 4), False)):
+        async with Host().run_test(size=size) as pilot:
+            chart = await _shown(pilot, spec)
+            text = "\n".join(strip.text for strip in chart.strips())
+            assert ("long liq $M" in text and "BTC" in text) is shown, (size, text)
+            assert ("long liq" in text or "BTC" in text) is shown
+
+
 async def test_the_first_charts_wait_for_plotext_after_the_frame_that_shows_the_figures(
         monkeypatch: Any) -> None:
     import sys

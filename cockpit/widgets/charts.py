@@ -240,6 +240,10 @@ class Chart(Widget):
         plt = self.plt
         x_range = spec.x_range() or (0.0, 1.0)
         right_used = False
+        # plotext's legend is a row per series over the top left: on a chart of fewer than two rows a series it
+        # would hide half the figure, so there the axes' figures and the pane's text say what is drawn
+        labelled = sum(1 for series in (*spec.bars, *spec.lines) if series.label)
+        legend = rows >= 2 * labelled
         for series in spec.bars:
             xs, ys = per_cell(*series.points(), cells, x_range, bars=True)
             if not ys:
@@ -257,14 +261,14 @@ class Chart(Widget):
             if kept:  # on the chart's own x range: the bars left out do not narrow it
                 plt.xlim(*x_range)
                 plt.scatter([x for x, _ in kept], [y for _, y in kept], yside="right", marker="sd", fillx=True,
-                            color=self._rgb(series.colour), label=series.label or None)
+                            color=self._rgb(series.colour), label=(series.label or None) if legend else None)
         for series in spec.lines:
             xs, ys = per_cell(*series.points(), cells, x_range)
             if len(ys) < 2:
                 continue
             side = series.side if series.side in ("left", "right") else "left"
             plt.plot(list(xs), list(ys), marker="braille", color=self._rgb(series.colour), yside=side,
-                     label=series.label or None)
+                     label=(series.label or None) if legend else None)
             right_used = right_used or side == "right"
         for level, colour in spec.guides:
             plt.hline(level, color=self._rgb(colour))
