@@ -86,6 +86,14 @@ class Position:
         return max(0.0, (self.price - self.stop) * self.qty * self.multiplier)
 
     @property
+    def through_stop(self) -> bool:
+        """The price is at or past the stop (below a long's, above a short's): the stop should have filled, and
+        the 0 at risk is no comfort: the loss is already beyond it."""
+        if self.stop is None or self.price is None or not self.qty:
+            return False
+        return (self.price - self.stop) * self.qty <= 0
+
+    @property
     def unrealized(self) -> float | None:
         """Mark-to-market PnL against the entry price, None without both."""
         if self.entry_price is None or self.price is None:

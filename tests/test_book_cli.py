@@ -197,3 +197,24 @@ def test_the_text_shows_the_book_risk_its_flag_shows(capsys: pytest.CaptureFixtu
     text = capsys.readouterr().out
     shown = f"{risk_pct:.2f} %"
     assert f"book risk {shown} of 3 %" in text and f"Book risk {shown} of equity" in text
+
+
+def test_a_position_through_its_stop_says_so_beside_its_zero_risk(capsys: pytest.CaptureFixture[str]) -> None:
+    # at 111 h of the cascade BTC is at 81,864, under a long's stop at 82,000, and NVDA at 170.67, over a short's
+    # at 160: nothing is left to lose *to* the stops, and the loss is already past them
+    for holding in (["ES=F", "2", "--price", "6000", "--stop", "5500"],
+                    ["NVDA", "100", "--short", "--price", "150", "--stop", "160"],
+                    ["BTC/USDT:USDT", "1.5", "--price", "90000", "--stop", "82000"]):
+        assert main(["book", "add", *holding]) == 0
+    capsys.readouterr()
+    payload = run_json(capsys, "--at", "111h", "book", "--json")
+    positions = {p["symbol"]: p for p in payload["positions"]}  # type: ignore[attr-defined]
+    btc, nvda, es = positions["BTC/USDT:USDT"], positions["NVDA"], positions["ES=F"]
+    assert btc["price"] < 82000 and btc["open_risk"] == 0 and btc["stop_through"] is True
+    assert nvda["price"] > 160 and nvda["open_risk"] == 0 and nvda["stop_through"] is True
+    assert es["open_risk"] > 0 and es["stop_through"] is False
+    assert main(["--at", "111h", "book"]) == 0
+    rows = {line.split()[0]: line for line in capsys.readouterr().out.splitlines() if line[:1].isupper()}
+    assert rows["BTC/USDT:USDT"].endswith("below its stop 82,000.00")
+    assert rows["NVDA"].endswith("above its stop 160.00")
+    assert "stop" not in rows["ES=F"]

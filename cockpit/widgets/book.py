@@ -51,6 +51,8 @@ def _beta(beta: Beta) -> str:
 def position_row(p: Position, ctx: PaneContext) -> str:
     """One position: symbol, qty, price, notional, betas, beta-weighted ES, risk to stop, age or why stale."""
     note = styled("stale", "$stale") if p.stale_reason else styled(age_text(ctx.age(p.age_s)), "$text-muted")
+    if p.through_stop:
+        note += styled(f" past stop {price(p.stop)}", "bold $loss")  # the short form: one line at 100 columns
     risk = p.open_risk
     return " ".join([
         cell(p.symbol[:14], 14, "$stale" if p.stale_reason else None, "<"),
