@@ -92,12 +92,14 @@ def ended_rows(ctx_story: Story | None, live: tuple[Flag, ...],
     return tuple(sorted(rows, key=lambda r: r.ended or r.flag.since, reverse=True))  # type: ignore[arg-type, return-value]
 
 
-def flag_rows(flags: tuple[Flag, ...], seen: Mapping[FlagId, datetime], as_of: datetime) -> tuple[FlagRow, ...]:
-    """Rows for the live flags, each with its age since its span began (else since the screen first saw it)."""
+def flag_rows(flags: tuple[Flag, ...], seen: Mapping[FlagId, datetime], as_of: datetime,
+              extra_s: float = 0.0) -> tuple[FlagRow, ...]:
+    """Rows for the live flags, each with its age since its span began (else since the screen first saw it), at
+    `as_of` plus `extra_s`: the clock's move since the flags were judged (between bars the age goes on counting)."""
     def start(flag: Flag) -> datetime | None:
         return flag.since or seen.get(flag.id)
 
-    return tuple(FlagRow(f, None if (at := start(f)) is None else max(0.0, (as_of - at).total_seconds()))
+    return tuple(FlagRow(f, None if (at := start(f)) is None else max(0.0, (as_of - at).total_seconds()) + extra_s)
                  for f in flags)
 
 
@@ -152,7 +154,9 @@ class FlagList(Widget, can_focus=True):
         list says (by default that no rule is firing)."""
         lines = tuple(r.markup() for r in rows)
         empty = empty or NOTHING_FIRING
-        if lines == self._lines and rows == self.rows and empty == self._empty:
+        if lines == self._lines and empty == self._empty and [_row_key(r) for r in rows] == [
+                _row_key(r) for r in self.rows]:
+            self.rows = rows  # the same text (an age between the changes of its text): nothing to repaint
             return
         if empty != self._empty:
             self._empty = empty
@@ -238,7 +242,7 @@ class FlagsPane(Pane):
 
     def render_view(self, ctx: PaneContext) -> PaneView:
         """Verdict, subtitle and the profile's emphasis (the list itself is shown by `show_context`)."""
-        rows = flag_rows(ctx.snapshot.flags, ctx.first_seen, ctx.as_of)
+        rows = flag_rows(ctx.snapshot.flags, ctx.first_seen, ctx.as_of, ctx.extra_age_s)
         state, subtitle = freshness(ctx, "flags", 0.0)
         if state == "ok":  # the flags' freshness is their data's (the other panes); say when they were judged
             subtitle = styled(f" judged {ctx.as_of:%H:%M}Z ", "$text-muted")
@@ -254,7 +258,7 @@ class FlagsPane(Pane):
     def show_context(self, ctx: PaneContext) -> None:
         """The live flags, newest first, then the verdict above them."""
         snap = ctx.snapshot
-        live = order_rows(flag_rows(snap.flags, ctx.first_seen, ctx.as_of))
+        live = order_rows(flag_rows(snap.flags, ctx.first_seen, ctx.as_of, ctx.extra_age_s))
         empty = "" if snap.judged else f"{snap.regime.evidence[0]}…" if snap.regime.evidence else "judging…"
         self.query_one(FlagList).set_rows(live + ended_rows(ctx.story, snap.flags, ctx.acknowledged), empty)
         super().show_context(ctx)

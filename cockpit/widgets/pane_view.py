@@ -132,6 +132,8 @@ def next_age_change_s(ctx: PaneContext | None, default_s: float, cap_s: float) -
     readings = ctx.snapshot.readings
     ages = [readings.macro.us10y_age_s, readings.macro.dxy_age_s, readings.leadership.age_s,
             readings.crypto.btc.age_s, readings.crypto.eth.age_s, *(h.age_s for h in readings.health)]
+    starts = [f.since or ctx.first_seen.get(f.id) for f in ctx.snapshot.flags]  # the flags' ages count on too
+    ages += [max(0.0, (ctx.as_of - at).total_seconds()) for at in starts if at is not None]
     shown = [age + ctx.extra_age_s for age in ages if age is not None]
     if ctx.trouble is not None and ctx.trouble.since_good_s is not None:
         shown.append(ctx.trouble.since_good_s)
