@@ -13,3 +13,14 @@ def test_a_typed_price_keeps_its_length_from_bar_to_bar() -> None:
     assert {len(typed_price(p)) for p in (6543.0, 6543.25, 6543.5, 6599.75)} == {7}
     assert {len(typed_price(p)) for p in (9.99, 10.0, 10.01)} == {6}  # 9.9900, 10.000, 10.010
     assert float(typed_price(82100.25)) == 82100.25
+
+
+def test_evidence_reads_dollars_in_whole_units_and_ratios_to_four_figures() -> None:
+    from cockpit.screens.evidence import evidence_value
+
+    assert evidence_value(16_020_489.3) == "16,020,489"  # an hour's long liquidations, once `1.602e+07`
+    assert evidence_value(-7_430_000_000.0) == "-7,430,000,000"
+    assert evidence_value(4.1532) == "4.153" and evidence_value(0.41634) == "0.4163"
+    assert evidence_value(9_999.4) == "9,999"
+    assert evidence_value(float("nan")) == "n/a" and evidence_value(None) == "n/a"
+    assert evidence_value(True) == "yes" and evidence_value(168) == "168"

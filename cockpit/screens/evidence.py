@@ -21,7 +21,10 @@ def evidence_value(value: object) -> str:
     if isinstance(value, bool):
         return "yes" if value else "no"
     if isinstance(value, float):
-        return f"{value:,.4g}" if is_number(value) else "n/a"
+        if not is_number(value):
+            return "n/a"
+        # dollars and coins in whole units with separators (a liquidation hour is 16,020,489, not 1.602e+07)
+        return f"{value:,.0f}" if abs(value) >= 10_000 else f"{value:,.4g}"
     return str(value)
 
 
