@@ -48,6 +48,16 @@ def test_liquidation_z_is_capped_on_screen_only() -> None:
     assert "flushes 1 (now)" in body
 
 
+def test_flushes_are_unknown_without_a_liquidation_tape() -> None:
+    # live with the venue down (or BTC-USD spot as the fallback): no perp has liquidations to count flushes in
+    ctx = context()
+    crypto = replace(ctx.snapshot.readings.crypto, btc=CryptoAsset("BTC-USD"), eth=CryptoAsset("ETH/USDT:USDT"))
+    assert "flushes n/a" in plain(render_crypto(context(crypto=crypto)).body)
+    eth = replace(CryptoAsset("ETH/USDT:USDT"), long_liq_usd_1h=0.0)  # a quiet hour on a tape: none yet
+    crypto = replace(crypto, eth=eth)
+    assert "flushes 0 ·" in plain(render_crypto(context(crypto=crypto)).body)
+
+
 def test_macro_shows_vix_term_structure_move_and_credit() -> None:
     ctx = context()
     macro = replace(ctx.snapshot.readings.macro, vix=ImpliedVolReading(27.4, 31.0, 60.0),

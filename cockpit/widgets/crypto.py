@@ -85,7 +85,10 @@ def render_crypto(ctx: PaneContext) -> PaneView:
     state, subtitle = freshness(ctx, "crypto", c.btc.age_s)
     lines = asset_rows(c.btc, c.eth, ctx)
     under_way = " (now)" if c.flush_active else ""
-    lines.append(styled(f"flushes {c.flush_count}{under_way} · OI reset {yes_no(c.oi_reset)} · "
+    # no liquidation tape on either perp (no venue, or the spot fallback): the count is unknown, not zero
+    taped = c.flush_count > 0 or any(a.long_liq_usd_1h is not None or a.liq_history for a in (c.btc, c.eth))
+    flushes = f"{c.flush_count}{under_way}" if taped else "n/a"
+    lines.append(styled(f"flushes {flushes} · OI reset {yes_no(c.oi_reset)} · "
                         f"trend BTC {c.btc.trend or 'n/a'}", "$text-muted"))
     word = c.state or "n/a"
     verdict = styled("structure ", "$text-muted") + styled(word.upper(), VERDICT_STYLES.get(word))
