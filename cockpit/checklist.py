@@ -6,7 +6,7 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 from dataclasses import dataclass, field
-from datetime import datetime
+from datetime import datetime, timedelta
 from enum import StrEnum
 from typing import Any
 
@@ -184,6 +184,19 @@ def _money(key: str, label: str, value: float | None) -> Reading:
     return Reading(key, label, round(value, 2), "USD", text)
 
 
+def _last_bar(key: str, label: str, as_of: datetime, *ages_s: float | None) -> Reading:
+    """When the oldest of these figures' newest bars closed, and how long before `as_of`: on a weekend the
+    rates and the leaders are Friday's, which "data as of" Saturday does not say."""
+    known = [age for age in ages_s if age is not None]
+    if not known:
+        return Reading(key, label, None, "UTC", "n/a")
+    age = max(known)
+    closed = as_of - timedelta(seconds=age)
+    old = f"{age / 3600:.0f}h" if age >= 3600 else f"{age / 60:.0f}m"
+    return Reading(key, label, closed.isoformat().replace("+00:00", "Z"), "UTC",
+                   f"{closed:%a %Y-%m-%d %H:%M} UTC ({old} old)")
+
+
 def step_readings(number: int, snap: Snapshot | None) -> tuple[Reading, ...]:
     """The cockpit's live readings for step `number` (all n/a without a snapshot)."""
     if snap is None:
@@ -199,6 +212,7 @@ def step_readings(number: int, snap: Snapshot | None) -> tuple[Reading, ...]:
             _num("dxy", "DXY", m.dxy, "", ".2f"),
             _num("dxy_change_pct", f"DXY change ({m.lookback_h}h)", m.dxy_change_pct, "%", "+.2f"),
             _word("risk_budget", "Risk budget", m.risk_budget),
+            _last_bar("last_bar", "Last bar", snap.as_of, m.us10y_age_s, m.dxy_age_s),
             as_of,
         )
     if number == 2:
@@ -213,6 +227,7 @@ def step_readings(number: int, snap: Snapshot | None) -> tuple[Reading, ...]:
             _flag("index_holding", "Index holding above its average", lead.index_holding),
             _word("verdict", "Verdict", lead.verdict),
             Reading("coverage", "Members with data", have, f"of {of}", f"{have}/{of}"),
+            _last_bar("last_bar", "Last bar", snap.as_of, lead.age_s),
             as_of,
         )
     if number == 3:
@@ -226,8 +241,10 @@ def step_readings(number: int, snap: Snapshot | None) -> tuple[Reading, ...]:
             _num("change_4h_pct", "BTC price change (4h)", btc.change_4h_pct, "%", "+.2f"),
             _word("trend", "BTC trend", btc.trend),
             _word("state", "Structure", c.state),
-            Reading("flush_count", "Liquidation flushes", c.flush_count, "", str(c.flush_count)),
+            Reading("flush_count", "Liquidation flushes", c.flush_count, "", str(c.flush_count)) if c.flushes_known
+            else Reading("flush_count", "Liquidation flushes", None, "", "n/a"),
             _flag("oi_reset", "Open interest reset", c.oi_reset),
+            _last_bar("last_bar", "Last bar", snap.as_of, btc.age_s),
             as_of,
         )
     if number == 4:
@@ -240,6 +257,7 @@ def step_readings(number: int, snap: Snapshot | None) -> tuple[Reading, ...]:
             _word("trend_index", "SPX futures trend", co.trend_index),
             _word("trend_btc", "BTC trend", co.trend_btc),
             _flag("both_down_vol_rising", "Both down and vol rising", co.both_down_vol_rising),
+            _last_bar("last_bar", "Last bar", snap.as_of, co.age_s),
             as_of,
         )
     flags = tuple(Reading(f.id.value, f.id.value, f.severity.value, "", f"{f.severity}: {f.message}")

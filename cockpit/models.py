@@ -224,6 +224,12 @@ class CryptoReading:
     flush_active: bool | None = None  # a flush is under way on either perp (its last hour qualifies, or its quiet gap)
     cascade_assets: tuple[str, ...] = ()  # perps passing the LIQUIDATION_CASCADE test in the last hour (BTC or ETH)
 
+    @property
+    def flushes_known(self) -> bool:
+        """Whether a perp has a liquidation tape to count flushes in (not the venue down, nor BTC-USD spot)."""
+        return self.flush_count > 0 or any(a.long_liq_usd_1h is not None or a.liq_history
+                                           for a in (self.btc, self.eth))
+
 
 @dataclass(frozen=True, slots=True)
 class CorrelationValue:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from dataclasses import replace
 from datetime import UTC, datetime
 from typing import Any
 
@@ -136,6 +137,24 @@ def test_macro_readings_carry_units_and_the_verdict() -> None:
     assert (got["dxy_change_pct"].unit, got["dxy_change_pct"].text) == ("%", "+0.42 %")
     assert got["risk_budget"].text == "shrinking"
     assert got["as_of"].value == "2026-01-31T12:00:00Z"
+
+
+def test_each_step_says_when_its_figures_last_bar_closed() -> None:
+    # AS_OF is Saturday 12:00: the rates' and the leaders' newest bars are Friday's, the perps' an hour old
+    snap = make_snapshot(macro=replace(macro(6.4, 0.59, "shrinking"), us10y_age_s=14 * 3600.0, dxy_age_s=13 * 3600.0),
+                         leadership=LeadershipReading(age_s=15 * 3600.0),
+                         crypto=CryptoReading(btc=CryptoAsset("BTC/USDT:USDT", age_s=45 * 60.0)))
+    assert readings_by_key(1, snap)["last_bar"].text == "Fri 2026-01-30 22:00 UTC (14h old)"  # the older of the two
+    assert readings_by_key(1, snap)["last_bar"].value == "2026-01-30T22:00:00Z"
+    assert readings_by_key(2, snap)["last_bar"].text == "Fri 2026-01-30 21:00 UTC (15h old)"
+    assert readings_by_key(3, snap)["last_bar"].text == "Sat 2026-01-31 11:15 UTC (45m old)"
+    assert readings_by_key(4, snap)["last_bar"].text == "n/a"  # no correlation figures
+
+
+def test_flushes_are_n_a_without_a_liquidation_tape() -> None:
+    assert readings_by_key(3, make_snapshot())["flush_count"].text == "n/a"
+    taped = CryptoReading(btc=CryptoAsset("BTC/USDT:USDT", long_liq_usd_1h=0.0))
+    assert readings_by_key(3, make_snapshot(crypto=taped))["flush_count"].text == "0"
 
 
 def test_leadership_crypto_and_correlation_readings() -> None:

@@ -85,9 +85,7 @@ def render_crypto(ctx: PaneContext) -> PaneView:
     state, subtitle = freshness(ctx, "crypto", c.btc.age_s)
     lines = asset_rows(c.btc, c.eth, ctx)
     under_way = " (now)" if c.flush_active else ""
-    # no liquidation tape on either perp (no venue, or the spot fallback): the count is unknown, not zero
-    taped = c.flush_count > 0 or any(a.long_liq_usd_1h is not None or a.liq_history for a in (c.btc, c.eth))
-    flushes = f"{c.flush_count}{under_way}" if taped else "n/a"
+    flushes = f"{c.flush_count}{under_way}" if c.flushes_known else "n/a"  # no tape: unknown, not zero
     lines.append(styled(f"flushes {flushes} · OI reset {yes_no(c.oi_reset)} · "
                         f"trend BTC {c.btc.trend or 'n/a'}", "$text-muted"))
     word = c.state or "n/a"
