@@ -52,8 +52,8 @@ def finished_brief(draft: RunDraft, hold_h: int) -> dict[str, Any] | None:
     return snapshot_brief(draft.moment, hold_h)
 
 
-def _n(value: Any, spec: str, unit: str = "") -> str:
-    return "n/a" if value is None else f"{format(value, spec)}{unit}"
+def _n(value: Any, spec: str, unit: str = "", prefix: str = "") -> str:
+    return "n/a" if value is None else f"{prefix}{format(value, spec)}{unit}"
 
 
 DRIVER_WORDS = {"rates_shock": "a rates shock", "equity_leadership": "an AI/tech leadership repricing",
@@ -77,8 +77,8 @@ def brief_paragraph(b: dict[str, Any]) -> str:
              f"over {f['lookback_h']}h; ES~BTC correlation {_n(f['corr_1h'], '+.2f')} (1h), "
              f"{_n(f['corr_4h'], '+.2f')} (4h); BTC {_n(f['btc_price'], ',.0f')} "
              f"({_n(f['btc_change_24h_pct'], '+.1f', ' %')} 24h), long liquidations "
-             f"{_n(None if f['btc_long_liq_usd_1h'] is None else f['btc_long_liq_usd_1h'] / 1e6, ',.1f', ' M$')} "
-             f"in the last hour, {f['flush_count']} flush(es) in this move, OI reset "
+             f"{_n(None if f['btc_long_liq_usd_1h'] is None else f['btc_long_liq_usd_1h'] / 1e6, ',.1f', 'M', '$')} "
+             f"in the last hour, {_n(f['flush_count'], 'g')} flush(es) in this move, OI reset "
              f"{'yes' if f['oi_reset'] else 'no'}; leaders {f['leaders_verdict'] or 'n/a'}.")
     if b["thin"]:
         text += f" THIN: {b['thin']['name']} until {b['thin']['until']}."

@@ -266,7 +266,7 @@ def snapshot_json(snap: Snapshot) -> dict[str, Any]:
             "btc": _asset_json(r.crypto.btc),
             "eth": _asset_json(r.crypto.eth),
             "state": r.crypto.state,
-            "flush_count": r.crypto.flush_count,
+            "flush_count": r.crypto.flush_count if r.crypto.flushes_known else None,  # null: no liquidation tape
             "flush_active": r.crypto.flush_active,
             "cascade_assets": list(r.crypto.cascade_assets),
             "move_start": to_plain(r.crypto.move_start),

@@ -86,3 +86,14 @@ def test_correlation_shows_dropped_gap_pairs_annualised_vol_and_a_large_gap() ->
     assert f"{ES} opened -5.0% vs last close" in body
     small = plain(render_correlation(context(correlation=replace(corr, gap_pct=0.4))).body)
     assert "opened" not in small
+
+
+def test_the_snapshot_json_has_no_flush_count_without_a_tape() -> None:
+    from cockpit.snapshot import snapshot_json
+
+    ctx = context()
+    bare = replace(ctx.snapshot.readings.crypto, btc=CryptoAsset("BTC-USD"), eth=CryptoAsset("ETH/USDT:USDT"))
+    taped = replace(bare, eth=replace(bare.eth, long_liq_usd_1h=0.0))
+    for crypto, expected in ((bare, None), (taped, 0)):
+        snap = replace(ctx.snapshot, readings=replace(ctx.snapshot.readings, crypto=crypto))
+        assert snapshot_json(snap)["crypto"]["flush_count"] == expected

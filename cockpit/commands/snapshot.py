@@ -114,6 +114,11 @@ def _f(value: Any, spec: str = ".2f", unit: str = "", scale: float = 1.0) -> str
     return f"{format(value * scale, spec)}{unit}"
 
 
+def _usd(value: float | None, unit: float, word: str) -> str:
+    """Dollars in millions or billions as a trader writes them: $5.4M, $8.04B."""
+    return "n/a" if value is None else f"${value / unit:,.{2 if word == 'B' else 1}f}{word}"
+
+
 def _age(seconds: float | None) -> str:
     if seconds is None:
         return "age n/a"
@@ -166,13 +171,13 @@ def render_table(p: dict[str, Any]) -> str:
             f"  {a['symbol']:<14} {_f(a['price'], ',.2f'):>12}  4h {_f(a['change_4h_pct'], '+.2f', '%'):>8}  "
             f"funding {_f(a['funding_rate'], '.4f', '%', 100)}/{_f(a['funding_interval_h'], 'g', 'h')} "
             f"({_f(a['funding_annualised_pct'], '+.1f', '%/yr')})  "
-            f"OI {_f(a['open_interest'], ',.0f')} coins {_f(a['open_interest_usd'], '.2f', 'B$', 1e-9)} "
+            f"OI {_f(a['open_interest'], ',.0f')} coins {_usd(a['open_interest_usd'], 1e9, 'B')} "
             f"({_f(a['oi_change_pct_24h'], '+.1f', '%')} coins 24h)  "
-            f"long liq 1h {_f(a['long_liq_usd_1h'], '.1f', 'M$', 1e-6)} {_f(a['liq_oi_pct_1h'], '.3f', '% of OI')} "
+            f"long liq 1h {_usd(a['long_liq_usd_1h'], 1e6, 'M')} {_f(a['liq_oi_pct_1h'], '.3f', '% of OI')} "
             f"z {_f(a['liq_zscore_1h'], '.1f')}  {_age(a['age_s'])}"
         )
     lines += [
-        f"  state {cr['state'] or 'n/a'}  flushes in this move {cr['flush_count']}"
+        f"  state {cr['state'] or 'n/a'}  flushes in this move {_f(cr['flush_count'], 'g')}"
         f"{' (one under way)' if cr['flush_active'] else ''}  since {cr['move_start'] or 'n/a'}"
         f"  OI reset {_f(cr['oi_reset'])}",
         "CORRELATION (ES vs BTC, consecutive bars only)",
