@@ -79,7 +79,8 @@ def brief_paragraph(b: dict[str, Any]) -> str:
              f"({_n(f['btc_change_24h_pct'], '+.1f', ' %')} 24h), long liquidations "
              f"{_n(None if f['btc_long_liq_usd_1h'] is None else f['btc_long_liq_usd_1h'] / 1e6, ',.1f', 'M', '$')} "
              f"in the last hour, {_n(f['flush_count'], 'g')} flush(es) in this move, OI reset "
-             f"{'yes' if f['oi_reset'] else 'no'}; leaders {f['leaders_verdict'] or 'n/a'}.")
+             f"{'n/a' if f['oi_reset'] is None else 'yes' if f['oi_reset'] else 'no'}; "
+             f"leaders {f['leaders_verdict'] or 'n/a'}.")
     if b["thin"]:
         text += f" THIN: {b['thin']['name']} until {b['thin']['until']}."
     outlook = b["outlook"]

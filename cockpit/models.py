@@ -223,12 +223,12 @@ class CryptoReading:
     move_start: datetime | None = None  # the highest close of the move lookback: where the current move began
     flush_active: bool | None = None  # a flush is under way on either perp (its last hour qualifies, or its quiet gap)
     cascade_assets: tuple[str, ...] = ()  # perps passing the LIQUIDATION_CASCADE test in the last hour (BTC or ETH)
+    liq_tape: bool = False  # a perp has liquidations in its bars (not the venue down, nor BTC-USD spot)
 
     @property
     def flushes_known(self) -> bool:
-        """Whether a perp has a liquidation tape to count flushes in (not the venue down, nor BTC-USD spot)."""
-        return self.flush_count > 0 or any(a.long_liq_usd_1h is not None or a.liq_history
-                                           for a in (self.btc, self.eth))
+        """Whether there is a liquidation tape to count flushes in: without one the count is unknown, not 0."""
+        return self.liq_tape or self.flush_count > 0
 
 
 @dataclass(frozen=True, slots=True)
@@ -333,6 +333,22 @@ class Snapshot:
     label: str = ""
     history: tuple[Any, ...] = ()  # the span window's past hours (cockpit.rules.spans.PastHour), oldest first
     judged: bool = True  # False: the moment's figures only, shown while the span window is still being judged
+
+
+def age_text(seconds: float | None) -> str:
+    """A short age: 0s, 42s, 12m, 3h05m, 2d04h; '?' when unknown."""
+    if seconds is None or isinstance(seconds, bool) or not math.isfinite(seconds):
+        return "?"
+    total = max(0, int(seconds))
+    if total < 60:
+        return f"{total}s"
+    if total < 3600:
+        return f"{total // 60}m"
+    if total < 86400:
+        hours, minutes = divmod(total // 60, 60)
+        return f"{hours}h{minutes:02d}m" if minutes and hours < 10 else f"{hours}h"
+    days, hours = divmod(total // 3600, 24)
+    return f"{days}d{hours:02d}h" if hours else f"{days}d"
 
 
 def clean_number(value: float | None, digits: int = 10) -> float | None:

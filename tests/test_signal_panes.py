@@ -50,11 +50,10 @@ def test_liquidation_z_is_capped_on_screen_only() -> None:
 
 def test_flushes_are_unknown_without_a_liquidation_tape() -> None:
     # live with the venue down (or BTC-USD spot as the fallback): no perp has liquidations to count flushes in
-    ctx = context()
-    crypto = replace(ctx.snapshot.readings.crypto, btc=CryptoAsset("BTC-USD"), eth=CryptoAsset("ETH/USDT:USDT"))
-    assert "flushes n/a" in plain(render_crypto(context(crypto=crypto)).body)
-    eth = replace(CryptoAsset("ETH/USDT:USDT"), long_liq_usd_1h=0.0)  # a quiet hour on a tape: none yet
-    crypto = replace(crypto, eth=eth)
+    ctx = context()  # its bars are BTC spot-like bars with no liquidation column
+    assert ctx.snapshot.readings.crypto.liq_tape is False
+    assert "flushes n/a" in plain(render_crypto(ctx).body)
+    crypto = replace(ctx.snapshot.readings.crypto, liq_tape=True)  # a quiet tape: none yet
     assert "flushes 0 ·" in plain(render_crypto(context(crypto=crypto)).body)
 
 
@@ -92,8 +91,7 @@ def test_the_snapshot_json_has_no_flush_count_without_a_tape() -> None:
     from cockpit.snapshot import snapshot_json
 
     ctx = context()
-    bare = replace(ctx.snapshot.readings.crypto, btc=CryptoAsset("BTC-USD"), eth=CryptoAsset("ETH/USDT:USDT"))
-    taped = replace(bare, eth=replace(bare.eth, long_liq_usd_1h=0.0))
-    for crypto, expected in ((bare, None), (taped, 0)):
+    for tape, expected in ((False, None), (True, 0)):
+        crypto = replace(ctx.snapshot.readings.crypto, liq_tape=tape)
         snap = replace(ctx.snapshot, readings=replace(ctx.snapshot.readings, crypto=crypto))
         assert snapshot_json(snap)["crypto"]["flush_count"] == expected

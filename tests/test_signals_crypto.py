@@ -280,3 +280,14 @@ def test_data_files_carry_coin_oi_and_the_funding_interval(tmp_path: Path, suffi
     btc = snapshot_json(build_snapshot(state, config.profile(), config.universe))["crypto"]["btc"]
     assert btc["funding_interval_h"] == 1.0 and btc["funding_annualised_pct"] == pytest.approx(87.6)
     assert btc["open_interest"] == pytest.approx(COINS)
+
+
+def test_bars_without_liquidations_count_no_flushes_and_judge_no_structure() -> None:
+    """BTC-USD spot (the fallback when no venue answers), or a bar file without liquidation columns: there is no
+    tape, so the flush count is unknown (null, 'n/a' on screen), not 0, and the structure is not 'calm'."""
+    stamps = hours(START, AS_OF)
+    spot = bars("BTC-USD", stamps, falling(12, -3.0))
+    payload = crypto(spot)
+    assert payload["flush_count"] is None and payload["state"] is None and payload["btc"]["price"] is not None
+    taped = crypto(perp(closes=falling(12, -3.0)))  # the same fall on a perp with its quiet tape
+    assert taped["flush_count"] == 0 and taped["state"] == "calm"

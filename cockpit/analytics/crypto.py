@@ -228,7 +228,9 @@ def crypto_reading(btc_symbol: str, btc_series: pl.DataFrame | None, eth_symbol:
     cascades = (cascade_hour(btc, options), cascade_hour(eth, options))
     cascading = (cascade_under_way(btc_path, btc_frame, options, newest)
                  or cascade_under_way(eth_path, eth_frame, options, newest))
-    state = structure_state((btc, eth), cascades, flushes, oi_reset, cascading)
+    # no liquidations and no open interest (BTC-USD spot, the venue down): neither calm nor anything else is known
+    known = bool(paths) or btc.open_interest is not None
+    state = structure_state((btc, eth), cascades, flushes, oi_reset, cascading) if known else None
     passing = tuple(asset.symbol for asset, hit in zip((btc, eth), cascades, strict=True) if hit)
     return CryptoReading(btc=btc, eth=eth, state=state, flush_count=flushes, oi_reset=oi_reset,
-                         move_start=start, flush_active=active, cascade_assets=passing)
+                         move_start=start, flush_active=active, cascade_assets=passing, liq_tape=bool(paths))
