@@ -143,6 +143,15 @@ async def test_the_legend_is_left_out_where_it_would_cover_half_the_chart() -> N
             assert ("long liq" in text or "BTC" in text) is shown
 
 
+async def test_a_chart_of_one_hour_draws_without_failing() -> None:
+    # the first bar of a fresh history: one price and one liquidation hour span no x range at all
+    for spec in (ChartSpec(bars=(Series("liq", (5.0,), "loss"),)),
+                 ChartSpec(lines=(Series("BTC", (90_000.0,), "primary"),), bars=(Series("liq", (3.0,), "loss"),))):
+        async with Host().run_test(size=(60, 16)) as pilot:
+            chart = await _shown(pilot, spec)
+            assert len(chart.strips()) == chart.size.height
+
+
 async def test_the_first_charts_wait_for_plotext_after_the_frame_that_shows_the_figures(
         monkeypatch: Any) -> None:
     import sys

@@ -258,8 +258,9 @@ class Chart(Widget):
             # would fill the bottom row and a quiet hour would look like the spike's base.
             least = min(top, top / share / max(1, rows - 1) / 2)
             kept = [(x, y) for x, y in zip(xs, ys, strict=True) if y >= least]
-            if kept:  # on the chart's own x range: the bars left out do not narrow it
-                plt.xlim(*x_range)
+            if kept:  # on the chart's own x range: the bars left out do not narrow it (one point: plotext's own)
+                if x_range[1] > x_range[0]:
+                    plt.xlim(*x_range)
                 plt.scatter([x for x, _ in kept], [y for _, y in kept], yside="right", marker="sd", fillx=True,
                             color=self._rgb(series.colour), label=(series.label or None) if legend else None)
         for series in spec.lines:
