@@ -86,12 +86,19 @@ class Position:
         return max(0.0, (self.price - self.stop) * self.qty * self.multiplier)
 
     @property
-    def through_stop(self) -> bool:
+    def through_stop(self) -> bool | None:
         """The price is at or past the stop (below a long's, above a short's): the stop should have filled, and
-        the 0 at risk is no comfort: the loss is already beyond it."""
+        the 0 at risk is no comfort: the loss may already be beyond it. None without a price or a stop."""
         if self.stop is None or self.price is None or not self.qty:
-            return False
+            return None
         return (self.price - self.stop) * self.qty <= 0
+
+    @property
+    def stop_side(self) -> str | None:
+        """`at` a stop touched, `below` a long's or `above` a short's stop gone through; None while it holds."""
+        if not self.through_stop:
+            return None
+        return "at" if self.price == self.stop else "below" if self.qty > 0 else "above"
 
     @property
     def unrealized(self) -> float | None:
@@ -303,7 +310,7 @@ def book_flags(book: Book) -> list[Flag]:
     flags = []
     risk_pct, limit = book.risk_pct, book.book_risk_pct_limit
     if risk_pct is not None and risk_pct > limit * (1 + 1e-9):
-        how = "one book" if book.one_book else "root-sum-square of stocks and crypto"
+        how = "one book" if book.one_book else "root-sum-square of non-crypto and crypto"
         flags.append(Flag(
             FlagId.BOOK_RISK_LIMIT,
             Severity.CRITICAL if risk_pct > 1.5 * limit else Severity.WARNING,
@@ -359,7 +366,7 @@ def plan_book_flag(symbol: str, plan_risk: float, plan_equity: float | None, boo
     if total <= allowed * (1 + 1e-9):
         return None
     before = combine_risk(book.equity_risk, book.crypto_risk, book.one_book)
-    how = "one book" if book.one_book else "root-sum-square of stocks and crypto"
+    how = "one book" if book.one_book else "root-sum-square of non-crypto and crypto"
     return Flag(
         FlagId.BOOK_RISK_LIMIT,
         Severity.CRITICAL if total > 1.5 * allowed else Severity.WARNING,

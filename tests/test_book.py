@@ -129,6 +129,18 @@ def build(holdings: list[Holding], **kw: object) -> Book:
     return build_book(holdings, inputs)
 
 
+def test_a_stop_touched_or_gone_through_is_said_and_holding_one_is_not() -> None:
+    cases = [(position("BTC/USDT:USDT", 1.5, 81_864, stop=82_000), True, "below"),
+             (position("NVDA", -100, 170.67, stop=160), True, "above"),
+             (position("ES=F", 2, 5_500, stop=5_500, multiplier=50), True, "at"),
+             (position("ES=F", 2, 6_732, stop=5_500, multiplier=50), False, None),
+             (position("NVDA", -100, 150, stop=160), False, None),
+             (position("MU", 10, 90), None, None)]  # no stop: unknown, not "holding"
+    for p, through, side in cases:
+        assert (p.through_stop, p.stop_side) == (through, side), p.symbol
+        assert p.open_risk == (None if p.stop is None else 0 if through else p.open_risk)
+
+
 def test_book_risk_limit_flag_with_figures() -> None:
     holdings = [Holding("ES=F", 2, 6000, 5800)]  # 20,000 at risk
     book = build(holdings, equity=500_000.0, book_risk_pct=3.0)

@@ -223,7 +223,7 @@ def book_json(market: Market) -> dict[str, Any]:
             "crypto_risk": n(book.class_risk(AssetClass.CRYPTO), 2), "one_book": book.one_book,
             "without_stop": list(book.without_stop), "unrealized": n(book.unrealized, 2),
             "realized": n(book.realized, 2), "equity": n(book.equity, 2), "peak_equity": n(book.peak_equity, 2),
-            "risk_pct": n(book.risk_pct, 6), "drawdown_pct": n(book.drawdown_pct, 6),  # the text rounds these again
+            "risk_pct": n(book.risk_pct), "drawdown_pct": n(book.drawdown_pct),  # ten digits: the text rounds them
         },
         "limits": {"book_risk_pct": book.book_risk_pct_limit, "max_drawdown_pct": book.max_drawdown_pct_limit},
         "flags": [to_plain(f) for f in book.flags],
@@ -250,7 +250,7 @@ def render_book(p: dict[str, Any]) -> str:
                 return f"{b['value']:.2f}{mark}"
             note = pos["stale_reason"] or (f"age {pos['age_s'] / 3600:.1f}h" if pos["age_s"] is not None else "")
             if pos["stop_through"]:
-                side = "below" if pos["qty"] > 0 else "above"
+                side = "at" if pos["price"] == pos["stop"] else "below" if pos["qty"] > 0 else "above"
                 note = f"{note}  {side} its stop {pos['stop']:,.2f}".strip()
             lines.append(f"{pos['symbol']:<15} {pos['qty']:>10g} {_m(pos['price'], ',.2f'):>11} "
                          f"{_m(pos['notional']):>13} {beta(pos['beta_es']):>6} {beta(pos['beta_btc']):>6} "
@@ -258,12 +258,12 @@ def render_book(p: dict[str, Any]) -> str:
                          f"{_m(pos['open_risk']):>11}  {note}")
         lines.append("β: rolling on kept pairs; = the benchmark itself; * assumed (too few pairs: 1 to its own "
                      "class, 0 to the other)")
-    how = "one book (SINGLE_RISK_BOOK)" if t["one_book"] else "root-sum-square of stocks and crypto"
+    how = "one book (SINGLE_RISK_BOOK)" if t["one_book"] else "root-sum-square of non-crypto and crypto"
     lines += [
-        f"gross {_m(t['gross'])}  net {_m(t['net'])}  stocks {_m(t['equity_notional'])}  "
+        f"gross {_m(t['gross'])}  net {_m(t['net'])}  non-crypto {_m(t['equity_notional'])}  "
         f"crypto {_m(t['crypto_notional'])}",
         f"beta-weighted  ES {_m(t['es_beta_exposure'])}  BTC {_m(t['btc_beta_exposure'])}",
-        f"open risk to stops {_m(t['open_risk'])} ({how}; stocks {_m(t['equity_risk'])}, "
+        f"open risk to stops {_m(t['open_risk'])} ({how}; non-crypto {_m(t['equity_risk'])}, "
         f"crypto {_m(t['crypto_risk'])})" + (f"; no stop: {', '.join(t['without_stop'])}" if t["without_stop"] else ""),
     ]
     if t["equity"] is None:

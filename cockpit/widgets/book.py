@@ -51,8 +51,8 @@ def _beta(beta: Beta) -> str:
 def position_row(p: Position, ctx: PaneContext) -> str:
     """One position: symbol, qty, price, notional, betas, beta-weighted ES, risk to stop, age or why stale."""
     note = styled("stale", "$stale") if p.stale_reason else styled(age_text(ctx.age(p.age_s)), "$text-muted")
-    if p.through_stop:
-        note += styled(f" past stop {price(p.stop)}", "bold $loss")  # the short form: one line at 100 columns
+    if p.stop_side is not None:  # the short form: one line at 100 columns
+        note += styled(f" {'at' if p.stop_side == 'at' else 'past'} stop {price(p.stop)}", "bold $loss")
     risk = p.open_risk
     return " ".join([
         cell(p.symbol[:14], 14, "$stale" if p.stale_reason else None, "<"),
@@ -126,10 +126,10 @@ def render_book(ctx: PaneContext, book: Book | None, error: str | None = None,
             lines.append(styled(f"+{len(book.positions) - MAX_ROWS} more: cockpit book", "$text-muted"))
         for p in stale[:3]:
             lines.append(styled(f"{p.symbol}: {p.stale_reason}", "$stale"))
-    how = "one book" if book.one_book else "RSS stocks/crypto"
+    how = "one book" if book.one_book else "RSS non-crypto/crypto"
     lines += [
         "",
-        figures(("gross", book.gross), ("net", book.net), ("stocks", book.class_notional(AssetClass.EQUITY)),
+        figures(("gross", book.gross), ("net", book.net), ("non-crypto", book.class_notional(AssetClass.EQUITY)),
                 ("crypto", book.class_notional(AssetClass.CRYPTO))),
         figures(("β-weighted ES", book.es_beta_exposure), ("BTC", book.btc_beta_exposure),
                 ("risk→stops", book.open_risk)) + styled(f" ({how})", "$text-muted")
