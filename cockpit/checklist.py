@@ -10,7 +10,7 @@ from datetime import datetime, timedelta
 from enum import StrEnum
 from typing import Any
 
-from cockpit.models import FlagId, ProfileName, Regime, Severity, Snapshot, frozen_map
+from cockpit.models import FlagId, ProfileName, Regime, Severity, Snapshot, age_text, frozen_map
 
 STEP_COUNT = 5
 LIQ_RISING_Z = 2.0  # a liquidation z-score this high counts as "rising liquidations" for step 3
@@ -185,14 +185,14 @@ def _money(key: str, label: str, value: float | None) -> Reading:
 
 
 def _last_bar(key: str, label: str, as_of: datetime, *ages_s: float | None) -> Reading:
-    """When the oldest of these figures' newest bars closed, and how long before `as_of`: on a weekend the
-    rates and the leaders are Friday's, which "data as of" Saturday does not say."""
+    """When the oldest of these figures' newest bars closed, and how long before `as_of` (the data's time): on a
+    weekend the rates and the leaders are Friday's, which "data as of" Saturday does not say."""
     known = [age for age in ages_s if age is not None]
     if not known:
         return Reading(key, label, None, "UTC", "n/a")
     age = max(known)
     closed = as_of - timedelta(seconds=age)
-    old = f"{age / 3600:.0f}h" if age >= 3600 else f"{age / 60:.0f}m"
+    old = age_text(age)  # as the panes read ages: 3,599 s is 59m, 2.5 h is 2h30m, 17 h is 17h
     return Reading(key, label, closed.isoformat().replace("+00:00", "Z"), "UTC",
                    f"{closed:%a %Y-%m-%d %H:%M} UTC ({old} old)")
 

@@ -153,7 +153,7 @@ def test_each_step_says_when_its_figures_last_bar_closed() -> None:
 
 def test_flushes_are_n_a_without_a_liquidation_tape() -> None:
     assert readings_by_key(3, make_snapshot())["flush_count"].text == "n/a"
-    taped = CryptoReading(btc=CryptoAsset("BTC/USDT:USDT", long_liq_usd_1h=0.0))
+    taped = CryptoReading(btc=CryptoAsset("BTC/USDT:USDT", long_liq_usd_1h=0.0), liq_tape=True)
     assert readings_by_key(3, make_snapshot(crypto=taped))["flush_count"].text == "0"
 
 

@@ -21,6 +21,8 @@ def test_evidence_reads_dollars_in_whole_units_and_ratios_to_four_figures() -> N
     assert evidence_value(16_020_489.3) == "16,020,489"  # an hour's long liquidations, once `1.602e+07`
     assert evidence_value(-7_430_000_000.0) == "-7,430,000,000"
     assert evidence_value(4.1532) == "4.153" and evidence_value(0.41634) == "0.4163"
-    assert evidence_value(9_999.4) == "9,999"
+    assert evidence_value(9_999.4) == "9,999" and evidence_value(9_999.97) == "10,000"  # never 1e+04
+    assert evidence_value(1_234.5) == "1,234" and evidence_value(999.94) == "999.9"
+    assert evidence_value(1_234_567) == "1,234,567"
     assert evidence_value(float("nan")) == "n/a" and evidence_value(None) == "n/a"
     assert evidence_value(True) == "yes" and evidence_value(168) == "168"

@@ -20,11 +20,14 @@ def evidence_value(value: object) -> str:
         return "n/a"
     if isinstance(value, bool):
         return "yes" if value else "no"
+    if isinstance(value, int):
+        return f"{value:,}"
     if isinstance(value, float):
         if not is_number(value):
             return "n/a"
-        # dollars and coins in whole units with separators (a liquidation hour is 16,020,489, not 1.602e+07)
-        return f"{value:,.0f}" if abs(value) >= 10_000 else f"{value:,.4g}"
+        # from 1,000 on in whole units with separators (an hour's liquidations: 16,020,489, not 1.602e+07);
+        # four figures below (a z of 4.153, a share of 0.4163 %)
+        return f"{value:,.0f}" if abs(value) >= 999.95 else f"{value:,.4g}"
     return str(value)
 
 
@@ -38,7 +41,7 @@ def evidence_markup(row: FlagRow, as_of: datetime | None) -> str:
         styled(flag.message, None),
         "",
         styled(f"up for {age_text(row.age_s)}", "$text-muted")
-        + (styled(f" · as of {as_of:%Y-%m-%d %H:%MZ}", "$text-muted") if as_of else ""),
+        + (styled(f" · judged {as_of:%Y-%m-%d %H:%MZ}", "$text-muted") if as_of else ""),
         "",
         styled("evidence", "bold"),
     ]

@@ -11,6 +11,8 @@ from collections.abc import Sequence
 
 from textual.markup import escape
 
+from cockpit.models import age_text as age_text  # pure: the checklist reads ages as the panes do
+
 NA = "n/a"
 UP, DOWN = "▲", "▼"
 
@@ -18,23 +20,6 @@ UP, DOWN = "▲", "▼"
 def is_number(value: float | None) -> bool:
     """True for a finite float or int (None, NaN and inf are not figures)."""
     return value is not None and not isinstance(value, bool) and math.isfinite(value)
-
-
-def age_text(seconds: float | None) -> str:
-    """A short age: 0s, 42s, 12m, 3h05m, 2d04h; '?' when unknown."""
-    if not is_number(seconds):
-        return "?"
-    assert seconds is not None
-    total = max(0, int(seconds))
-    if total < 60:
-        return f"{total}s"
-    if total < 3600:
-        return f"{total // 60}m"
-    if total < 86400:
-        hours, minutes = divmod(total // 60, 60)
-        return f"{hours}h{minutes:02d}m" if minutes and hours < 10 else f"{hours}h"
-    days, hours = divmod(total // 3600, 24)
-    return f"{days}d{hours:02d}h" if hours else f"{days}d"
 
 
 def age_changes_in(seconds: float) -> float:
