@@ -10,7 +10,8 @@ from datetime import datetime, timedelta
 from enum import StrEnum
 from typing import Any
 
-from cockpit.models import FlagId, ProfileName, Regime, Severity, Snapshot, age_text, frozen_map
+from cockpit.kinds import age_text
+from cockpit.models import FlagId, ProfileName, Regime, Severity, Snapshot, frozen_map
 
 STEP_COUNT = 5
 LIQ_RISING_Z = 2.0  # a liquidation z-score this high counts as "rising liquidations" for step 3

@@ -1,4 +1,4 @@
-"""The kinds every ring names: flag ids, severities, regimes, profiles and sources.
+"""The kinds every ring names: flag ids, severities, regimes, profiles and sources; and how an age reads.
 
 Apart from the records of `cockpit.models` (which re-exports them), so the screen's first frame, its settings
 and its key bindings load these without the records' dataclasses (each one costs Python a compile of its
@@ -7,6 +7,7 @@ generated methods: 18 of them were a sixth of the cockpit's imports before the f
 
 from __future__ import annotations
 
+import math
 from enum import StrEnum
 
 
@@ -72,3 +73,19 @@ class SourceKind(StrEnum):
     FILE = "file"
     REPLAY = "replay"
     LIVE = "live"
+
+
+def age_text(seconds: float | None) -> str:
+    """A short age: 0s, 42s, 12m, 3h05m, 2d04h; '?' when unknown."""
+    if seconds is None or isinstance(seconds, bool) or not math.isfinite(seconds):
+        return "?"
+    total = max(0, int(seconds))
+    if total < 60:
+        return f"{total}s"
+    if total < 3600:
+        return f"{total // 60}m"
+    if total < 86400:
+        hours, minutes = divmod(total // 60, 60)
+        return f"{hours}h{minutes:02d}m" if minutes and hours < 10 else f"{hours}h"
+    days, hours = divmod(total // 3600, 24)
+    return f"{days}d{hours:02d}h" if hours else f"{days}d"

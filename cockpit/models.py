@@ -335,22 +335,6 @@ class Snapshot:
     judged: bool = True  # False: the moment's figures only, shown while the span window is still being judged
 
 
-def age_text(seconds: float | None) -> str:
-    """A short age: 0s, 42s, 12m, 3h05m, 2d04h; '?' when unknown."""
-    if seconds is None or isinstance(seconds, bool) or not math.isfinite(seconds):
-        return "?"
-    total = max(0, int(seconds))
-    if total < 60:
-        return f"{total}s"
-    if total < 3600:
-        return f"{total // 60}m"
-    if total < 86400:
-        hours, minutes = divmod(total // 60, 60)
-        return f"{hours}h{minutes:02d}m" if minutes and hours < 10 else f"{hours}h"
-    days, hours = divmod(total // 3600, 24)
-    return f"{days}d{hours:02d}h" if hours else f"{days}d"
-
-
 def clean_number(value: float | None, digits: int = 10) -> float | None:
     """A finite float rounded for JSON, or None (NaN and inf never reach the user)."""
     if value is None or not math.isfinite(value):

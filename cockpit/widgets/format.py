@@ -11,7 +11,7 @@ from collections.abc import Sequence
 
 from textual.markup import escape
 
-from cockpit.models import age_text as age_text  # pure: the checklist reads ages as the panes do
+from cockpit.kinds import age_text as age_text  # pure: the checklist reads ages as the panes do
 
 NA = "n/a"
 UP, DOWN = "▲", "▼"
