@@ -233,6 +233,7 @@ def step_readings(number: int, snap: Snapshot | None) -> tuple[Reading, ...]:
         )
     if number == 3:
         btc, c = r.crypto.btc, r.crypto
+        flushes = c.flush_count if c.flushes_known else None  # no liquidation tape: unknown, not 0
         return (
             _num("funding_rate", "BTC funding per interval", btc.funding_rate, "%", "+.4f", 100.0),
             _num("funding_annualised_pct", "BTC funding annualised", btc.funding_annualised_pct, "%", "+.1f"),
@@ -242,8 +243,7 @@ def step_readings(number: int, snap: Snapshot | None) -> tuple[Reading, ...]:
             _num("change_4h_pct", "BTC price change (4h)", btc.change_4h_pct, "%", "+.2f"),
             _word("trend", "BTC trend", btc.trend),
             _word("state", "Structure", c.state),
-            Reading("flush_count", "Liquidation flushes", c.flush_count, "", str(c.flush_count)) if c.flushes_known
-            else Reading("flush_count", "Liquidation flushes", None, "", "n/a"),
+            Reading("flush_count", "Liquidation flushes", flushes, "", "n/a" if flushes is None else str(flushes)),
             _flag("oi_reset", "Open interest reset", c.oi_reset),
             _last_bar("last_bar", "Last bar", snap.as_of, btc.age_s),
             as_of,

@@ -213,6 +213,7 @@ def test_a_position_through_its_stop_says_so_beside_its_zero_risk(capsys: pytest
     assert btc["price"] < 82000 and btc["open_risk"] == 0 and btc["stop_through"] is True
     assert nvda["price"] > 160 and nvda["open_risk"] == 0 and nvda["stop_through"] is True
     assert es["open_risk"] > 0 and es["stop_through"] is False
+    assert (btc["stop_side"], nvda["stop_side"], es["stop_side"]) == ("below", "above", None)
     assert main(["--at", "111h", "book"]) == 0
     rows = {line.split()[0]: line for line in capsys.readouterr().out.splitlines() if line[:1].isupper()}
     assert rows["BTC/USDT:USDT"].endswith("below its stop 82,000.00")

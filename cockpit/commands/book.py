@@ -197,8 +197,8 @@ def position_json(p: Position) -> dict[str, Any]:
             "stale_reason": p.stale_reason, "entry_price": n(p.entry_price), "stop": n(p.stop),
             "notional": n(p.notional, 2), "beta_es": _beta_json(p.beta_es), "beta_btc": _beta_json(p.beta_btc),
             "es_beta_notional": n(p.es_beta_notional, 2), "btc_beta_notional": n(p.btc_beta_notional, 2),
-            "open_risk": n(p.open_risk, 2), "stop_through": p.through_stop, "unrealized": n(p.unrealized, 2),
-            "origin": p.origin}
+            "open_risk": n(p.open_risk, 2), "stop_through": p.through_stop, "stop_side": p.stop_side,
+            "unrealized": n(p.unrealized, 2), "origin": p.origin}
 
 
 def book_json(market: Market) -> dict[str, Any]:
@@ -249,9 +249,8 @@ def render_book(p: dict[str, Any]) -> str:
                 mark = "" if b["source"] == "rolling" else "*" if b["source"] == "assumed" else "="
                 return f"{b['value']:.2f}{mark}"
             note = pos["stale_reason"] or (f"age {pos['age_s'] / 3600:.1f}h" if pos["age_s"] is not None else "")
-            if pos["stop_through"]:
-                side = "at" if pos["price"] == pos["stop"] else "below" if pos["qty"] > 0 else "above"
-                note = f"{note}  {side} its stop {pos['stop']:,.2f}".strip()
+            if pos["stop_side"]:
+                note = f"{note}  {pos['stop_side']} its stop {pos['stop']:,.2f}".strip()
             lines.append(f"{pos['symbol']:<15} {pos['qty']:>10g} {_m(pos['price'], ',.2f'):>11} "
                          f"{_m(pos['notional']):>13} {beta(pos['beta_es']):>6} {beta(pos['beta_btc']):>6} "
                          f"{_m(pos['es_beta_notional']):>13} {_m(pos['btc_beta_notional']):>12} "

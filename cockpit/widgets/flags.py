@@ -22,7 +22,7 @@ if TYPE_CHECKING:
     from cockpit.story import Story
 from cockpit.widgets.format import age_text, styled
 from cockpit.widgets.pane import Pane
-from cockpit.widgets.pane_view import FLAG_ROWS, PANE_TITLES, PaneContext, PaneView, freshness
+from cockpit.widgets.pane_view import FLAG_ROWS, PANE_TITLES, PaneContext, PaneView, flag_ages, freshness
 
 NOTHING_FIRING = "no rule is firing"
 SEVERITY_WORDS = {Severity.CRITICAL: "CRIT", Severity.WARNING: "WARN", Severity.INFO: "INFO"}
@@ -96,11 +96,8 @@ def flag_rows(flags: tuple[Flag, ...], seen: Mapping[FlagId, datetime], as_of: d
               extra_s: float = 0.0) -> tuple[FlagRow, ...]:
     """Rows for the live flags, each with its age since its span began (else since the screen first saw it), at
     `as_of` plus `extra_s`: the clock's move since the flags were judged (between bars the age goes on counting)."""
-    def start(flag: Flag) -> datetime | None:
-        return flag.since or seen.get(flag.id)
-
-    return tuple(FlagRow(f, None if (at := start(f)) is None else max(0.0, (as_of - at).total_seconds()) + extra_s)
-                 for f in flags)
+    return tuple(FlagRow(f, None if age is None else age + extra_s)
+                 for f, age in zip(flags, flag_ages(flags, seen, as_of), strict=True))
 
 
 def order_rows(rows: tuple[FlagRow, ...]) -> tuple[FlagRow, ...]:

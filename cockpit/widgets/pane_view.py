@@ -17,7 +17,7 @@ from cockpit.widgets.format import age_text, styled
 if TYPE_CHECKING:
     from cockpit.config import Profile
     from cockpit.kinds import FlagId
-    from cockpit.models import Snapshot, SourceHealth
+    from cockpit.models import Flag, Snapshot, SourceHealth
     from cockpit.story import Story
     from cockpit.widgets.charts import ChartSpec
 
@@ -123,6 +123,12 @@ def waiting_view(message: str) -> PaneView:
                     subtitle=styled(" no data ", "$text-muted"), state="waiting")
 
 
+def flag_ages(flags: tuple[Flag, ...], seen: Mapping[FlagId, datetime], as_of: datetime) -> list[float | None]:
+    """Each flag's age at `as_of`: since its span began, else since the screen first saw it (None: neither)."""
+    return [None if (at := f.since or seen.get(f.id)) is None else max(0.0, (as_of - at).total_seconds())
+            for f in flags]
+
+
 def next_age_change_s(ctx: PaneContext | None, default_s: float, cap_s: float) -> float:
     """Seconds until an age on screen (the readings', the sources', the last good poll's) changes its text."""
     from cockpit.widgets.format import age_changes_in
@@ -132,8 +138,7 @@ def next_age_change_s(ctx: PaneContext | None, default_s: float, cap_s: float) -
     readings = ctx.snapshot.readings
     ages = [readings.macro.us10y_age_s, readings.macro.dxy_age_s, readings.leadership.age_s,
             readings.crypto.btc.age_s, readings.crypto.eth.age_s, *(h.age_s for h in readings.health)]
-    starts = [f.since or ctx.first_seen.get(f.id) for f in ctx.snapshot.flags]  # the flags' ages count on too
-    ages += [max(0.0, (ctx.as_of - at).total_seconds()) for at in starts if at is not None]
+    ages += flag_ages(ctx.snapshot.flags, ctx.first_seen, ctx.as_of)  # the flags' ages count on too
     shown = [age + ctx.extra_age_s for age in ages if age is not None]
     if ctx.trouble is not None and ctx.trouble.since_good_s is not None:
         shown.append(ctx.trouble.since_good_s)
